@@ -1,0 +1,59 @@
+# Benchmark Eén tegen eenzaamheid — developer entry points.
+PY ?= python3
+VENV = .venv
+VENV_PY = $(VENV)/bin/python
+STAMP = $(VENV)/.installed
+HOST ?= 127.0.0.1
+
+.PHONY: venv system-deps demo validate build serve test lock clean-venv
+
+# Create .venv (if missing) and install pinned deps + the project (editable).
+venv: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	test -x $(VENV_PY) || $(PY) -m venv $(VENV)
+	$(VENV_PY) -m pip install -c constraints.txt -r requirements.txt
+	$(VENV_PY) -m pip install -c constraints.txt -e .
+	touch $@
+
+# Debian chromium + driver for browser tests; only if missing, never fatal.
+system-deps:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium present: /usr/bin/chromium"; else \
+	  SUDO=; if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi; \
+	  { $$SUDO apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; } \
+	  || echo "WARNING: could not install chromium; browser tests will be skipped."; \
+	fi
+
+# Regenerate the demo deliveries in raw/ (deterministic).
+demo: venv
+	$(VENV_PY) scripts/generate_demo_deliveries.py
+
+# Validate the raw deliveries (Frictionless + Pandera).
+validate: venv
+	$(VENV)/bin/eenzaamheid validate raw/
+
+# Build the cleaned SQLite database.
+build: venv
+	$(VENV)/bin/eenzaamheid build
+
+# Serve the built database with Datasette on localhost.
+serve: venv build
+	$(VENV)/bin/eenzaamheid serve --host $(HOST)
+
+# Run the test suite.
+test: venv system-deps
+	$(VENV_PY) -m pytest
+
+# Rewrite constraints.txt (the lock file) from what is installed in .venv.
+lock:
+	@test -x $(VENV_PY) || { echo "no $(VENV); run 'make venv' first"; exit 1; }
+	{ echo "# Lock file: exact pins of everything installed in .venv (pip freeze)."; \
+	  echo "# Used as 'pip install -c constraints.txt ...' by 'make venv'."; \
+	  echo "# Regenerate with: make lock"; \
+	  $(VENV_PY) -m pip freeze --exclude-editable | grep -viE '^(-e |benchmark[-_]eenzaamheid)'; \
+	} > constraints.txt.tmp && mv constraints.txt.tmp constraints.txt
+
+# Remove the virtualenv.
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,124 @@
+"""The codebook (schemas/codebook.yaml) as Python objects.
+
+Every other module asks the codebook which columns a year's delivery has, what they
+mean and which answers are allowed, so nothing about the questionnaire is typed twice.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .paths import SCHEMAS
+
+CODEBOOK_PATH = SCHEMAS / "codebook.yaml"
+YEARS = (2019, 2020, 2021, 2022, 2023, 2024)
+
+# Metadata columns that identify a person: they are validated but never leave ingest.
+CONTACT_FIELDS = ("contact_naam", "contact_email", "contact_telefoon", "contact_functie")
+
+
+@dataclass(frozen=True)
+class AnswerColumn:
+    """One column of a year's delivery that carries an answer."""
+
+    header: str                 # raw column header in that year's delivery
+    vraag_id: str
+    item_code: str | None       # matrix row or multiple-choice option; None for single questions
+    type: str                   # ja_nee, enkelvoudig, meervoudig, matrix, getal, open
+    labels: tuple[str, ...]     # allowed raw values (labels); empty for open/getal
+    codes: tuple[str, ...]      # option codes, parallel to labels
+
+    def code_for(self, label: str) -> str | None:
+        try:
+            return self.codes[self.labels.index(label)]
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a year's export looks like (format and metadata columns)."""
+
+    jaar: int
+    formaat: str                # "xlsx" or "csv"
+    metadata_kolommen: dict     # field name (respons_id, gemeente, ...) -> raw header
+    datumformaat: str
+    scheidingsteken: str | None = None
+    codering: str | None = None
+    werkblad: str | None = None
+
+
+class Codebook:
+    def __init__(self, data: dict):
+        self.data = data
+        self.questions: dict[str, dict] = {q["vraag_id"]: q for q in data["vragen"]}
+        self.sources: dict[str, dict] = data["bronnen"]
+        self.deliveries: dict[int, Delivery] = {
+            d["jaar"]: Delivery(**{k: v for k, v in d.items() if k != "bestandspatroon"})
+            for d in data["leveringen"]
+        }
+
+    def version(self, vraag_id: str, year: int) -> dict | None:
+        for v in self.questions[vraag_id]["versies"]:
+            if v["jaar"] == year:
+                return v
+        return None
+
+    def years_asked(self, vraag_id: str) -> list[int]:
+        return [v["jaar"] for v in self.questions[vraag_id]["versies"]]
+
+    def options(self, vraag_id: str) -> list[dict]:
+        return self.questions[vraag_id].get("opties", [])
+
+    def items(self, vraag_id: str, year: int | None = None) -> list[dict]:
+        items = self.questions[vraag_id].get("items", [])
+        return [i for i in items if year is None or year in i["jaren"]]
+
+    def option_group(self, vraag_id: str, code: str) -> list[str]:
+        """Option codes behind a published aggregate such as coalitie 'ja' (all 'ja_*')."""
+        for g in self.questions[vraag_id].get("optiegroepen", []):
+            if g["groep_code"] == code:
+                return list(g["opties"])
+        return [code]
+
+    def answer_columns(self, year: int) -> list[AnswerColumn]:
+        """The answer columns of a year's delivery, in questionnaire order."""
+        cols: list[AnswerColumn] = []
+        for q in self.data["vragen"]:
+            v = self.version(q["vraag_id"], year)
+            if v is None:
+                continue
+            opts = q.get("opties", [])
+            labels = tuple(o["label"] for o in opts)
+            codes = tuple(o["optie_code"] for o in opts)
+            if "kolommen" in v:
+                items = {i["item_code"]: i for i in q["items"]}
+                for item_code, header in v["kolommen"].items():
+                    if q["type"] == "meervoudig":
+                        # a ticked box carries the option's own label
+                        item_labels, item_codes = (items[item_code]["label"],), ("gekozen",)
+                    else:
+                        item_labels, item_codes = labels, codes
+                    cols.append(AnswerColumn(header, q["vraag_id"], item_code, q["type"], item_labels, item_codes))
+            else:
+                cols.append(AnswerColumn(v["kolom"], q["vraag_id"], None, q["type"], labels, codes))
+        return cols
+
+    def skip_rules(self) -> list[dict]:
+        """Questions only asked after a given answer (e.g. kartrekker only with a coalition)."""
+        rules = []
+        for q in self.data["vragen"]:
+            cond = q.get("alleen_als")
+            if cond:
+                codes = cond.get("opties") or self.option_group(cond["vraag_id"], cond["groep"])
+                rules.append({"vraag_id": q["vraag_id"], "als_vraag": cond["vraag_id"], "als_opties": codes})
+        return rules
+
+
+@functools.lru_cache(maxsize=4)
+def load(path: Path = CODEBOOK_PATH) -> Codebook:
+    with open(path, encoding="utf-8") as f:
+        return Codebook(yaml.safe_load(f))
