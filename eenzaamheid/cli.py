@@ -1,0 +1,142 @@
+"""Command line `eenzaamheid`: wires the stages together, nothing more.
+
+Exit codes follow the project convention: 0 ok (warnings allowed), 1 data problems,
+2 usage errors. Each command is its own function so `build`, `serve`, ... can be added
+next to `validate` without touching it.
+"""
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .paths import RAW
+
+app = typer.Typer(
+    name="eenzaamheid",
+    help="Benchmark Eén tegen eenzaamheid: de jaarlijkse gemeentelijke enquête (2019-2024) als open data.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_show_locals=False,  # locals would print delivered cells, personal data included
+)
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+@app.callback()
+def main() -> None:
+    """Benchmark Eén tegen eenzaamheid: de jaarlijkse gemeentelijke enquête (2019-2024) als open data."""
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+VALIDATE_HELP = """
+Controleer een of meer leveringen tegen het contract van hun jaar, **zonder iets te wijzigen**.
+
+Een nieuwe levering controleren:
+
+1. Zet het bestand ongewijzigd in `raw/<jaar>/`, bijvoorbeeld `raw/2024/benchmark_eenzaamheid_2024.csv`.
+
+2. Registreer het in `raw/MANIFEST.csv` met de kolommen `bestand,jaar,sha256,bytes,ontvangen,synthetisch`
+   (`bestand` ten opzichte van `raw/`; de sha256 krijgt u met `sha256sum raw/2024/<bestand>`;
+   staat het bestand er nog niet in, dan noemt de melding de juiste sha256).
+
+3. Voer uit: `eenzaamheid validate raw/<jaar>/` (of `raw/` voor alle jaren, of één bestand).
+
+4. Lees het rapport: per probleem het bestand, de rij zoals in Excel (kopregel = rij 1), de kolom, de
+   geleverde waarde, de regel, de ernst en wat u moet doen. Sla het op met `--report rapport.html`
+   (of `.md`, `.json`), buiten `raw/`.
+
+Het jaar volgt uit de mapnaam (`raw/2024/`) of de bestandsnaam; anders geeft u het op met `--jaar`.
+
+**Exitcodes:** 0 = geen fouten (waarschuwingen kunnen er zijn; de levering kan door naar `eenzaamheid build`),
+1 = fouten gevonden (vraag de leverancier om een correctie of leg een regel vast), 2 = verkeerd aangeroepen
+(pad bestaat niet, jaar onbekend, rapport in `raw/`).
+"""
+
+
+@app.command("validate", help=VALIDATE_HELP)
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Bestand, jaarmap (raw/2024/) of de map raw/.",
+                                                metavar="PAD...", show_default=False)],
+    format: Annotated[Format, typer.Option("--format", help="Uitvoer op het scherm: text of json.")] = Format.text,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Schrijf ook een rapport (.html, .md of .json).",
+                                                   show_default=False)] = None,
+    manifest: Annotated[Optional[Path], typer.Option("--manifest", help="MANIFEST.csv; standaard die in de map "
+                                                     "van het bestand of de map daarboven.",
+                                                     show_default=False)] = None,
+    jaar: Annotated[Optional[int], typer.Option("--jaar", help="Jaar van de levering(en), als map- en "
+                                                "bestandsnaam het niet zeggen.", show_default=False)] = None,
+) -> None:
+    from . import report as render
+    from .validate import UsageError, validate_paths
+
+    if report is not None:
+        if report.suffix.lower() not in render.REPORT_FORMATS:
+            _usage(f"Onbekend rapportformaat '{report.suffix}': gebruik .html, .md of .json.")
+        if _inside_raw(report, paths):
+            _usage(f"Het rapport '{report}' zou in een map met leveringen (raw/) komen; validate schrijft nooit in "
+                   "raw/. Kies een andere plek, bijvoorbeeld --report rapport.html.")
+    try:
+        result = validate_paths(paths, manifest=manifest, year=jaar)
+    except UsageError as exc:
+        _usage(str(exc))
+    if format is Format.json:
+        sys.stdout.write(render.to_json(result))
+    else:
+        render.print_text(result)
+    if report is not None:
+        render.write_report(result, report)
+        if format is Format.text:
+            print(f"Rapport geschreven naar {report}")
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
+
+
+@app.command("build")
+def build() -> None:
+    """Bouw clean/benchmark.db (codeboek, gemeenten, leveringen en gepubliceerde cijfers).
+
+    Het nieuwe bestand wordt ernaast geschreven en pas daarna op zijn plek gezet: een mislukte
+    build laat de vorige database staan.
+    """
+    from .build import build as run_build
+
+    path = run_build()
+    typer.echo(f"Gebouwd: {path}")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Adres; standaard alleen deze computer.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Poort.")] = 8001,
+) -> None:
+    """Publiceer clean/benchmark.db met Datasette (alleen-lezen) op http://127.0.0.1:8001."""
+    from .build import DB_PATH
+    from .serve import serve as run_serve
+
+    if not DB_PATH.exists():
+        _usage(f"{DB_PATH} bestaat nog niet: voer eerst `eenzaamheid build` uit.")
+    run_serve(host, port)
+
+
+def _inside_raw(target: Path, inputs: list[Path]) -> bool:
+    """True for a path in the project's raw/, any folder named raw, or a folder that was validated."""
+    target = target.resolve()
+    guarded = [RAW.resolve()] + [p.resolve() if p.is_dir() else p.resolve().parent for p in inputs if p.exists()]
+    return "raw" in target.parent.parts or any(target.is_relative_to(g) for g in guarded)
+
+
+def _usage(message: str):
+    typer.echo(f"Fout: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+if __name__ == "__main__":
+    app()

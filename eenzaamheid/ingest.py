@@ -1,0 +1,213 @@
+"""Read one raw delivery (xlsx or csv) into a table of text, keeping the Excel row numbers.
+
+Nothing is interpreted here: every cell stays the text the steward would see in Excel
+(empty -> None), so `validate` can quote the delivered value and `harmonize` can log
+every change. Reading problems (encoding, delimiter, sheet, empty file) are reported,
+not raised, and the file is still read with what was detected so the other checks run.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import codebook
+from .problems import FOUT, Problem, display_path, problem
+
+FIRST_DATA_ROW = 2  # Excel: header in row 1
+DELIMITERS = (";", ",", "\t", "|")
+_DELIMITER_NAMES = {";": "puntkomma (;)", ",": "komma (,)", "\t": "tab", "|": "verticale streep (|)"}
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 met BOM", "cp1252": "cp1252 (Windows-1252)",
+                   "ascii": "ASCII"}
+
+
+@dataclass
+class RawTable:
+    path: Path
+    year: int
+    frame: pd.DataFrame       # str or None per cell; columns = raw headers; index = Excel row number
+    detected: dict            # formaat, codering, scheidingsteken, werkbladen
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return not any(p.regel == "bestand_onleesbaar" for p in self.problems)
+
+
+def read_delivery(path: Path, year: int) -> RawTable:
+    path = Path(path)
+    delivery = codebook.load().deliveries[year]
+    name = display_path(path)
+    fmt = {".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".txt": "csv"}.get(path.suffix.lower())
+    detected = {"formaat": fmt, "codering": None, "scheidingsteken": None, "werkbladen": []}
+    table = RawTable(path, year, _frame([], []), detected)
+
+    def unreadable(reason: str) -> RawTable:
+        table.problems.append(problem(name, "bestand_onleesbaar", f"{reason} Vraag de leverancier om een "
+                                      "nieuwe levering; de overige controles zijn niet uitgevoerd."))
+        return table
+
+    if fmt is None:
+        return unreadable(f"Onbekend bestandstype '{path.suffix}': alleen .xlsx en .csv worden gelezen.")
+    if not path.is_file():
+        return unreadable("Het bestand is niet te openen.")
+    if path.stat().st_size == 0:
+        return unreadable("Het bestand is leeg (0 bytes).")
+    if fmt != delivery.formaat:
+        table.problems.append(problem(name, "formaat_afwijkend", f"Het contract voor {year} verwacht een "
+                                      f"{delivery.formaat}-bestand, geleverd is {fmt}. Het bestand is als {fmt} "
+                                      "gelezen; vraag de leverancier om een levering in het afgesproken formaat."))
+    try:
+        rows = _read_xlsx(path, delivery, table, name) if fmt == "xlsx" else _read_csv(path, delivery, table, name)
+    except Exception as exc:  # corrupt zip, not a workbook, ...: report, never crash the run
+        return unreadable(f"Het bestand kan niet als {fmt} worden gelezen ({type(exc).__name__}: {exc}).")
+    if not rows or not any(h not in (None, "") for h in rows[0]):
+        return unreadable("Het bestand heeft geen kopregel.")
+    table.frame = _to_frame(rows, table, name)
+    return table
+
+
+# --- csv ------------------------------------------------------------------------------
+
+def _read_csv(path: Path, delivery, table: RawTable, name: str) -> list[list]:
+    data = path.read_bytes()
+    encoding, text = _decode(data)
+    table.detected["codering"] = encoding
+    expected = delivery.codering
+    if expected and encoding != "ascii" and encoding != expected:
+        table.problems.append(problem(
+            name, "codering", f"Het bestand is gecodeerd als {_ENCODING_NAMES.get(encoding, encoding)}, het "
+            f"contract vraagt {_ENCODING_NAMES.get(expected, expected)}. Het is voor de controles als "
+            f"{_ENCODING_NAMES.get(encoding, encoding)} gelezen; vraag de leverancier om een levering in "
+            f"{_ENCODING_NAMES.get(expected, expected)}.", waarde=encoding))
+    delimiter = _detect_delimiter(text)
+    table.detected["scheidingsteken"] = delimiter
+    if delivery.scheidingsteken and delimiter != delivery.scheidingsteken:
+        table.problems.append(problem(
+            name, "scheidingsteken", f"Het scheidingsteken is {_DELIMITER_NAMES[delimiter]}, het contract "
+            f"vraagt {_DELIMITER_NAMES.get(delivery.scheidingsteken, delivery.scheidingsteken)}. Het bestand is "
+            f"met {_DELIMITER_NAMES[delimiter]} gelezen; vraag de leverancier om een levering volgens het "
+            "contract.", waarde=delimiter))
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))  # '' -> None in _frame
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Strict UTF-8 first (a cp1252 file with accents is almost never valid UTF-8), else cp1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return "utf-8-sig", data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    if data.isascii():
+        return "ascii", data.decode("ascii")  # fits every contracted encoding
+    try:
+        return "utf-8", data.decode("utf-8")
+    except UnicodeDecodeError:
+        # the five bytes cp1252 leaves undefined are shown as U+FFFD and then fail the value checks
+        return "cp1252", data.decode("cp1252", errors="replace")
+
+
+def _detect_delimiter(text: str) -> str:
+    """The candidate that splits the header record into the most fields.
+
+    csv.Sniffer is not used: on a single header line it prefers ',' whenever a header
+    contains a comma (many questions do), even in a ';' file.
+    """
+    head = text[:1 << 16]  # the header record; a header longer than 64 KiB is not a survey export
+
+    def fields(d: str) -> int:
+        try:
+            return len(next(csv.reader(io.StringIO(head, newline=""), delimiter=d), []))
+        except csv.Error:
+            return 0
+    counts = {d: fields(d) for d in DELIMITERS}
+    return max(DELIMITERS, key=lambda d: counts[d])  # ties keep the order of DELIMITERS (';' first)
+
+
+# --- xlsx -----------------------------------------------------------------------------
+
+def _read_xlsx(path: Path, delivery, table: RawTable, name: str) -> list[list]:
+    import openpyxl  # only xlsx years pay for the import
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheets = list(wb.sheetnames)
+        table.detected["werkbladen"] = sheets
+        expected = delivery.werkblad
+        extra = [s for s in sheets if s != expected]
+        if expected in sheets:
+            used = expected
+            if extra:
+                table.problems.append(problem(
+                    name, "extra_werkblad", f"Naast werkblad '{expected}' bevat het bestand ook "
+                    f"{_quoted(extra)}. Alleen '{expected}' is gelezen; controleer dat de andere werkbladen geen "
+                    "inzendingen bevatten.", waarde=", ".join(extra)))
+        else:
+            used = sheets[0]
+            table.problems.append(problem(
+                name, "extra_werkblad", f"Het werkblad '{expected}' uit het contract ontbreekt; het bestand bevat "
+                f"{_quoted(sheets)}. Voor de overige controles is '{used}' gelezen. Vraag de leverancier om een "
+                f"levering met werkblad '{expected}'.", waarde=", ".join(sheets), ernst=FOUT))
+        fmt = delivery.datumformaat
+        return [[_cell_text(v, fmt) for v in row] for row in wb[used].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _cell_text(value, date_format: str) -> str | None:
+    """The text Excel shows for a cell, with dates in the contract's format."""
+    if value is None or value.__class__ is str:
+        return value if value != "" else None
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.strftime(date_format)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "WAAR" if value else "ONWAAR"  # how Dutch Excel shows booleans
+    return str(value)
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names) or "geen werkbladen"
+
+
+# --- frame ----------------------------------------------------------------------------
+
+def _to_frame(rows: list[list], table: RawTable, name: str) -> pd.DataFrame:
+    header = ["" if h is None else str(h) for h in rows[0]]
+    body = rows[1:]
+    lengths = set(map(len, body))
+    if body and max(lengths) > len(header):
+        for i, row in enumerate(body):
+            extra = [v for v in row[len(header):] if v not in (None, "")]
+            if extra:  # more cells than headers: report and ignore the surplus, keep the row
+                table.problems.append(problem(
+                    name, "aantal_velden", f"Deze rij heeft meer velden ({len(row)}) dan de kopregel "
+                    f"({len(header)}). De extra waarden zijn genegeerd; vraag de leverancier om een correcte "
+                    "levering.", rij=FIRST_DATA_ROW + i, waarde=extra[0]))
+    frame = _frame(header, body, lengths)
+    # trailing columns without a header and without any value (Excel formatting, a trailing ';') carry nothing
+    n = len(header)
+    while n and header[n - 1] == "" and frame.iloc[:, n - 1].isna().all():
+        n -= 1
+    return frame.iloc[:, :n] if n < len(header) else frame
+
+
+def _frame(header: list[str], body: list[list], lengths: set[int] = frozenset()) -> pd.DataFrame:
+    width = len(header)
+    if lengths == {width}:  # the usual case: one C-level copy
+        array = np.array(body, dtype=object).reshape(len(body), width)
+    else:
+        array = np.empty((len(body), width), dtype=object)  # filled with None
+        for i, row in enumerate(body):
+            cells = row[:width]
+            array[i, : len(cells)] = cells
+    array[array == ""] = None  # empty cell (csv) or empty string (xlsx) -> None
+    # dtype=object everywhere: pandas 3 would otherwise infer its string dtype and turn None into NaN
+    return pd.DataFrame(array, columns=pd.Index(header, dtype=object), dtype=object,
+                        index=pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(body), name="rij"))

@@ -1,0 +1,194 @@
+"""Render a ValidationResult for the data steward: terminal, JSON, Markdown or self-contained HTML.
+
+All formats show the same problems in the same order (bestand, rij, kolom, regel), one
+line per problem, so a steward can move between the terminal and a saved report.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from .problems import FOUT, RULES, WAARSCHUWING, Problem
+from .validate import ValidationResult
+
+COLUMNS = ("bestand", "rij", "kolom", "waarde", "regel", "ernst", "melding")
+REPORT_FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+TERMINAL_LIMIT = 200  # beyond this many problems the terminal points to --report
+
+
+def sorted_problems(result: ValidationResult) -> list[Problem]:
+    return sorted(result.problems, key=Problem.sort_key)
+
+
+def summary(result: ValidationResult) -> dict:
+    per_rule = Counter(p.regel for p in result.problems)
+    skipped: Counter = Counter()
+    for f in result.files:
+        skipped.update(f.overgeslagen_antwoorden)
+    return {
+        "geldig": result.ok,
+        "bestanden": len(result.files),
+        "problemen": len(result.problems),
+        "fouten": result.fouten,
+        "waarschuwingen": result.waarschuwingen,
+        "per_regel": {r: {"ernst": _rule_severity(r, result), "aantal": per_rule[r]} for r in sorted(per_rule)},
+        "per_bestand": {f.bestand: {"fouten": f.fouten, "waarschuwingen": f.waarschuwingen} for f in result.files},
+        "overgeslagen_antwoorden": dict(sorted(skipped.items())),
+        "duur_s": result.duur_s,
+    }
+
+
+def _rule_severity(regel: str, result: ValidationResult) -> str:
+    found = {p.ernst for p in result.problems if p.regel == regel}
+    return FOUT if FOUT in found else (found.pop() if found else RULES.get(regel, WAARSCHUWING))
+
+
+def to_dict(result: ValidationResult) -> dict:
+    return {"bestanden": [f.as_dict() for f in result.files],
+            "problemen": [p.as_dict() for p in sorted_problems(result)],
+            "samenvatting": summary(result)}
+
+
+def to_json(result: ValidationResult) -> str:
+    return json.dumps(to_dict(result), ensure_ascii=False, indent=2) + "\n"
+
+
+# --- Markdown ---------------------------------------------------------------------------
+
+def _md(value) -> str:
+    if value is None:
+        return ""
+    return (str(value).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\n", " "))
+
+
+def to_markdown(result: ValidationResult) -> str:
+    s = summary(result)
+    lines = ["# Validatierapport Benchmark Eén tegen eenzaamheid", "",
+             f"**{'Geen fouten' if s['geldig'] else 'Fouten gevonden'}**: {s['fouten']} fouten, "
+             f"{s['waarschuwingen']} waarschuwingen in {s['bestanden']} bestand(en).", "",
+             "## Bestanden", "",
+             "| bestand | jaar | rijen | lege rijen | inzendingen | fouten | waarschuwingen | overgeslagen antwoorden |",
+             "|---|---|---|---|---|---|---|---|"]
+    for f in result.files:
+        lines.append(f"| {_md(f.bestand)} | {f.jaar} | {f.rijen_geleverd} | {f.lege_rijen} | {f.inzendingen} | "
+                     f"{f.fouten} | {f.waarschuwingen} | {_md(_skipped_text(f.overgeslagen_antwoorden))} |")
+    lines += ["", "## Problemen", ""]
+    if not result.problems:
+        lines.append("Geen problemen gevonden.")
+    else:
+        lines += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        for p in sorted_problems(result):
+            lines.append("| " + " | ".join(_md(v) for v in p.as_dict().values()) + " |")
+    if s["per_regel"]:
+        lines += ["", "## Per regel", "", "| regel | ernst | aantal |", "|---|---|---|"]
+        lines += [f"| {r} | {v['ernst']} | {v['aantal']} |" for r, v in s["per_regel"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def _skipped_text(skipped: dict[str, int], top: int = 3) -> str:
+    """Total skipped answers plus the questions skipped most, e.g. '12 (kartrekker 5, ...)'."""
+    total = sum(skipped.values())
+    most = sorted(((n, q) for q, n in skipped.items() if n), reverse=True)[:top]
+    return f"{total}" + (f" ({', '.join(f'{q} {n}' for n, q in most)})" if most else "")
+
+
+# --- HTML -------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1b1b1b;line-height:1.4}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f0f0f0;position:sticky;top:0}
+tr.fout td.ernst{background:#fde2e1;color:#8a1c1c;font-weight:600}
+tr.waarschuwing td.ernst{background:#fff4d6;color:#6b4e00}
+td.waarde{font-family:ui-monospace,monospace;white-space:pre-wrap}
+.ok{color:#1d6b2f}.nok{color:#8a1c1c}
+"""
+
+
+def to_html(result: ValidationResult) -> str:
+    e = html.escape
+    s = summary(result)
+    status = (f'<p class="{"ok" if s["geldig"] else "nok"}"><strong>{"Geen fouten" if s["geldig"] else "Fouten gevonden"}'
+              f'</strong>: {s["fouten"]} fouten, {s["waarschuwingen"]} waarschuwingen in {s["bestanden"]} bestand(en).</p>')
+    files = "".join(
+        f"<tr><td>{e(f.bestand)}</td><td>{f.jaar}</td><td>{f.rijen_geleverd}</td><td>{f.lege_rijen}</td>"
+        f"<td>{f.inzendingen}</td><td>{f.fouten}</td><td>{f.waarschuwingen}</td>"
+        f"<td>{e(_skipped_text(f.overgeslagen_antwoorden))}</td></tr>" for f in result.files)
+    rows = "".join(
+        f'<tr class="{e(p.ernst)}">' + "".join(
+            f'<td class="{c}">{"" if v is None else e(str(v))}</td>' for c, v in p.as_dict().items()) + "</tr>"
+        for p in sorted_problems(result))
+    problems = (f"<table><thead><tr>{''.join(f'<th>{c}</th>' for c in COLUMNS)}</tr></thead><tbody>{rows}"
+                "</tbody></table>" if rows else "<p>Geen problemen gevonden.</p>")
+    return ("<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\">"
+            "<title>Validatierapport Benchmark Eén tegen eenzaamheid</title>"
+            f"<style>{_CSS}</style></head><body>"
+            "<h1>Validatierapport Benchmark Eén tegen eenzaamheid</h1>" + status +
+            "<h2>Bestanden</h2><table><thead><tr><th>bestand</th><th>jaar</th><th>rijen</th><th>lege rijen</th>"
+            "<th>inzendingen</th><th>fouten</th><th>waarschuwingen</th><th>overgeslagen antwoorden</th></tr></thead>"
+            f"<tbody>{files}</tbody></table><h2>Problemen</h2>{problems}</body></html>\n")
+
+
+# --- terminal ---------------------------------------------------------------------------
+
+def print_text(result: ValidationResult, console=None, limit: int = TERMINAL_LIMIT) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # piped or captured: do not squeeze the table into 80 columns
+            console = Console(width=200)
+    files = Table(title="Bestanden", title_justify="left")
+    for c in ("bestand", "jaar", "rijen", "lege rijen", "fouten", "waarschuwingen", "overgeslagen antwoorden"):
+        files.add_column(c, overflow="fold")
+    for f in result.files:
+        files.add_row(Text(f.bestand), str(f.jaar), str(f.rijen_geleverd), str(f.lege_rijen), str(f.fouten),
+                      str(f.waarschuwingen), Text(_skipped_text(f.overgeslagen_antwoorden)))
+    console.print(files)
+    shown = sorted_problems(result)[:limit]
+    if shown:
+        table = Table(title="Problemen", title_justify="left", show_lines=False)
+        for c in COLUMNS:
+            table.add_column(c, overflow="fold", no_wrap=c in ("rij", "regel", "ernst"),
+                             max_width={"kolom": 40, "waarde": 30, "bestand": 40}.get(c))
+        for p in shown:
+            style = "red" if p.ernst == FOUT else "yellow"
+            table.add_row(*(Text("" if v is None else str(v), style=style if c == "ernst" else "")
+                            for c, v in p.as_dict().items()))
+        console.print(table)
+    if len(result.problems) > len(shown):
+        console.print(f"… en nog {len(result.problems) - len(shown)} problemen; schrijf alles weg met "
+                      "--report rapport.html.", markup=False)
+    verdict = ("[green]Geen fouten[/green]" if result.ok else "[red]Fouten gevonden[/red]")
+    console.print(f"{verdict}: {result.fouten} fouten, {result.waarschuwingen} waarschuwingen in "
+                  f"{len(result.files)} bestand(en) ({result.duur_s:.2f} s).")
+
+
+# --- files ------------------------------------------------------------------------------
+
+def render(result: ValidationResult, fmt: str) -> str:
+    return {"json": to_json, "markdown": to_markdown, "html": to_html}[fmt](result)
+
+
+def write_report(result: ValidationResult, path: Path) -> None:
+    """Write atomically, so an interrupted run never leaves half a report behind."""
+    path = Path(path)
+    text = render(result, REPORT_FORMATS[path.suffix.lower()])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
