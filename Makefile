@@ -5,7 +5,7 @@ VENV_PY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed
 HOST ?= 127.0.0.1
 
-.PHONY: venv system-deps demo validate build serve test lock clean-venv
+.PHONY: venv system-deps demo validate build serve test bench lock clean-venv
 
 # Create .venv (if missing) and install pinned deps + the project (editable).
 venv: $(STAMP)
@@ -35,7 +35,7 @@ validate: venv
 
 # Build the cleaned SQLite database.
 build: venv
-	$(VENV)/bin/eenzaamheid build
+	$(VENV)/bin/eenzaamheid build --allow-quarantine  # the demo holds one invalid row on purpose
 
 # Serve the built database with Datasette on localhost.
 serve: venv build
@@ -44,6 +44,10 @@ serve: venv build
 # Run the test suite.
 test: venv system-deps
 	$(VENV_PY) -m pytest
+
+# Measure speed and memory; writes bench/RESULTS.md (not part of the tests).
+bench: venv
+	$(VENV_PY) bench/run.py
 
 # Rewrite constraints.txt (the lock file) from what is installed in .venv.
 lock:

@@ -1,53 +1,183 @@
-"""Build clean/benchmark.db. So far: the codebook, municipalities, deliveries and published
-figures as tables (the harmonized answers follow with the clean stage).
+"""`eenzaamheid build`: validated deliveries -> clean tables -> SQLite, exports and data package.
 
-Written aside and moved into place, so a failed build leaves the previous database intact.
+The stages follow the data flow (ingest, validate, harmonize, panel, reconcile, check, load,
+export). Everything is written into a staging folder first and moved into place at the end,
+so a failing or killed build leaves the previous outputs intact.
 """
 from __future__ import annotations
 
 import csv
 import os
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import sqlite_utils
 
 from . import codebook as cb
-from . import codebook_tables
+from . import cleanschema, codebook_tables, harmonize, ingest, panel, validate
 from .municipalities import register
-from .paths import CHECKS, CLEAN, RAW
+from .paths import CHECKS, CLEAN, RAW, ROOT
+from .problems import FOUT, Problem
 
-DB_PATH = CLEAN / "benchmark.db"
+DB_NAME = "benchmark.db"
+DB_PATH = CLEAN / DB_NAME
+EXPORT_DIRS = ("csv", "json", "parquet")
 
 
-def reference_tables() -> dict[str, tuple[pd.DataFrame, list[str]]]:
-    """table name -> (frame, primary key)."""
+class BuildError(Exception):
+    """The build refuses to publish; the message (Dutch) says why and what to do."""
+
+
+@dataclass
+class CleanData:
+    frames: dict[str, pd.DataFrame]
+    problems: list[Problem] = field(default_factory=list)
+    quarantined: int = 0
+
+
+def _manifest(raw_dir: Path) -> pd.DataFrame:
+    with open(raw_dir / validate.MANIFEST_NAME, encoding="utf-8") as f:
+        return pd.DataFrame(list(csv.DictReader(f)))
+
+
+def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanData:
+    """Every clean table as a DataFrame (not yet checked or loaded)."""
     book = cb.load()
-    with open(RAW / "MANIFEST.csv", encoding="utf-8") as f:
-        manifest = pd.DataFrame(list(csv.DictReader(f)))
-    manifest["synthetisch"] = manifest["synthetisch"].str.lower().eq("true").astype(int)
-    figures = pd.read_csv(CHECKS / "published_figures.csv", dtype=str, keep_default_na=False)
-    return {
-        "vragen": (codebook_tables.vragen(book), ["vraag_id"]),
-        "vraagversies": (codebook_tables.vraagversies(book), ["vraag_id", "jaar"]),
-        "antwoordopties": (codebook_tables.antwoordopties(book), ["vraag_id", "item_code", "optie_code"]),
-        "gemeenten": (register().validity(), ["gemeente_code"]),
-        "bronbestanden": (manifest, ["bestand"]),
-        "gepubliceerde_cijfers": (figures, ["cijfer_id"]),
+    reg = register()
+    manifest = _manifest(raw_dir)
+    result = validate.validate_paths([raw_dir])
+    errors = [p for p in result.problems if p.ernst == FOUT]
+    if errors and not allow_quarantine:
+        raise BuildError(f"De validatie vond {len(errors)} fout(en); de build stopt. Bekijk ze met "
+                         "`eenzaamheid validate raw/` en herstel de levering, of bouw met --allow-quarantine "
+                         "om de rijen met fouten apart te zetten (in_quarantaine).")
+    by_file: dict[str, list[Problem]] = {}
+    for p in result.problems:
+        by_file.setdefault(p.bestand, []).append(p)
+
+    parts: list[harmonize.Harmonized] = []
+    files = []
+    for path in validate.discover([raw_dir]):
+        rel = path.resolve().relative_to(raw_dir.resolve()).as_posix()
+        entry = manifest[manifest["bestand"] == rel]
+        year = int(entry["jaar"].iloc[0]) if len(entry) else validate.year_of(path)
+        synthetic = bool(len(entry)) and entry["synthetisch"].iloc[0].strip().lower() == "true"
+        raw = ingest.read_delivery(path, year)
+        parts.append(harmonize.harmonize(raw, by_file.get(validate.display_path(path), []), rel, synthetic))
+        files.append({"bestand": rel, "jaar": year, "formaat": raw.detected["formaat"],
+                      "sha256": validate.sha256(path), "bytes": path.stat().st_size, "rijen": len(raw.frame),
+                      "ontvangen": entry["ontvangen"].iloc[0] if len(entry) else None,
+                      "schema": f"schemas/raw/{year}.yaml", "synthetisch": int(synthetic)})
+
+    inzendingen = panel.flag_submissions(pd.concat([p.inzendingen for p in parts], ignore_index=True))
+    antwoorden = pd.concat([p.antwoorden for p in parts], ignore_index=True)
+    toelichtingen = pd.concat([p.toelichtingen for p in parts], ignore_index=True)
+    log = pd.concat([p.opschoonlog for p in parts], ignore_index=True)
+    log = log.sort_values(["bestand", "rij", "regel", "kolom"], na_position="first", kind="stable").reset_index(drop=True)
+    log.insert(0, "log_id", range(1, len(log) + 1))
+    bronbestanden = pd.DataFrame(files)
+
+    latest = sorted(reg.municipalities(reg.latest_year)["gemeente_code"])
+    deelname = panel.participation(inzendingen, latest, list(cb.YEARS))
+    frames = {
+        "gemeenten": gemeenten(),
+        "jaargangen": jaargangen(book, inzendingen, bronbestanden),
+        "vragen": codebook_tables.vragen(book),
+        "vraagversies": codebook_tables.vraagversies(book),
+        "antwoordopties": codebook_tables.antwoordopties(book),
+        "bronbestanden": bronbestanden,
+        "inzendingen": inzendingen,
+        "antwoorden": antwoorden,
+        "toelichtingen": toelichtingen,
+        "deelname": deelname,
+        "opschoonlog": log,
+        "gepubliceerde_cijfers": pd.read_csv(CHECKS / "published_figures.csv", dtype=str, keep_default_na=False),
+        "verantwoording": accounting(inzendingen, bronbestanden),
     }
+    from .reconcile import reconcile  # needs the other frames
+    frames["reconciliatie"] = reconcile(frames)
+    quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())
+    return CleanData(frames, result.problems, quarantined)
 
 
-def build(db_path: Path = DB_PATH) -> Path:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
+def gemeenten() -> pd.DataFrame:
+    reg = register()
+    centroids = pd.read_csv(ROOT / "reference" / "cbs" / "municipality_centroids.csv", dtype={"gm_code": str})
+    points = centroids.set_index("gm_code")[["latitude", "longitude"]]
+    return reg.validity().join(points, on="gemeente_code")
+
+
+def jaargangen(book: cb.Codebook, inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for y in book.data["jaargangen"]:
+        subs = inzendingen[inzendingen["jaar"] == y["jaar"]]
+        accepted = int((subs["status"] == harmonize.ACCEPTED).sum())
+        files = bronbestanden[bronbestanden["jaar"] == y["jaar"]]
+        rows.append({"jaar": y["jaar"], "uitgenodigd": y["uitgenodigd"], "geleverde_rijen": len(subs),
+                     "respondenten": accepted,
+                     "responspercentage": round(100 * accepted / y["uitgenodigd"], 1) if y["uitgenodigd"] else None,
+                     "synthetisch": int(files["synthetisch"].astype(bool).any()), "notitie": y["notitie"]})
+    return pd.DataFrame(rows)
+
+
+def accounting(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> pd.DataFrame:
+    """Per delivery file: delivered = accepted + replaced + quarantined, or the build stops."""
+    counts = inzendingen.pivot_table(index="bestand", columns="status", values="inzending_id", aggfunc="count", fill_value=0)
+    out = bronbestanden[["bestand", "rijen"]].rename(columns={"rijen": "geleverd"}).set_index("bestand")
+    for status in (harmonize.ACCEPTED, harmonize.REPLACED, harmonize.QUARANTINED):
+        out[status] = counts[status] if status in counts else 0
+    out = out.fillna(0).astype(int).reset_index()
+    out["sluitend"] = (out["geleverd"] == out[harmonize.ACCEPTED] + out[harmonize.REPLACED] + out[harmonize.QUARANTINED]).astype(int)
+    if not out["sluitend"].all():
+        broken = out[out["sluitend"] == 0]["bestand"].tolist()
+        raise BuildError(f"Rijen zijn zoekgeraakt: geleverd ≠ geaccepteerd + vervangen + quarantaine voor {broken}.")
+    return out
+
+
+def check_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every clean table against its pandera model (from schemas/clean), then the foreign keys."""
+    checked = {t: cleanschema.check(t, frames[t]) for t in cleanschema.TABLES}
+    dangling = cleanschema.check_foreign_keys(checked)
+    if dangling:
+        raise BuildError("Verwijzingen tussen tabellen kloppen niet: " + "; ".join(dangling[:10]))
+    return checked
+
+
+def publish(staging: Path, clean_dir: Path, datapackage: Path | None) -> None:
+    """Move the staged outputs into place: the database by an atomic rename, folders by swap."""
+    os.replace(staging / DB_NAME, clean_dir / DB_NAME)
+    for name in EXPORT_DIRS:
+        new, target = staging / name, clean_dir / name
+        if not new.exists():
+            continue
+        old = staging / f"{name}.oud"
+        if target.exists():
+            os.replace(target, old)
+        os.replace(new, target)
+    if datapackage is not None and (staging / "datapackage.json").exists():
+        os.replace(staging / "datapackage.json", datapackage)
+
+
+def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool = False,
+          datapackage: Path | None = ROOT / "datapackage.json") -> CleanData:
+    from . import export, load
+
+    clean_dir.mkdir(parents=True, exist_ok=True)
+    for old in clean_dir.glob(".bouw-*"):  # left behind by a killed build
+        shutil.rmtree(old, ignore_errors=True)
+    staging = clean_dir / f".bouw-{os.getpid()}"
+    staging.mkdir()
     try:
-        db = sqlite_utils.Database(tmp)
-        for name, (frame, pk) in reference_tables().items():
-            records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-            db[name].insert_all(records, pk=pk)
-        db.conn.close()
-        os.replace(tmp, db_path)
+        data = clean_frames(raw_dir, allow_quarantine)
+        data.frames = check_frames(data.frames)
+        load.write_database(data.frames, staging / DB_NAME, raw_dir)
+        export.export_tables(data.frames, staging)
+        if datapackage is not None:
+            csv_dir = Path(os.path.relpath(clean_dir / "csv", datapackage.parent)).as_posix()
+            synthetic = bool(data.frames["bronbestanden"]["synthetisch"].astype(int).any())
+            export.write_datapackage(staging / "datapackage.json", csv_dir, synthetic=synthetic)
+        publish(staging, clean_dir, datapackage)
     finally:
-        tmp.unlink(missing_ok=True)
-    return db_path
+        shutil.rmtree(staging, ignore_errors=True)
+    return data

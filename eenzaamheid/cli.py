@@ -100,16 +100,35 @@ def validate(
 
 
 @app.command("build")
-def build() -> None:
-    """Bouw clean/benchmark.db (codeboek, gemeenten, leveringen en gepubliceerde cijfers).
+def build(
+    allow_quarantine: Annotated[bool, typer.Option("--allow-quarantine", help="Bouw ook als de validatie fouten "
+                                                   "vindt: de rijen met fouten worden apart gezet (in_quarantaine).")] = False,
+    raw: Annotated[Path, typer.Option("--raw", help="Map met de leveringen en MANIFEST.csv.")] = RAW,
+    uit: Annotated[Optional[Path], typer.Option("--uit", help="Uitvoermap (standaard clean/).",
+                                                show_default=False)] = None,
+) -> None:
+    """Bouw de gepubliceerde dataset uit de gevalideerde leveringen in raw/.
 
-    Het nieuwe bestand wordt ernaast geschreven en pas daarna op zijn plek gezet: een mislukte
-    build laat de vorige database staan.
+    Schrijft clean/benchmark.db, clean/csv/, clean/json/, clean/parquet/ en datapackage.json. Alles wordt eerst
+    ernaast gebouwd en pas aan het eind op zijn plek gezet: een mislukte of afgebroken build laat de vorige
+    uitvoer staan. De build stopt bij validatiefouten, tenzij --allow-quarantine.
     """
-    from .build import build as run_build
+    from .build import BuildError, build as run_build
+    from .paths import CLEAN, ROOT
 
-    path = run_build()
-    typer.echo(f"Gebouwd: {path}")
+    try:
+        data = run_build(clean_dir=uit or CLEAN, raw_dir=raw, allow_quarantine=allow_quarantine,
+                         datapackage=ROOT / "datapackage.json" if uit is None else (uit / "datapackage.json"))
+    except BuildError as exc:
+        typer.echo(f"Build gestopt: {exc}", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    acc = data.frames["verantwoording"]
+    for r in acc.to_dict("records"):
+        typer.echo(f"{r['bestand']}: {r['geleverd']} geleverd = {r['geaccepteerd']} geaccepteerd + "
+                   f"{r['vervangen_duplicaat']} vervangen + {r['in_quarantaine']} in quarantaine")
+    if data.quarantined:
+        typer.echo(f"Let op: {data.quarantined} rij(en) apart gezet (in_quarantaine); zie de tabel inzendingen.")
+    typer.echo(f"Gebouwd: {(uit or CLEAN) / 'benchmark.db'}")
 
 
 @app.command("serve")

@@ -27,6 +27,7 @@ import pandas as pd
 from . import codebook, contract, ingest
 from .municipalities import register
 from .problems import FOUT, WAARSCHUWING, Problem, display_path, problem
+from .privacy import PERSONAL, mask as mask_personal_data
 
 YEARS = codebook.YEARS
 DELIVERY_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
@@ -42,10 +43,6 @@ VARIANT_METHODS = {
     "voorganger": "een opgeheven gemeente",
     "naam_zonder_provinciesuffix": "de naam zonder provincieaanduiding",
 }
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Dutch numbers: 0 + 9 digits, or +31/0031 + 9 digits, optionally split by spaces, dots or hyphens
-PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)31[\s.-]?(?:\(0\)[\s.-]?)?|0)\d(?:[\s.-]?\d){8}(?!\d)")
-PERSONAL = re.compile(f"{EMAIL.pattern}|{PHONE.pattern}")
 
 
 class UsageError(Exception):
@@ -529,15 +526,6 @@ def _personal_data_rules(data: pd.DataFrame, year: int) -> list[_Rule]:
         return ("De vrije tekst bevat een e-mailadres of telefoonnummer; wordt bij het opschonen afgeschermd. "
                 "U hoeft niets te doen.", mask_personal_data(v))
     return [_Rule(h, "persoonsgegevens_in_vrije_tekst", clean, explain) for h in open_columns]
-
-
-def mask_personal_data(text: str) -> str:
-    """Hide e-mail addresses and phone numbers, keeping enough to recognise what was found."""
-    def email(m):
-        local, domain = m.group(0).split("@", 1)
-        return f"{local[0]}***@***.{domain.rsplit('.', 1)[-1]}"
-    text = EMAIL.sub(email, text)
-    return PHONE.sub(lambda m: m.group(0)[:2] + re.sub(r"\d", "*", m.group(0)[2:]), text)
 
 
 # --- manifest -------------------------------------------------------------------------

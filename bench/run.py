@@ -1,0 +1,101 @@
+"""Benchmarks: median wall time and peak memory of the steward's and the build's commands.
+
+Writes bench/RESULTS.md. Run with `make bench` (not part of the tests: timings are measured
+here, never asserted in tests). Each measurement runs the real command in a fresh process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+EENZAAMHEID = str(BIN / "eenzaamheid")
+FRICTIONLESS = str(BIN / "frictionless")
+
+
+def measure(cmd: list[str], runs: int) -> dict:
+    """Median wall time (s) and the largest peak RSS (MiB) over `runs` runs of `cmd`."""
+    times, peaks = [], []
+    for _ in range(runs):
+        probe = ("import resource, subprocess, sys, time, json; t = time.perf_counter(); "
+                 "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
+                 "print(json.dumps({'s': time.perf_counter() - t, 'rc': rc, "
+                 "'kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
+        out = json.loads(subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True,
+                                        cwd=ROOT, check=True).stdout)
+        times.append(out["s"])
+        peaks.append(out["kb"] / 1024)
+    return {"mediaan_s": statistics.median(times), "piek_mib": max(peaks), "runs": runs, "rc": out["rc"]}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--stress-runs", type=int, default=3)
+    args = p.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    results: list[tuple[str, str, dict, str]] = []
+    try:
+        gen = [sys.executable, str(ROOT / "scripts" / "generate_demo_deliveries.py")]
+        year_csv = next((ROOT / "raw" / "2024").glob("*.csv"))
+        year_xlsx = next((ROOT / "raw" / "2023").glob("*.xlsx"))
+        results.append(("validate één jaar (2024, csv, 157 rijen)", "< 1 s",
+                        measure([EENZAAMHEID, "validate", str(year_csv)], args.runs), ""))
+        results.append(("validate één jaar (2023, xlsx, 175 rijen)", "< 1 s",
+                        measure([EENZAAMHEID, "validate", str(year_xlsx)], args.runs), ""))
+        results.append(("volledige build (6 jaren)", "< 10 s",
+                        measure([EENZAAMHEID, "build", "--allow-quarantine", "--uit", str(work / "clean")], args.runs), ""))
+        scaled = {}
+        for k in (10, 30, 100):
+            raw = work / f"raw_x{k}"
+            subprocess.run(gen + ["--schaal", str(k), "--jaar", "2024", "--uit", str(raw)], check=True,
+                           stdout=subprocess.DEVNULL)
+            scaled[k] = measure([EENZAAMHEID, "build", "--allow-quarantine", "--raw", str(raw),
+                                 "--uit", str(work / f"clean_x{k}")], args.stress_runs)
+            results.append((f"build stresslevering {k}× (2024, {157 * k} rijen)", "< 3 min, < 2 GB" if k == 100 else "lineair",
+                            scaled[k], ""))
+        stress = next((work / "raw_x100" / "2024").glob("*.csv"))
+        ours = measure([EENZAAMHEID, "validate", str(stress)], args.stress_runs)
+        theirs = measure([FRICTIONLESS, "validate", str(stress), "--schema", str(ROOT / "schemas" / "raw" / "2024.yaml"),
+                          "--encoding", "cp1252", "--dialect", json.dumps({"csv": {"delimiter": ";"}}), "--trusted"],
+                         args.stress_runs)
+        results.append(("eenzaamheid validate, stresslevering 100×", "≥ 5× sneller dan frictionless", ours,
+                        f"{theirs['mediaan_s'] / ours['mediaan_s']:.1f}× sneller"))
+        results.append(("frictionless validate, stresslevering 100×", "referentie", theirs, ""))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    per_row = {k: v["mediaan_s"] / k for k, v in scaled.items()}
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Gemeten met `python bench/run.py` op {platform.node() and 'deze machine'}: {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.machine()}. Mediaan van de wandkloktijd van het hele "
+        "commando (inclusief het opstarten van Python), piekgeheugen (max RSS) van het proces.",
+        "",
+        "| meting | doel | mediaan (s) | piekgeheugen (MiB) | runs | opmerking |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for name, target, r, note in results:
+        lines.append(f"| {name} | {target} | {r['mediaan_s']:.2f} | {r['piek_mib']:.0f} | {r['runs']} | {note} |")
+    lines += ["", "Groei van de build met de omvang (seconden per schaalfactor, moet ongeveer gelijk blijven bij "
+              "lineaire kosten; de vaste opstart weegt bij 10× zwaarder):", ""]
+    lines += [f"- {k}×: {v['mediaan_s']:.2f} s totaal, {per_row[k]:.3f} s per 157 rijen" for k, v in scaled.items()]
+    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,307 @@
+"""The clean tables' contract: one Frictionless Table Schema per table, and checks derived from it.
+
+`schemas/clean/<table>.yaml` is the single source of every clean column's meaning (Dutch titles
+and descriptions, shown in the data package and in Datasette) and of its type, constraints and
+keys. The table `gepubliceerde_cijfers` is `checks/published_figures.csv` as is, so its schema is
+`schemas/published_figures.yaml` itself rather than a copy in `schemas/clean/`.
+
+The pandera model of a table is converted from its Table Schema with
+`pandera.io.pandas_io.from_frictionless_schema` and only adjusted where the converter's choices
+do not fit frames built by pandas (nullable integers, enums kept as their values instead of
+categoricals, dates kept as ISO strings). Foreign keys are not expressible in pandera; they are
+checked across tables by `check_foreign_keys`.
+
+Conventions of the clean tables (see the schemas):
+- booleans are integers 0/1;
+- dates and datetimes are ISO strings ('YYYY-MM-DD', 'YYYY-MM-DDTHH:MM:SS'), kept as strings in
+  the frames and in every export; the Table Schema types (date, datetime) tell consumers how
+  to parse them;
+- an empty optional value is None/NaN in a frame and an empty cell in CSV (`missingValues: [""]`),
+  except in tables whose schema has `missingValues: []` (antwoordopties, antwoorden): there the
+  empty string is a real value (`item_code` "" = the question has no items) and part of a key.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import math
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .paths import SCHEMAS
+
+CLEAN_SCHEMAS = SCHEMAS / "clean"
+
+# Load order: every table comes after the tables its foreign keys point to (a self-reference,
+# gemeenten.opvolger_code, excepted).
+TABLES: tuple[str, ...] = (
+    "gemeenten",
+    "jaargangen",
+    "vragen",
+    "vraagversies",
+    "antwoordopties",
+    "bronbestanden",
+    "inzendingen",
+    "antwoorden",
+    "toelichtingen",
+    "deelname",
+    "opschoonlog",
+    "gepubliceerde_cijfers",
+    "reconciliatie",
+    "verantwoording",
+)
+
+# The one table whose schema lives outside schemas/clean/: it is published as delivered in
+# checks/published_figures.csv, so that file's schema is reused instead of typed twice.
+_SCHEMA_PATHS = {"gepubliceerde_cijfers": SCHEMAS / "published_figures.yaml"}
+
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ISO_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$"
+_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+class CleanTableError(Exception):
+    """A clean table breaks its schema. `.failure_cases` holds every failure (pandera's frame)."""
+
+    def __init__(self, table: str, message: str, failure_cases: pd.DataFrame):
+        super().__init__(message)
+        self.table = table
+        self.failure_cases = failure_cases
+
+
+def schema_path(table: str) -> Path:
+    if table not in TABLES:
+        raise KeyError(f"Onbekende tabel: {table!r} (bekend: {', '.join(TABLES)})")
+    return _SCHEMA_PATHS.get(table, CLEAN_SCHEMAS / f"{table}.yaml")
+
+
+@functools.lru_cache(maxsize=None)
+def _load(table: str) -> dict:
+    with open(schema_path(table), encoding="utf-8") as f:
+        schema = yaml.safe_load(f)
+    for field in schema["fields"]:
+        # schemas/published_figures.yaml carries its explanations in the (long) titles; the data
+        # package shows a description for every field, so the title stands in where none is given.
+        if not field.get("description") and field.get("title"):
+            field["description"] = field["title"]
+    return schema
+
+
+def load(table: str) -> dict:
+    """The Table Schema of a clean table as a dict (a fresh copy; the parsed file is cached)."""
+    return copy.deepcopy(_load(table))
+
+
+def field_names(table: str) -> list[str]:
+    return [f["name"] for f in _load(table)["fields"]]
+
+
+def primary_key(table: str) -> list[str]:
+    pk = _load(table).get("primaryKey") or []
+    return [pk] if isinstance(pk, str) else list(pk)
+
+
+def missing_values(table: str) -> list[str]:
+    return list(_load(table).get("missingValues", [""]))
+
+
+def foreign_keys(table: str) -> list[dict]:
+    """foreignKeys with `fields` as lists and the resource named (a self-reference '' → the table)."""
+    out = []
+    for fk in _load(table).get("foreignKeys") or []:
+        fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+        ref = fk["reference"]
+        ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+        out.append({"fields": fields, "resource": ref.get("resource") or table, "reference_fields": ref_fields})
+    return out
+
+
+# --- pandera ----------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def pandera_model(table: str):
+    """The pandera DataFrameSchema of a clean table, converted from its Table Schema.
+
+    Adjustments to the converter's output (types only; constraints come from the schema):
+    integer → nullable Int64 (frames carry None/NaN for empty values), number → float64,
+    string/enum → pandas string (an enum stays an `isin` check, not a categorical),
+    date/datetime → string with an ISO pattern and a parse check.
+    """
+    import pandera.pandas as pa
+    from pandera.io import pandas_io
+
+    schema = _load(table)
+    plain: dict = {"fields": [], "primaryKey": primary_key(table), "missingValues": missing_values(table)}
+    for f in schema["fields"]:
+        g = {"name": f["name"], "type": f["type"], "title": f.get("title", ""),
+             "description": f.get("description", "")}
+        constraints = dict(f.get("constraints") or {})
+        if f["type"] in ("date", "datetime"):
+            # kept as ISO strings; the converter would make datetime a datetime64 column
+            g["type"] = "string"
+            constraints.setdefault("pattern", _ISO_DATE if f["type"] == "date" else _ISO_DATETIME)
+        if "pattern" in constraints:
+            # the converter anchors the pattern itself (^…$); a Table Schema pattern matches the
+            # whole value anyway, so drop our anchors and group alternatives
+            constraints["pattern"] = f"(?:{constraints['pattern'].removeprefix('^').removesuffix('$')})"
+        if constraints:
+            g["constraints"] = constraints
+        plain["fields"].append(g)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = pandas_io.from_frictionless_schema(plain)
+
+    dtypes = {"integer": "Int64", "number": "float64", "string": "string", "date": "string",
+              "datetime": "string"}
+    updates = {}
+    for f in schema["fields"]:
+        if f["type"] not in dtypes:
+            raise ValueError(f"{table}.{f['name']}: type {f['type']!r} wordt in de schone tabellen niet gebruikt")
+        update = {"dtype": dtypes[f["type"]], "coerce": True}
+        if f["type"] in ("date", "datetime"):
+            fmt = "%Y-%m-%d" if f["type"] == "date" else f.get("format", _DATETIME_FORMAT)
+            if fmt in ("default", "any"):
+                fmt = _DATETIME_FORMAT
+            update["checks"] = list(model.columns[f["name"]].checks) + [
+                pa.Check(functools.partial(_parses, fmt=fmt), element_wise=False,
+                         name=f"iso_{f['type']}", error=f"geen geldige {f['type']} ({fmt})")]
+        updates[f["name"]] = update
+    return model.update_columns(updates)
+
+
+def _parses(series: pd.Series, fmt: str) -> pd.Series:
+    parsed = pd.to_datetime(series.astype(object), format=fmt, errors="coerce")
+    return parsed.notna()
+
+
+def _prepare(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Make a frame comparable with its CSV form before validation.
+
+    - Empty strings become missing where the schema counts "" as missing (as CSV readers do).
+    - Numeric text in integer/number columns ('157', as read from a CSV with dtype=str) becomes
+      a number; a column with any non-numeric text is left alone so that pandera reports the
+      offending value instead of it silently turning into a missing value.
+    """
+    empty_is_missing = "" in missing_values(table)
+    types = {f["name"]: f["type"] for f in _load(table)["fields"]}
+    frame = frame.copy()
+    for name in frame.columns:
+        column = frame[name]
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
+            continue
+        if empty_is_missing:
+            empty = column.eq("").fillna(False).astype(bool)
+            if empty.any():
+                column = column.astype(object).where(~empty, None)
+        if types.get(name) in ("integer", "number"):
+            numbers = pd.to_numeric(column, errors="coerce")
+            if not (numbers.isna() & column.notna()).any():
+                column = numbers
+        frame[name] = column
+    return frame
+
+
+def check(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate a clean table against its schema, all failures at once.
+
+    Returns the frame with empty strings made missing (where the schema says "" is missing) and
+    types coerced (Int64, float64, string). Raises CleanTableError naming table, column, check
+    and the first failing rows.
+    """
+    from pandera.errors import SchemaErrors
+
+    frame = _prepare(table, frame)
+    try:
+        return pandera_model(table).validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        raise CleanTableError(table, _describe(table, frame, cases), cases) from None
+
+
+def _describe(table: str, frame: pd.DataFrame, cases: pd.DataFrame, per_check: int = 5) -> str:
+    pk = [c for c in primary_key(table) if c in frame.columns]
+    lines = [f"Tabel {table} voldoet niet aan schemas ({len(cases)} fout(en)):"]
+    for (column, check_name), group in cases.groupby(
+            [cases["column"].astype(object).where(cases["column"].notna(), "<tabel>"),
+             cases["check"].astype(str)], sort=True, dropna=False):
+        examples = []
+        for _, case in group.head(per_check).iterrows():
+            where = ""
+            index = case.get("index")
+            if index is not None and not _is_missing(index) and index in frame.index:
+                key = ", ".join(f"{c}={_key_value(frame.at[index, c])!r}" for c in pk)
+                where = f"rij {index}" + (f" ({key})" if key else "")
+            examples.append(f"{where}: {case['failure_case']!r}" if where else repr(case["failure_case"]))
+        more = f" … en nog {len(group) - per_check}" if len(group) > per_check else ""
+        lines.append(f"  kolom {column}, check {check_name}: {len(group)}× — " + "; ".join(examples) + more)
+    return "\n".join(lines)
+
+
+# --- foreign keys -----------------------------------------------------------------------------
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _key_value(value):
+    """Comparable form of a key cell: numpy scalars → Python, integral floats → int."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _keys(frame: pd.DataFrame, columns: list[str], empty: list[str]) -> list[tuple | None]:
+    """Per row the key tuple, or None when any part is empty (an empty reference is allowed)."""
+    out = []
+    for row in frame[columns].itertuples(index=False, name=None):
+        if any(_is_missing(v) or (isinstance(v, str) and v in empty) for v in row):
+            out.append(None)
+        else:
+            out.append(tuple(_key_value(v) for v in row))
+    return out
+
+
+def check_foreign_keys(frames: dict[str, pd.DataFrame], examples: int = 5) -> list[str]:
+    """Check every foreignKey of every given table against the given frames; Dutch messages.
+
+    An empty reference (None/NaN, or '' where the schema counts '' as missing) is allowed. A
+    foreign key whose referenced table is not among `frames` is skipped (partial builds).
+    """
+    messages = []
+    for table in TABLES:
+        if table not in frames:
+            continue
+        child = frames[table]
+        for fk in foreign_keys(table):
+            parent_name = fk["resource"]
+            if parent_name not in frames:
+                continue
+            parent = frames[parent_name]
+            absent = [c for c in fk["fields"] if c not in child.columns]
+            absent += [f"{parent_name}.{c}" for c in fk["reference_fields"] if c not in parent.columns]
+            if absent:
+                messages.append(f"{table}: kolom(men) voor de verwijzing ontbreken: {', '.join(absent)}")
+                continue
+            targets = {k for k in _keys(parent, fk["reference_fields"], missing_values(parent_name)) if k is not None}
+            keys = _keys(child, fk["fields"], missing_values(table))
+            dangling = [(i, k) for i, k in zip(child.index, keys) if k is not None and k not in targets]
+            if not dangling:
+                continue
+            pk = [c for c in primary_key(table) if c in child.columns]
+            shown = []
+            for i, k in dangling[:examples]:
+                value = k[0] if len(k) == 1 else k
+                who = ", ".join(f"{c}={_key_value(child.at[i, c])!r}" for c in pk)
+                shown.append(f"{value!r} (rij {who})" if who else repr(value))
+            more = f" … en nog {len(dangling) - examples}" if len(dangling) > examples else ""
+            messages.append(
+                f"{table}.{'+'.join(fk['fields'])} verwijst naar {parent_name}.{'+'.join(fk['reference_fields'])}: "
+                f"{len(dangling)} waarde(n) zonder tegenhanger, bijvoorbeeld " + "; ".join(shown) + more)
+    return messages

@@ -1,0 +1,78 @@
+"""Load the checked clean tables into SQLite with sqlite-utils: keys, indexes, full-text search, views."""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import platform
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import sqlite_utils
+
+from . import __version__, cleanschema
+from .paths import ROOT
+
+VIEWS_SQL = Path(__file__).with_name("views.sql")
+SQL_TYPES = {"integer": int, "number": float, "boolean": int}
+# Indexes for the questions people ask: per year and question, per municipality, per status.
+INDEXES = {
+    "inzendingen": [["jaar", "status"], ["gemeente_code"], ["opvolger_code"], ["bestand", "rij"]],
+    "antwoorden": [["vraag_id", "item_code", "jaar"], ["jaar"]],
+    "toelichtingen": [["vraag_id", "jaar"], ["gemeente_code"]],
+    "deelname": [["jaar", "deelgenomen"]],
+    "opschoonlog": [["bestand", "rij"], ["regel"]],
+    "gepubliceerde_cijfers": [["vraag_id", "jaar"]],
+}
+LIBRARIES = ("pandas", "pandera", "frictionless", "sqlite-utils", "datasette", "pyarrow", "openpyxl", "great-expectations")
+
+
+def _records(frame: pd.DataFrame, schema: dict) -> list[dict]:
+    pk = schema.get("primaryKey") or []
+    frame = frame.sort_values(pk, kind="stable") if pk else frame
+    frame = frame[[f["name"] for f in schema["fields"]]]
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def write_database(frames: dict[str, pd.DataFrame], path: Path, raw_dir: Path) -> None:
+    db = sqlite_utils.Database(path)
+    for table in cleanschema.TABLES:
+        schema = cleanschema.load(table)
+        columns = {f["name"]: SQL_TYPES.get(f["type"], str) for f in schema["fields"]}
+        single_fks = [(fk["fields"][0], fk["reference"]["resource"] or table, fk["reference"]["fields"][0])
+                      for fk in schema.get("foreignKeys", []) if len(fk["fields"]) == 1]
+        db[table].create(columns, pk=schema.get("primaryKey"), foreign_keys=single_fks, not_null=[
+            f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required")])
+        db[table].insert_all(_records(frames[table], schema), batch_size=5000)
+        for cols in INDEXES.get(table, []):
+            db[table].create_index(cols)
+    db["toelichtingen"].enable_fts(["tekst"], create_triggers=False, tokenize="unicode61")
+    if VIEWS_SQL.exists():
+        db.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
+    db["build"].insert_all(provenance(frames, raw_dir), pk="sleutel")
+    # checked once at the end: rows of a table may refer to each other (gemeenten.opvolger_code)
+    dangling = db.execute("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        raise ValueError(f"foreign keys do not resolve in the database: {dangling[:5]}")
+    db.conn.commit()
+    db.conn.execute("VACUUM")
+    db.conn.close()
+
+
+def provenance(frames: dict[str, pd.DataFrame], raw_dir: Path) -> list[dict]:
+    """What produced this database: code version, commit, libraries and input hashes (no clock time,
+    so that two builds of the same inputs and code are equal)."""
+    def sha(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "onbekend"
+    rows = [("pakketversie", __version__), ("git_commit", commit), ("python", platform.python_version())]
+    rows += [(f"bibliotheek:{lib}", importlib.metadata.version(lib)) for lib in LIBRARIES]
+    rows += [(f"invoer:{f['bestand']}", f["sha256"]) for f in frames["bronbestanden"].to_dict("records")]
+    for rel in ("schemas/codebook.yaml", "checks/published_figures.csv", "metadata.yml"):
+        rows.append((f"invoer:{rel}", sha(ROOT / rel)))
+    return [{"sleutel": k, "waarde": v} for k, v in rows]

@@ -1,0 +1,216 @@
+"""`eenzaamheid build` end to end on the demo deliveries: complete, traceable, deterministic, atomic."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from eenzaamheid import build
+from eenzaamheid.privacy import EMAIL, PHONE
+from published import RAW, ROOT, read_rows
+from eenzaamheid import codebook as cb
+
+EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
+
+
+def run_build(out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([EENZAAMHEID, "build", "--uit", str(out), *extra], capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("clean")
+    proc = run_build(out, "--allow-quarantine")
+    assert proc.returncode == 0, proc.stderr
+    return out, proc.stdout
+
+
+@pytest.fixture(scope="module")
+def db(built):
+    conn = sqlite3.connect(built[0] / "benchmark.db")
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_build_stops_on_validation_errors_and_says_how_to_continue(tmp_path):
+    proc = run_build(tmp_path / "out")
+    assert proc.returncode == 1
+    assert "--allow-quarantine" in proc.stderr and "fout" in proc.stderr
+    assert not (tmp_path / "out" / "benchmark.db").exists()
+
+
+def test_build_reports_rows_held_back(built):
+    _, stdout = built
+    assert "2 rij(en) apart gezet (in_quarantaine)" in stdout
+    assert "2023/benchmark_eenzaamheid_2023_export.xlsx: 175 geleverd = 174 geaccepteerd + 1 vervangen + 0 in quarantaine" in stdout
+
+
+def test_every_delivered_row_is_accounted_for(db):
+    rows = db.execute("select * from verantwoording").fetchall()
+    assert len(rows) == 6 and all(r["sluitend"] == 1 for r in rows)
+    for r in rows:
+        delivered = len(read_rows(RAW / r["bestand"], cb.load().deliveries[int(r["bestand"][:4])]))
+        assert r["geleverd"] == delivered
+        n = db.execute("select count(*) from inzendingen where bestand = ?", [r["bestand"]]).fetchone()[0]
+        assert n == delivered
+    statuses = dict(db.execute("select status, count(*) from inzendingen group by status").fetchall())
+    assert statuses == {"geaccepteerd": 831, "vervangen_duplicaat": 1, "in_quarantaine": 2}
+
+
+def test_panels_and_participation(db):
+    members = dict(db.execute("select 'vast', count(distinct gemeente_code) from deelname where vast_panel_2022_2024 = 1 "
+                              "union all select 'groep', count(distinct gemeente_code) from deelname where groep_2022_2023 = 1"
+                              ).fetchall())
+    assert members == {"vast": 89, "groep": 118}
+    per_year = dict(db.execute("select jaar, sum(vast_panel_2022_2024) from inzendingen group by jaar").fetchall())
+    assert per_year == {2019: 0, 2020: 0, 2021: 0, 2022: 89, 2023: 89, 2024: 89}
+
+
+def test_reconciliation_reproduces_every_published_figure(db):
+    statuses = dict(db.execute("select status, count(*) from reconciliatie group by status").fetchall())
+    total = db.execute("select count(*) from gepubliceerde_cijfers").fetchone()[0]
+    assert sum(statuses.values()) == total
+    assert "afwijkend" not in statuses
+    assert db.execute("select count(*) from reconciliatie r join gepubliceerde_cijfers g using (cijfer_id) "
+                      "where g.kenmerk = 'bron_tegenstrijdig' and (r.status != 'bron_tegenstrijdig' or r.reden = '')"
+                      ).fetchone()[0] == 0
+
+
+def test_published_answers_walk_back_to_their_raw_cells(db):
+    """From an answer row to file, row and column of the delivery, and the same value there."""
+    rows = db.execute("""select a.ruwe_waarde, a.waarde, a.bron_kolom, i.bestand, i.rij, i.jaar
+                         from antwoorden a join inzendingen i using (inzending_id)
+                         where i.status = 'geaccepteerd' order by a.inzending_id, a.vraag_id, a.item_code""").fetchall()
+    assert len(rows) > 20000
+    raw_cache = {}
+    for r in rows[::97] + [r for r in rows if r["ruwe_waarde"] != r["waarde"]]:
+        if r["bestand"] not in raw_cache:
+            raw_cache[r["bestand"]] = read_rows(RAW / r["bestand"], cb.load().deliveries[r["jaar"]])
+        cell = raw_cache[r["bestand"]][r["rij"] - 2][r["bron_kolom"]]
+        assert cell == r["ruwe_waarde"]
+        assert " ".join(cell.split()).casefold() == r["waarde"].casefold()
+    # every normalized value is in the cleaning log, with its source cell
+    changed = db.execute("select count(*) from antwoorden where ruwe_waarde != waarde").fetchone()[0]
+    logged = db.execute("select count(*) from opschoonlog where regel = 'antwoord_opmaak'").fetchone()[0]
+    assert changed == logged == 8
+
+
+def test_contact_details_never_reach_the_outputs(built):
+    out, _ = built
+    contacts = set()
+    for year in cb.YEARS:
+        d = cb.load().deliveries[year]
+        for r in read_rows(next((RAW / str(year)).glob(f"*.{d.formaat}")), d):
+            for field in ("contact_naam", "contact_email", "contact_telefoon"):
+                if r.get(d.metadata_kolommen[field]):
+                    contacts.add(r[d.metadata_kolommen[field]])
+    assert len(contacts) > 1000
+    blob = b"".join(_files(out).values()) + (out / "datapackage.json").read_bytes()
+    for value in sorted(contacts)[::25]:
+        assert value.encode("utf-8") not in blob
+    assert b"Demo Contactpersoon" not in blob and b"@example.org" not in blob
+
+
+def test_free_text_is_redacted_and_searchable(db):
+    texts = [r[0] for r in db.execute("select tekst from toelichtingen")]
+    assert texts and not any(EMAIL.search(t) or PHONE.search(t) for t in texts)
+    assert db.execute("select sum(aantal_redacties) from toelichtingen").fetchone()[0] == 2
+    hits = db.execute("select count(*) from toelichtingen_fts where toelichtingen_fts match 'GGD'").fetchone()[0]
+    assert hits > 0
+    log = db.execute("select voor, na from opschoonlog where regel = 'redactie'").fetchall()
+    assert len(log) == 2 and not any(EMAIL.search(v) or PHONE.search(v) for v, _ in log)
+
+
+def test_keys_and_indexes(db):
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    fks = {(r["table"], r["from"]) for r in db.execute("select 'antwoorden' as tbl, * from pragma_foreign_key_list('antwoorden')")}
+    assert ("inzendingen", "inzending_id") in fks
+    indexes = {r[0] for r in db.execute("select name from sqlite_master where type = 'index' and tbl_name = 'antwoorden'")}
+    assert any("vraag_id" in i for i in indexes)
+    provenance = dict(db.execute("select sleutel, waarde from build").fetchall())
+    assert provenance["pakketversie"] and "bibliotheek:pandera" in provenance
+    assert provenance["invoer:2024/benchmark_eenzaamheid_2024_export.csv"] == \
+        db.execute("select sha256 from bronbestanden where jaar = 2024").fetchone()[0]
+
+
+def test_two_builds_are_identical(built, tmp_path):
+    first, _ = built
+    proc = run_build(tmp_path / "again", "--allow-quarantine")
+    assert proc.returncode == 0, proc.stderr
+    a, b = _files(first), _files(tmp_path / "again")
+    exports = [k for k in a if k.split("/")[0] in ("csv", "json", "parquet")]
+    assert len(exports) == 3 * 14
+    assert all(a[k] == b[k] for k in exports), [k for k in exports if a[k] != b[k]]
+    assert (first / "datapackage.json").read_bytes() == (tmp_path / "again" / "datapackage.json").read_bytes()
+
+    def content(path):
+        conn = sqlite3.connect(path)
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type in ('table','view') "
+                                             "and name not like '%fts%' order by name")]
+        return {t: sorted(map(repr, conn.execute(f"select * from [{t}]").fetchall())) for t in tables}
+    assert content(first / "benchmark.db") == content(tmp_path / "again" / "benchmark.db")
+
+
+def test_killed_build_leaves_previous_outputs_intact(built, tmp_path):
+    first, _ = built
+    out = tmp_path / "live"
+    proc = run_build(out, "--allow-quarantine")
+    assert proc.returncode == 0
+    before = _files(out)
+    victim = subprocess.Popen([EENZAAMHEID, "build", "--allow-quarantine", "--uit", str(out)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline and not list(out.glob(".bouw-*/*")):
+        time.sleep(0.05)  # wait until the build is writing its staged outputs
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    after = {k: v for k, v in _files(out).items() if not k.startswith(".bouw-")}
+    assert after == before, "a killed build changed the published outputs"
+    assert run_build(out, "--allow-quarantine").returncode == 0
+    assert not list(out.glob(".bouw-*")), "the next build cleans up what the killed one left"
+
+
+def test_failing_build_leaves_previous_outputs_intact(built, tmp_path, monkeypatch):
+    out = tmp_path / "live"
+    build.build(clean_dir=out, allow_quarantine=True, datapackage=out / "datapackage.json")
+    before = _files(out)
+
+    def broken(frames):
+        raise build.BuildError("kapot")
+    monkeypatch.setattr(build, "check_frames", broken)
+    with pytest.raises(build.BuildError):
+        build.build(clean_dir=out, allow_quarantine=True, datapackage=out / "datapackage.json")
+    assert _files(out) == before
+
+
+def test_committed_exports_and_datapackage_are_fresh(built):
+    """clean/csv, clean/json, clean/parquet and datapackage.json in git equal a fresh build."""
+    out, _ = built
+    fresh = {k: v for k, v in _files(out).items() if k.split("/")[0] in ("csv", "json", "parquet")}
+    committed = {k: v for k, v in _files(ROOT / "clean").items() if k.split("/")[0] in ("csv", "json", "parquet")}
+    assert committed.keys() == fresh.keys(), "run `make build` and commit clean/"
+    stale = [k for k in fresh if committed[k] != fresh[k]]
+    assert not stale, f"stale exports, run `make build` and commit: {stale}"
+    def package(path):  # resource paths differ only by where the build wrote its outputs
+        pkg = json.loads(path.read_text(encoding="utf-8"))
+        for r in pkg["resources"]:
+            r["path"] = Path(r["path"]).name
+        return pkg
+    assert package(ROOT / "datapackage.json") == package(out / "datapackage.json"), "stale datapackage.json"
+    assert json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"][0]["path"].startswith("clean/csv/")
+
+
+def test_frictionless_validates_the_committed_datapackage():
+    proc = subprocess.run([str(Path(sys.executable).parent / "frictionless"), "validate", "datapackage.json"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout[-3000:]
