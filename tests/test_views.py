@@ -1,0 +1,255 @@
+"""The views of eenzaamheid/views.sql on a real SQLite database built from the demo deliveries."""
+import re
+import sqlite3
+
+import pandas as pd
+import pytest
+import sqlite_utils
+
+from eenzaamheid.build import clean_frames
+from eenzaamheid.codebook import load as load_codebook
+from eenzaamheid.paths import ROOT
+
+VIEWS_SQL = ROOT / "eenzaamheid" / "views.sql"
+# the tables the views read, with their primary keys and the indexes the build creates
+TABLES = {
+    "inzendingen": ["inzending_id"],
+    "antwoorden": ["inzending_id", "vraag_id", "item_code"],
+    "antwoordopties": ["vraag_id", "item_code", "optie_code"],
+    "vragen": ["vraag_id"],
+    "vraagversies": ["vraag_id", "jaar"],
+    "gemeenten": ["gemeente_code"],
+    "jaargangen": ["jaar"],
+}
+INDEXES = {"inzendingen": [["jaar", "status"], ["gemeente_code"], ["opvolger_code"]],
+           "antwoorden": [["vraag_id", "item_code", "jaar"], ["jaar"]]}
+VIEWS = ["geaccepteerde_antwoorden", "aandelen", "aandelen_per_provincie", "gemeente_vergelijking",
+         "vraag_trend", "deelname_per_provincie"]
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return clean_frames(allow_quarantine=True).frames
+
+
+@pytest.fixture(scope="module")
+def db(frames, tmp_path_factory):
+    path = tmp_path_factory.mktemp("views") / "benchmark.db"
+    database = sqlite_utils.Database(path)
+    for table, pk in TABLES.items():
+        frame = frames[table]
+        database[table].insert_all(frame.astype(object).where(frame.notna(), None).to_dict("records"), pk=pk)
+        for cols in INDEXES.get(table, []):
+            database[table].create_index(cols)
+    database.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
+    database.conn.commit()
+    database.conn.close()
+    con = sqlite3.connect(path)
+    con.row_factory = sqlite3.Row
+    yield con
+    con.close()
+
+
+def rows(db, sql, *params) -> list[dict]:
+    return [dict(r) for r in db.execute(sql, params).fetchall()]
+
+
+def frame(db, sql, *params) -> pd.DataFrame:
+    return pd.DataFrame(rows(db, sql, *params))
+
+
+def test_every_view_exists_and_has_a_dutch_leading_comment(db):
+    names = {r["name"] for r in rows(db, "select name from sqlite_master where type = 'view'")}
+    assert set(VIEWS) <= names
+    text = VIEWS_SQL.read_text(encoding="utf-8")
+    for view in VIEWS:
+        m = re.search(rf"((?:^--[^\n]*\n)+)CREATE VIEW {view} AS", text, re.M)
+        assert m, f"{view}: no comment right above CREATE VIEW"
+        assert m.group(1).startswith(f"-- {view}: "), view
+        assert re.search(r"\b(per|het|de|van|en)\b", m.group(1)), f"{view}: comment is not Dutch"
+    for view in VIEWS:
+        rows(db, f"select * from {view} limit 1")  # every view answers
+
+
+def test_aandelen_reproduces_week_deelname_2024(db):
+    got = {r["populatie"]: r for r in rows(
+        db, "select * from aandelen where vraag_id = 'week_deelname' and jaar = 2024 and optie_code = 'ja'")}
+    assert (got["alle_respondenten"]["aantal"], got["alle_respondenten"]["basis"]) == (143, 155)
+    assert got["alle_respondenten"]["percentage"] == 92.3
+    assert (got["vast_panel_2022_2024"]["aantal"], got["vast_panel_2022_2024"]["basis"]) == (83, 88)
+    assert got["alle_respondenten"]["label"] == "Ja"
+    assert "groep_2022_2023" not in got, "the 2022-2023 group has no 2024 rows"
+
+
+def test_aandelen_columns(db):
+    cols = [d[0] for d in db.execute("select * from aandelen limit 1").description]
+    assert cols == ["populatie", "jaar", "vraag_id", "item_code", "item_label", "optie_code", "label",
+                    "aantal", "basis", "percentage"]
+
+
+def _accepted_answers(frames) -> pd.DataFrame:
+    inz = frames["inzendingen"]
+    acc = inz[inz["status"] == "geaccepteerd"][["inzending_id", "provincie_code", "gemeente_code",
+                                                 "vast_panel_2022_2024", "groep_2022_2023"]]
+    return frames["antwoorden"].merge(acc, on="inzending_id")
+
+
+def test_aandelen_counts_every_accepted_answer_once(db, frames):
+    """Sum of aantal per population, year and question = the accepted answers (nothing dropped)."""
+    answers = _accepted_answers(frames)
+    expected = {}
+    for pop, mask in [("alle_respondenten", slice(None)), ("vast_panel_2022_2024", answers["vast_panel_2022_2024"] == 1),
+                      ("groep_2022_2023", answers["groep_2022_2023"] == 1)]:
+        for (jaar, vraag), n in answers[mask].groupby(["jaar", "vraag_id"]).size().items():
+            expected[(pop, int(jaar), vraag)] = int(n)
+    got = {(r["populatie"], r["jaar"], r["vraag_id"]): r["n"] for r in rows(
+        db, "select populatie, jaar, vraag_id, sum(aantal) as n from aandelen group by 1, 2, 3")}
+    assert got == expected
+
+
+def test_aandelen_bases_follow_the_report(db, frames):
+    answers = _accepted_answers(frames)
+    # matrix row: submissions that answered that row
+    row = answers[(answers["vraag_id"] == "instrumenten") & (answers["item_code"] == "masterclasses") & (answers["jaar"] == 2024)]
+    got = rows(db, "select distinct basis from aandelen where populatie = 'alle_respondenten' and jaar = 2024 "
+                   "and vraag_id = 'instrumenten' and item_code = 'masterclasses'")
+    assert got == [{"basis": len(row)}] and len(row) == 154
+    # multiple choice: submissions that ticked at least one item, the same for every item
+    ticked = answers[(answers["vraag_id"] == "uitdagingen") & (answers["jaar"] == 2024)]
+    got = rows(db, "select distinct basis from aandelen where populatie = 'alle_respondenten' and jaar = 2024 "
+                   "and vraag_id = 'uitdagingen'")
+    assert got == [{"basis": ticked["inzending_id"].nunique()}]
+
+
+def test_aandelen_has_zero_rows_for_offered_options_and_only_those(db, frames):
+    book = load_codebook()
+    zero = rows(db, "select * from aandelen where aantal = 0")
+    assert zero and all(r["percentage"] == 0 for r in zero)
+    # every single-choice or matrix row that was answered shows all its options
+    per_row = frame(db, "select populatie, jaar, vraag_id, item_code, count(*) as n from aandelen a "
+                        "where vraag_id in (select vraag_id from vragen where type <> 'meervoudig') group by 1, 2, 3, 4")
+    n_options = per_row["vraag_id"].map(lambda v: len(book.options(v)))
+    assert (per_row["n"] == n_options).all()
+    # options new in 2024 appear from 2024 only, with 0 where nobody chose them
+    items = {r["jaar"]: {x["item_code"] for x in rows(
+        db, "select item_code from aandelen where populatie = 'alle_respondenten' and vraag_id = 'uitdagingen' and jaar = ?",
+        r["jaar"])} for r in rows(db, "select distinct jaar from aandelen where vraag_id = 'uitdagingen'")}
+    assert "fysieke_leefomgeving" in items[2024] and "fysieke_leefomgeving" not in items[2023]
+    assert len(items[2024]) == len(items[2023]) + 2
+
+
+def test_aandelen_agrees_with_the_published_counts(db, frames):
+    """Every published count of a plain option equals the view's count and base."""
+    figs = frames["gepubliceerde_cijfers"]
+    figs = figs[(figs["maat"] == "aantal") & (figs["kenmerk"] == "") & (figs["vraag_id"] != "respons")]
+    book = load_codebook()
+    checked = 0
+    for f in figs.to_dict("records"):
+        if book.option_group(f["vraag_id"], f["optie_code"]) != [f["optie_code"]]:
+            continue
+        r = rows(db, "select aantal, basis from aandelen where populatie = ? and jaar = ? and vraag_id = ? "
+                     "and item_code = ? and optie_code = ?",
+                 f["populatie"], int(f["jaar"]), f["vraag_id"], f["item_code"], f["optie_code"])
+        assert len(r) == 1 and r[0]["aantal"] == int(f["waarde"]), f["cijfer_id"]
+        if f["basis"]:
+            assert r[0]["basis"] == int(f["basis"]), f["cijfer_id"]
+        checked += 1
+    assert checked >= 40
+
+
+def test_aandelen_per_provincie_adds_up_to_the_country(db):
+    national = frame(db, "select jaar, vraag_id, item_code, optie_code, aantal, basis from aandelen "
+                         "where populatie = 'alle_respondenten'")
+    provinces = frame(db, "select jaar, vraag_id, item_code, optie_code, sum(aantal) as aantal, sum(basis) as basis, "
+                          "count(distinct provincie) as n from aandelen_per_provincie group by 1, 2, 3, 4")
+    merged = national.merge(provinces, on=["jaar", "vraag_id", "item_code", "optie_code"], suffixes=("", "_pv"),
+                            how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert (merged["aantal"] == merged["aantal_pv"]).all()
+    assert (merged["basis"] == merged["basis_pv"]).all()
+    assert merged["n"].max() == 12
+
+
+def test_gemeente_vergelijking_shows_province_and_country(db, frames):
+    inz = frames["inzendingen"]
+    sub = inz[(inz["jaar"] == 2024) & (inz["status"] == "geaccepteerd")].iloc[0]
+    got = rows(db, "select * from gemeente_vergelijking where gemeente_code = ? and jaar = 2024", sub["gemeente_code"])
+    answers = frames["antwoorden"][frames["antwoorden"]["inzending_id"] == sub["inzending_id"]]
+    assert len(got) == len(answers) > 10
+    gm = frames["gemeenten"].set_index("gemeente_code").loc[sub["gemeente_code"]]
+    assert {(r["gemeente"], r["provincie"], r["inzending_id"]) for r in got} == {(gm["naam"], gm["provincie"], sub["inzending_id"])}
+    for r in got:
+        pv = rows(db, "select * from aandelen_per_provincie where jaar = 2024 and provincie_code = ? and vraag_id = ? "
+                      "and item_code = ? and optie_code = ?", r["provincie_code"], r["vraag_id"], r["item_code"], r["optie_code"])
+        nl = rows(db, "select * from aandelen where populatie = 'alle_respondenten' and jaar = 2024 and vraag_id = ? "
+                      "and item_code = ? and optie_code = ?", r["vraag_id"], r["item_code"], r["optie_code"])
+        assert (r["aantal_provincie"], r["basis_provincie"], r["percentage_provincie"]) == \
+            (pv[0]["aantal"], pv[0]["basis"], pv[0]["percentage"])
+        assert (r["aantal_nederland"], r["basis_nederland"], r["percentage_nederland"]) == \
+            (nl[0]["aantal"], nl[0]["basis"], nl[0]["percentage"])
+        assert r["label"] == nl[0]["label"]
+    week = next(r for r in got if r["vraag_id"] == "week_deelname")
+    assert week["basis_nederland"] == 155
+
+
+def test_gemeente_vergelijking_one_row_per_accepted_answer(db, frames):
+    n = rows(db, "select count(*) as n from gemeente_vergelijking where vraag_id = 'instrumenten'")[0]["n"]
+    answers = _accepted_answers(frames)
+    assert n == (answers["vraag_id"] == "instrumenten").sum()
+
+
+def test_vraag_trend_flags_comparability_breaks(db):
+    trend = {r["jaar"]: r for r in rows(db, "select * from vraag_trend where vraag_id = 'meldpunt' and optie_code = 'ja'")}
+    assert sorted(trend) == [2022, 2023, 2024]
+    assert trend[2024]["vergelijkbaar_met_vorig_jaar"] == "nee"
+    assert "meldpunt" in trend[2024]["reden"] and "signaalpunt" in trend[2024]["reden"]
+    assert trend[2023]["vergelijkbaar_met_vorig_jaar"] == "onzeker"
+    assert trend[2022]["vergelijkbaar_met_vorig_jaar"] is None  # first year
+    cols = [d[0] for d in db.execute("select * from vraag_trend limit 1").description]
+    assert {"percentage_alle_respondenten", "basis_alle_respondenten", "percentage_vast_panel", "basis_vast_panel",
+            "vergelijkbaar_met_vorig_jaar", "reden", "formulering"} <= set(cols)
+
+
+def test_vraag_trend_has_the_panel_only_in_its_years(db):
+    trend = {r["jaar"]: r for r in rows(db, "select * from vraag_trend where vraag_id = 'week_deelname' and optie_code = 'ja'")}
+    assert sorted(trend) == [2019, 2020, 2021, 2022, 2023, 2024]
+    for year in (2019, 2020, 2021):
+        assert trend[year]["percentage_vast_panel"] is None and trend[year]["basis_vast_panel"] is None
+    assert (trend[2024]["aantal_vast_panel"], trend[2024]["basis_vast_panel"]) == (83, 88)
+    assert (trend[2024]["aantal_alle_respondenten"], trend[2024]["basis_alle_respondenten"]) == (143, 155)
+    assert trend[2024]["percentage_alle_respondenten"] == 92.3
+
+
+def test_deelname_per_provincie_counts_every_accepted_submission(db, frames):
+    inz = frames["inzendingen"]
+    accepted = inz[inz["status"] == "geaccepteerd"].groupby("jaar").size().to_dict()
+    totals = {r["jaar"]: r for r in rows(db, "select jaar, sum(deelnemers) as deelnemers, sum(aantal_gemeenten) as gemeenten, "
+                                             "count(*) as provincies from deelname_per_provincie group by jaar")}
+    assert {y: r["deelnemers"] for y, r in totals.items()} == accepted
+    # CBS: 355 municipalities in 2019 and 2020, 352 in 2021, 345 in 2022, 342 in 2023 and 2024
+    assert {y: r["gemeenten"] for y, r in totals.items()} == {2019: 355, 2020: 355, 2021: 352, 2022: 345, 2023: 342, 2024: 342}
+    assert all(r["provincies"] == 12 for r in totals.values())
+    assert all(0 <= r["percentage"] <= 100 for r in rows(db, "select percentage from deelname_per_provincie"))
+
+
+def test_predecessors_of_a_merger_count_separately(db, frames):
+    inz = frames["inzendingen"]
+    acc = inz[inz["status"] == "geaccepteerd"]
+    merged = acc.groupby(["jaar", "opvolger_code"])["gemeente_code"].nunique()
+    merged = merged[merged > 1]
+    assert not merged.empty, "the demo has predecessors of a later merger taking part in the same year"
+    jaar, opvolger = merged.index[0]
+    codes = acc[(acc["jaar"] == jaar) & (acc["opvolger_code"] == opvolger)]
+    provincie = codes["provincie_code"].iloc[0]
+    expected = acc[(acc["jaar"] == jaar) & (acc["provincie_code"] == provincie)]["gemeente_code"].nunique()
+    got = rows(db, "select deelnemers from deelname_per_provincie where jaar = ? and provincie_code = ?", int(jaar), provincie)
+    assert got == [{"deelnemers": expected}]
+
+
+def test_views_only_count_accepted_submissions(db, frames):
+    inz = frames["inzendingen"]
+    other = inz[inz["status"] != "geaccepteerd"]["inzending_id"].tolist()
+    assert other
+    marks = ",".join("?" * len(other))
+    assert rows(db, f"select count(*) as n from geaccepteerde_antwoorden where inzending_id in ({marks})", *other) == [{"n": 0}]
+    assert rows(db, f"select count(*) as n from gemeente_vergelijking where inzending_id in ({marks})", *other) == [{"n": 0}]
