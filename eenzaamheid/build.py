@@ -23,6 +23,8 @@ from .problems import FOUT, Problem
 DB_NAME = "benchmark.db"
 DB_PATH = CLEAN / DB_NAME
 EXPORT_DIRS = ("csv", "json", "parquet")
+SITE_METADATA = "metadata.json"           # what Datasette serves (generated, see site_metadata)
+PACKAGE_ZIP = "benchmark-eenzaamheid.zip"  # the data package as one download
 
 
 class BuildError(Exception):
@@ -144,9 +146,30 @@ def check_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return checked
 
 
+def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
+    """datapackage.json with the CSV files beside it (paths csv/...), fixed timestamps: reproducible."""
+    import json
+    import zipfile
+
+    from . import export
+
+    package = export.datapackage("csv", synthetic)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        def add(name: str, data: bytes) -> None:
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            z.writestr(info, data)
+        add("datapackage.json", (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        for csv_file in sorted((staging / "csv").glob("*.csv")):
+            add(f"csv/{csv_file.name}", csv_file.read_bytes())
+
+
 def publish(staging: Path, clean_dir: Path, datapackage: Path | None) -> None:
     """Move the staged outputs into place: the database by an atomic rename, folders by swap."""
     os.replace(staging / DB_NAME, clean_dir / DB_NAME)
+    for name in (SITE_METADATA, PACKAGE_ZIP):
+        if (staging / name).exists():
+            os.replace(staging / name, clean_dir / name)
     for name in EXPORT_DIRS:
         new, target = staging / name, clean_dir / name
         if not new.exists():
@@ -161,7 +184,7 @@ def publish(staging: Path, clean_dir: Path, datapackage: Path | None) -> None:
 
 def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool = False,
           datapackage: Path | None = ROOT / "datapackage.json") -> CleanData:
-    from . import export, load
+    from . import export, load, site_metadata
 
     clean_dir.mkdir(parents=True, exist_ok=True)
     for old in clean_dir.glob(".bouw-*"):  # left behind by a killed build
@@ -172,11 +195,13 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
         data = clean_frames(raw_dir, allow_quarantine)
         data.frames = check_frames(data.frames)
         load.write_database(data.frames, staging / DB_NAME, raw_dir)
+        site_metadata.write(staging / DB_NAME, staging / SITE_METADATA)
         export.export_tables(data.frames, staging)
         if datapackage is not None:
             csv_dir = Path(os.path.relpath(clean_dir / "csv", datapackage.parent)).as_posix()
             synthetic = bool(data.frames["bronbestanden"]["synthetisch"].astype(int).any())
             export.write_datapackage(staging / "datapackage.json", csv_dir, synthetic=synthetic)
+            package_zip(staging, staging / PACKAGE_ZIP, synthetic)
         publish(staging, clean_dir, datapackage)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
