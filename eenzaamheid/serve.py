@@ -28,7 +28,7 @@ def datasette_args(host: str = "127.0.0.1", port: int = 8001, db_path: Path | No
         "--setting", "suggest_facets", "off",
         "--setting", "sql_time_limit_ms", "3000",
         "--setting", "max_returned_rows", "2000",
-        "--setting", "allow_download", "off",          # the .db file itself: use the exports instead
+        "--setting", "allow_download", "on",           # the immutable .db is a download like the exports
         "--setting", "default_cache_ttl", "3600",
         "--setting", "allow_csv_stream", "on",
         "--setting", "num_sql_threads", "4",

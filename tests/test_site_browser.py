@@ -1,0 +1,183 @@
+"""What a person sees, in Debian's Chromium driven by Playwright, against the real server.
+
+Every page must load without a single request to another host (no CDN, fonts or tiles),
+without console errors and without JavaScript errors. Screenshots: tests/artifacts/*.png.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+BANNER_TEXT = "Let op: dit zijn synthetische demodata."
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="Debian's chromium is not installed (/usr/bin/chromium); `make test` installs it")
+
+
+def is_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "about", "blob"):
+        return True
+    host = parts.hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the python package playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    """A fresh page that records every problem: foreign requests, console errors, page errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("request", lambda r: None if is_loopback(r.url) else problems.append(f"request to another host: {r.url}"))
+    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
+    pg.problems = problems
+    yield pg
+    context.close()
+    assert not problems, problems
+
+
+def open_page(page, site, path: str, name: str):
+    response = page.goto(site.url + path, wait_until="load")
+    assert response is not None and response.status == 200, path
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+    return response
+
+
+def assert_banner_visible(page):
+    banner = page.locator(".synthetisch-banner")
+    assert banner.is_visible()
+    assert BANNER_TEXT in banner.inner_text()
+    assert "niet de antwoorden van echte gemeenten" in banner.inner_text()
+
+
+def test_home_page(page, site):
+    open_page(page, site, "/", "home")
+    assert_banner_visible(page)
+    assert page.locator("h1").first.is_visible()
+    search = page.get_by_label("Zoek een gemeente (naam of CBS-code)")
+    assert search.is_visible()
+    for link in ("Gemeenten", "Vragen en trends", "Kaart van de deelname"):
+        assert page.get_by_role("link", name=link).first.is_visible(), link
+    assert page.get_by_role("heading", name="Downloads").is_visible()
+    # the search box works: typing a name with the wrong accents finds the municipality
+    search.fill("sudwest fryslan")
+    search.press("Enter")
+    page.wait_for_url("**/gemeente?q=*")
+    page.get_by_role("link", name="Súdwest-Fryslân").first.click()
+    page.wait_for_url("**/gemeente/GM1900")
+    assert page.locator("h1").inner_text() == "Súdwest-Fryslân"
+    assert_banner_visible(page)
+
+
+def test_municipality_page(page, site):
+    open_page(page, site, "/gemeente/GM0603", "gemeente")
+    assert_banner_visible(page)
+    assert page.locator("h1").inner_text() == "Rijswijk (ZH.)"
+    assert page.locator("table.deelname").is_visible()
+    charts = page.locator("svg.vergelijk")
+    assert charts.count() > 100
+    first = charts.first
+    first.scroll_into_view_if_needed()
+    assert first.is_visible()
+    box = first.bounding_box()
+    assert box["width"] > 200 and box["height"] > 20
+    labels = first.locator("text.lbl").all_text_contents()
+    assert labels == ["Zuid-Holland", "Nederland"]
+    assert first.locator("rect.balk").count() == 2
+    assert "%" in first.locator("text.num").first.text_content()
+    page.screenshot(path=str(ARTIFACTS / "gemeente-antwoorden.png"), full_page=False)
+
+
+def test_factsheet_prints_on_a4(page, site):
+    open_page(page, site, "/gemeente/GM0603/factsheet", "factsheet")
+    assert_banner_visible(page)
+    page.emulate_media(media="print")
+    assert not page.locator("header").first.is_visible(), "no navigation on paper"
+    assert page.locator(".synthetisch-banner").is_visible(), "the banner is printed too"
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 2 <= pages <= 8, f"six years of answers on {pages} A4 pages"
+    (ARTIFACTS / "factsheet.pdf").write_bytes(pdf)
+
+
+def test_question_chart_page(page, site):
+    open_page(page, site, "/vraag/meldpunt", "vraag-meldpunt")
+    assert_banner_visible(page)
+    chart = page.locator("svg.trend").first
+    chart.scroll_into_view_if_needed()
+    assert chart.is_visible()
+    row_labels = chart.locator("text.lbl").all_text_contents()
+    assert "2024 · alle" in row_labels and "2022 · vast panel" in row_labels
+    segments = chart.locator("g.seg rect")
+    assert segments.count() >= 10
+    assert segments.first.bounding_box()["width"] > 10
+    assert any(t.endswith("%") for t in chart.locator("text.in").all_text_contents())
+    # the break between 2023 and 2024 is drawn and labelled
+    breuk = chart.locator("g.breuk:not(.onzeker)")
+    assert breuk.count() == 1 and breuk.is_visible()
+    assert "2024 niet vergelijkbaar met 2023" in breuk.text_content()
+    uncertain = chart.locator("g.breuk.onzeker")  # 2023: the programme widened its target group
+    assert uncertain.is_visible() and "2023 mogelijk niet vergelijkbaar met 2022" in uncertain.text_content()
+    legend = page.locator("ul.legenda").first
+    assert legend.is_visible() and legend.inner_text().split() == ["Ja", "Nee"]
+    assert page.locator("table.cijfers").first.is_visible()
+    page.locator("svg.trend").first.screenshot(path=str(ARTIFACTS / "vraag-meldpunt-grafiek.png"))
+
+
+def test_map(page, site):
+    open_page(page, site, "/kaart?jaar=2024", "kaart-2024")
+    assert_banner_visible(page)
+    svg = page.locator("svg.kaart")
+    assert svg.is_visible()
+    dots = svg.locator("circle.dot")
+    assert dots.count() > 100
+    visible = sum(1 for i in range(0, dots.count(), 25) if dots.nth(i).is_visible())
+    assert visible == len(range(0, dots.count(), 25))
+    legend = page.locator("ul.kaart-legenda")
+    assert legend.is_visible()
+    text = legend.inner_text()
+    assert "Deelgenomen" in text and "Niet deelgenomen" in text and "vaste panel" in text
+    # dots differ in colour by status
+    fills = {svg.locator(f"circle.dot.{cls}").first.evaluate("e => getComputedStyle(e).fill")
+             for cls in ("panel", "deelgenomen", "niet")}
+    assert len(fills) == 3
+    # a year link switches the map
+    page.get_by_role("link", name="2019", exact=True).click()
+    page.wait_for_url("**/kaart?jaar=2019")
+    assert page.locator("h1").inner_text().endswith("2019")
+    page.screenshot(path=str(ARTIFACTS / "kaart-2019.png"), full_page=False)
+
+
+def test_datasette_table_page(page, site):
+    open_page(page, site, "/benchmark/gemeenten", "tabel-gemeenten")
+    assert_banner_visible(page)
+    link = page.locator("td.col-gemeente_code a.gemeente-link").first
+    assert link.is_visible()
+    link.click()
+    page.wait_for_url("**/gemeente/GM*")
+    assert page.locator("h1").is_visible()
