@@ -6,7 +6,8 @@ keys. The table `gepubliceerde_cijfers` is `checks/published_figures.csv` as is,
 `schemas/published_figures.yaml` itself rather than a copy in `schemas/clean/`.
 
 The pandera model of a table is converted from its Table Schema with
-`pandera.io.pandas_io.from_frictionless_schema` and only adjusted where the converter's choices
+`contract.pandera_from_table_schema` (the mapping of `pandera.io.pandas_io.from_frictionless_schema`,
+without importing frictionless) and only adjusted where the converter's choices
 do not fit frames built by pandas (nullable integers, enums kept as their values instead of
 categoricals, dates kept as ISO strings). Foreign keys are not expressible in pandera; they are
 checked across tables by `check_foreign_keys`.
@@ -25,15 +26,17 @@ from __future__ import annotations
 import copy
 import functools
 import math
-import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from .paths import SCHEMAS
 
 CLEAN_SCHEMAS = SCHEMAS / "clean"
+# libyaml's parser when present (same safe constructor and result, ~10× faster); else the Python one
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Load order: every table comes after the tables its foreign keys point to (a self-reference,
 # gemeenten.opvolger_code, excepted).
@@ -81,7 +84,7 @@ def schema_path(table: str) -> Path:
 @functools.lru_cache(maxsize=None)
 def _load(table: str) -> dict:
     with open(schema_path(table), encoding="utf-8") as f:
-        schema = yaml.safe_load(f)
+        schema = yaml.load(f, Loader=_SafeLoader)
     for field in schema["fields"]:
         # schemas/published_figures.yaml carries its explanations in the (long) titles; the data
         # package shows a description for every field, so the title stands in where none is given.
@@ -123,25 +126,29 @@ def foreign_keys(table: str) -> list[dict]:
 
 @functools.lru_cache(maxsize=None)
 def pandera_model(table: str):
-    """The pandera DataFrameSchema of a clean table, converted from its Table Schema.
+    """The pandera DataFrameSchema of a clean table, converted from its Table Schema by
+    `contract.pandera_from_table_schema` (the mapping of `pandera.io`'s frictionless converter).
 
-    Adjustments to the converter's output (types only; constraints come from the schema):
+    Adjustments to the converter's mapping (types only; constraints come from the schema):
     integer → nullable Int64 (frames carry None/NaN for empty values), number → float64,
     string/enum → pandas string (an enum stays an `isin` check, not a categorical),
     date/datetime → string with an ISO pattern and a parse check.
     """
     import pandera.pandas as pa
-    from pandera.io import pandas_io
+
+    from .contract import pandera_from_table_schema
 
     schema = _load(table)
-    plain: dict = {"fields": [], "primaryKey": primary_key(table), "missingValues": missing_values(table)}
+    dtypes = {"integer": "Int64", "number": "float64", "string": "string", "date": "string",
+              "datetime": "string"}
+    plain: dict = {"fields": [], "primaryKey": primary_key(table)}
     for f in schema["fields"]:
-        g = {"name": f["name"], "type": f["type"], "title": f.get("title", ""),
-             "description": f.get("description", "")}
+        if f["type"] not in dtypes:
+            raise ValueError(f"{table}.{f['name']}: type {f['type']!r} wordt in de schone tabellen niet gebruikt")
+        g = {"name": f["name"], "title": f.get("title", ""), "description": f.get("description", "")}
         constraints = dict(f.get("constraints") or {})
         if f["type"] in ("date", "datetime"):
-            # kept as ISO strings; the converter would make datetime a datetime64 column
-            g["type"] = "string"
+            # kept as ISO strings (a datetime64 column would not be)
             constraints.setdefault("pattern", _ISO_DATE if f["type"] == "date" else _ISO_DATETIME)
         if "pattern" in constraints:
             # the converter anchors the pattern itself (^…$); a Table Schema pattern matches the
@@ -150,26 +157,18 @@ def pandera_model(table: str):
         if constraints:
             g["constraints"] = constraints
         plain["fields"].append(g)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = pandas_io.from_frictionless_schema(plain)
+    model = pandera_from_table_schema(plain, {f["name"]: dtypes[f["type"]] for f in schema["fields"]}, coerce=True)
 
-    dtypes = {"integer": "Int64", "number": "float64", "string": "string", "date": "string",
-              "datetime": "string"}
     updates = {}
     for f in schema["fields"]:
-        if f["type"] not in dtypes:
-            raise ValueError(f"{table}.{f['name']}: type {f['type']!r} wordt in de schone tabellen niet gebruikt")
-        update = {"dtype": dtypes[f["type"]], "coerce": True}
         if f["type"] in ("date", "datetime"):
             fmt = "%Y-%m-%d" if f["type"] == "date" else f.get("format", _DATETIME_FORMAT)
             if fmt in ("default", "any"):
                 fmt = _DATETIME_FORMAT
-            update["checks"] = list(model.columns[f["name"]].checks) + [
+            updates[f["name"]] = {"checks": list(model.columns[f["name"]].checks) + [
                 pa.Check(functools.partial(_parses, fmt=fmt), element_wise=False,
-                         name=f"iso_{f['type']}", error=f"geen geldige {f['type']} ({fmt})")]
-        updates[f["name"]] = update
-    return model.update_columns(updates)
+                         name=f"iso_{f['type']}", error=f"geen geldige {f['type']} ({fmt})")]}
+    return model.update_columns(updates) if updates else model
 
 
 def _parses(series: pd.Series, fmt: str) -> pd.Series:
@@ -187,7 +186,7 @@ def _prepare(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """
     empty_is_missing = "" in missing_values(table)
     types = {f["name"]: f["type"] for f in _load(table)["fields"]}
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # copy-on-write: replacing a column below leaves the caller's frame alone
     for name in frame.columns:
         column = frame[name]
         if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
@@ -268,6 +267,49 @@ def _keys(frame: pd.DataFrame, columns: list[str], empty: list[str]) -> list[tup
     return out
 
 
+def _key_ids(frame: pd.DataFrame, columns: list[str], empty: list[str]) -> tuple[np.ndarray, list[tuple]] | None:
+    """`_keys` by distinct value: per row the index of its key in the returned list of key tuples,
+    -1 for an empty reference. None for columns whose equal values pandas could merge although
+    `_keys` tells them apart (object columns with other values than text): use `_keys` then."""
+    codes, parts = [], []
+    for name in columns:
+        column = frame[name]
+        dtype = column.dtype
+        if dtype == object:
+            na = column.isna().to_numpy()
+            if (pd.api.types.infer_dtype(column[~na], skipna=False) not in ("string", "empty")
+                    or not all(_is_missing(v) for v in column[na])):
+                return None
+        elif not (isinstance(dtype, pd.StringDtype) or str(dtype) in ("Int64", "float64")):
+            return None
+        c, uniques = pd.factorize(column, use_na_sentinel=True)  # missing values -> -1
+        values = uniques.tolist() if dtype != object else list(uniques)
+        blank = np.array([_is_missing(v) or (isinstance(v, str) and v in empty) for v in values] + [True])
+        codes.append(c)
+        parts.append(([_key_value(v) for v in values], blank))
+    missing = np.zeros(len(frame), dtype=bool)
+    for c, (_, blank) in zip(codes, parts):
+        missing |= blank[c]  # code -1 picks the last entry: True
+    # one integer per combination of codes (mixed radix), then its distinct values
+    sizes = [len(values) + 1 for values, _ in parts]
+    if math.prod(sizes) >= 2**62:
+        return None
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for c, size in zip(codes, sizes):
+        combined = combined * size + (c + 1)
+    ids, distinct = pd.factorize(combined)
+    per_column = []
+    for size in reversed(sizes):
+        per_column.append((distinct % size - 1).tolist())
+        distinct = distinct // size
+    per_column.reverse()
+    keys = [tuple(values[k] if k >= 0 else None for k, (values, _) in zip(combo, parts))
+            for combo in zip(*per_column)]
+    ids = ids.astype(np.intp)
+    ids[missing] = -1
+    return ids, keys
+
+
 def check_foreign_keys(frames: dict[str, pd.DataFrame], examples: int = 5) -> list[str]:
     """Check every foreignKey of every given table against the given frames; Dutch messages.
 
@@ -289,9 +331,21 @@ def check_foreign_keys(frames: dict[str, pd.DataFrame], examples: int = 5) -> li
             if absent:
                 messages.append(f"{table}: kolom(men) voor de verwijzing ontbreken: {', '.join(absent)}")
                 continue
-            targets = {k for k in _keys(parent, fk["reference_fields"], missing_values(parent_name)) if k is not None}
-            keys = _keys(child, fk["fields"], missing_values(table))
-            dangling = [(i, k) for i, k in zip(child.index, keys) if k is not None and k not in targets]
+            fast_parent = _key_ids(parent, fk["reference_fields"], missing_values(parent_name))
+            if fast_parent is not None:
+                ids, parent_keys = fast_parent
+                targets = {parent_keys[i] for i in np.unique(ids[ids >= 0]).tolist()}
+            else:
+                targets = {k for k in _keys(parent, fk["reference_fields"], missing_values(parent_name)) if k is not None}
+            fast_child = _key_ids(child, fk["fields"], missing_values(table))
+            if fast_child is not None:  # each distinct key looked up once
+                ids, child_keys = fast_child
+                absent = np.array([k not in targets for k in child_keys] + [False])  # id -1: empty, allowed
+                rows = np.flatnonzero(absent[ids])
+                dangling = [(child.index[r], child_keys[ids[r]]) for r in rows.tolist()]
+            else:
+                keys = _keys(child, fk["fields"], missing_values(table))
+                dangling = [(i, k) for i, k in zip(child.index, keys) if k is not None and k not in targets]
             if not dangling:
                 continue
             pk = [c for c in primary_key(table) if c in child.columns]

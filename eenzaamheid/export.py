@@ -24,6 +24,7 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -31,6 +32,7 @@ from . import cleanschema
 from .paths import RAW, ROOT
 
 METADATA_PATH = ROOT / "metadata.yml"
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 
 # Frames a build may hold that are not published as files: `build` (provenance: git commit,
 # library versions) changes with every commit and would make the export non-reproducible.
@@ -96,9 +98,123 @@ def _string(value) -> str:
 _CONVERT = {"integer": _integer, "number": _number, "date": _date, "datetime": _datetime, "string": _string}
 
 
-def rows(table: str, frame: pd.DataFrame) -> list[tuple]:
-    """The table's rows as tuples of plain Python values in schema column order, sorted by
-    primary key (then by the whole row, so even duplicate keys come out in a fixed order)."""
+# --- rows -----------------------------------------------------------------------------------
+# A table is converted column by column: per column the distinct converted values and, per row,
+# which one it has, so that a value is converted, quoted and JSON-encoded once, not once per row,
+# and the writers below can stream the rows in chunks without holding them as Python tuples.
+
+CHUNK_ROWS = 50_000
+
+
+class _Column:
+    """One converted column: `values[codes[i]]` is the value of frame row i (None = missing)."""
+    __slots__ = ("values", "codes")
+
+    def __init__(self, values: list, codes: np.ndarray | None = None):
+        self.values = _objects(values)
+        self.codes = np.arange(len(values)) if codes is None else codes
+
+    def take(self, rows: np.ndarray) -> list:
+        return self.values[self.codes[rows]].tolist()
+
+
+class _Rows:
+    """A table's converted columns (schema order) and the row order of the export."""
+
+    def __init__(self, table: str, columns: list[_Column], order: np.ndarray):
+        self.table, self.columns, self.order = table, columns, order
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def chunks(self):
+        for start in range(0, len(self.order), CHUNK_ROWS):
+            yield self.order[start:start + CHUNK_ROWS]
+
+    @classmethod
+    def from_records(cls, table: str, records: list[tuple]) -> "_Rows":
+        width = len(cleanschema.field_names(table))
+        columns = [_Column([row[i] for row in records]) for i in range(width)]
+        return cls(table, columns, np.arange(len(records)))
+
+
+def _objects(values) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _convert_column(table: str, name: str, ftype: str, series: pd.Series, empty_is_missing: bool):
+    """The column converted as the schema says; or, at the first value that does not fit, (row, error)."""
+    convert = _CONVERT[ftype]
+    missing = "" if not empty_is_missing and convert is _string else None
+    # where "" is not a missing value (missingValues: []), CSV cannot hold a missing string, so every
+    # format gets "" (those schemas make non-string fields required)
+
+    def one(value):
+        if _missing(value) or (empty_is_missing and isinstance(value, str) and value == ""):
+            return missing
+        try:
+            return convert(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{table}.{name}: waarde {value!r} past niet bij het schema ({exc})") from None
+
+    dtype = series.dtype
+    if ftype == "number" and dtype == np.float64:
+        numbers = series.to_numpy()
+        if np.isfinite(numbers[~np.isnan(numbers)]).all():  # -0.0 stays -0.0: no factorize here
+            return _Column([None if v != v else v for v in numbers.tolist()])
+    elif _factorizable(series, ftype):
+        # equal values convert equally: convert each distinct value once
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        values, bad = [], {}
+        for k, value in enumerate(uniques.tolist() if dtype != object else uniques):
+            try:
+                values.append(one(value))
+            except ValueError as exc:
+                bad[k] = exc
+                values.append(None)
+        if bad:
+            row = int(np.flatnonzero(np.isin(codes, list(bad)))[0])
+            return row, bad[int(codes[row])]
+        codes = codes.copy()
+        codes[codes == -1] = len(values)
+        return _Column(values + [missing], codes)
+    out = []
+    for row, value in enumerate(series):  # the general case, value by value as itertuples gives them
+        try:
+            out.append(one(value))
+        except ValueError as exc:
+            return row, exc
+    return _Column(out)
+
+
+def _factorizable(series: pd.Series, ftype: str) -> bool:
+    """Whether equal values under pd.factorize are the same value to the converters: text columns
+    (str, or object with only str and missing values) and nullable integers in integer fields."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype):
+        return True
+    if str(dtype) in ("Int64", "Int32", "Int16", "Int8"):
+        return ftype == "integer"
+    if dtype != object:
+        return False
+    na = series.isna().to_numpy()
+    return (pd.api.types.infer_dtype(series[~na], skipna=False) in ("string", "empty")
+            and all(_missing(v) for v in series[na]))
+
+
+def _ranks(column: _Column) -> np.ndarray:
+    """Per row the rank of its value in Python's order, missing last (as the key (1, '') does)."""
+    codes, uniques = pd.factorize(column.values, use_na_sentinel=True)  # None -> -1
+    order = sorted(range(len(uniques)), key=uniques.__getitem__)
+    rank = np.empty(len(uniques) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    rank[-1] = len(uniques)
+    return rank[codes][column.codes]
+
+
+def _table_rows(table: str, frame: pd.DataFrame) -> _Rows:
     schema = cleanschema.load(table)
     fields = schema["fields"]
     names = [f["name"] for f in fields]
@@ -107,29 +223,34 @@ def rows(table: str, frame: pd.DataFrame) -> list[tuple]:
     if absent or extra:
         raise ValueError(f"{table}: kolommen wijken af van het schema (ontbreken: {absent}, extra: {extra})")
     empty_is_missing = "" in cleanschema.missing_values(table)
-    converters = [_CONVERT[f["type"]] for f in fields]
-    out = []
-    for record in frame[names].itertuples(index=False, name=None):
-        row = []
-        for name, convert, value in zip(names, converters, record):
-            if _missing(value) or (empty_is_missing and isinstance(value, str) and value == ""):
-                # where "" is not a missing value (missingValues: []), CSV cannot hold a missing
-                # string, so every format gets "" (those schemas make non-string fields required)
-                row.append("" if not empty_is_missing and convert is _string else None)
-                continue
-            try:
-                row.append(convert(value))
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"{table}.{name}: waarde {value!r} past niet bij het schema ({exc})") from None
-        out.append(tuple(row))
+    frame = frame[names]
+    columns, first_error = [], None
+    for i, f in enumerate(fields):
+        converted = _convert_column(table, f["name"], f["type"], frame.iloc[:, i], empty_is_missing)
+        if isinstance(converted, tuple):  # report the first offending value row by row, as a reader meets it
+            if first_error is None or converted[0] < first_error[0]:
+                first_error = converted
+            continue
+        columns.append(converted)
+    if first_error is not None:
+        raise first_error[1]
+    # sorted by primary key, then by the whole row (np.lexsort is stable, like sorted())
     positions = [names.index(c) for c in cleanschema.primary_key(table)]
+    pk_keys = [_ranks(columns[i]) for i in positions]
+    order = np.lexsort(pk_keys[::-1]) if pk_keys else np.arange(len(frame))
+    if len(order) > 1:
+        stacked = np.stack([k[order] for k in pk_keys]) if pk_keys else np.zeros((1, len(order)))
+        if not pk_keys or (stacked[:, 1:] == stacked[:, :-1]).all(axis=0).any():  # equal keys: whole row decides
+            keys = pk_keys + [_ranks(c) for c in columns]
+            order = np.lexsort(keys[::-1])
+    return _Rows(table, columns, order)
 
-    def order(row):
-        def part(value):
-            return (1, "") if value is None else (0, value)
-        return tuple(part(row[i]) for i in positions), tuple(part(v) for v in row)
 
-    return sorted(out, key=order)
+def rows(table: str, frame: pd.DataFrame) -> list[tuple]:
+    """The table's rows as tuples of plain Python values in schema column order, sorted by
+    primary key (then by the whole row, so even duplicate keys come out in a fixed order)."""
+    converted = _table_rows(table, frame)
+    return list(zip(*(c.take(converted.order) for c in converted.columns)))
 
 
 def _text(value) -> str:
@@ -150,79 +271,145 @@ def _json_value(value):
 # --- writers -----------------------------------------------------------------------------------
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    _write_atomic_with(path, lambda f: f.write(data))
+
+
+def _write_atomic_with(path: Path, write) -> None:
+    """Write through `write(binary file)` into a temporary file, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_bytes(data)
+        with open(tmp, "wb") as f:
+            write(f)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def csv_bytes(table: str, records: list[tuple]) -> bytes:
+def _mapped(rows: _Rows, fn) -> list[np.ndarray]:
+    """Per column fn(value) for each distinct value, as an object array indexed like the values."""
+    return [_objects([fn(v) for v in c.values]) for c in rows.columns]
+
+
+def _write_csv(rows: _Rows, f) -> None:
     buffer = io.StringIO(newline="")
     # QUOTE_MINIMAL quotes cells containing a comma, a quote or a line break (\n or \r)
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(cleanschema.field_names(table))
-    writer.writerows([_text(v) for v in row] for row in records)
-    return buffer.getvalue().encode("utf-8")
+    writer.writerow(cleanschema.field_names(rows.table))
+    if len(rows.columns) < 2:  # a row of one empty cell is written as "": leave it to the writer
+        for chunk in rows.chunks():
+            writer.writerows(zip(*(c.take(chunk) for c in rows.columns)))
+        f.write(buffer.getvalue().encode("utf-8"))
+        return
+    f.write(buffer.getvalue().encode("utf-8"))
+
+    def cell(value) -> str:
+        """The cell as the writer writes it in a row of several cells (quoted on its own)."""
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([_text(value), ""])
+        return buffer.getvalue()[:-2]  # without the empty last cell: ",\n"
+
+    cells = _mapped(rows, cell)
+    for chunk in rows.chunks():
+        lines = [",".join(row) for row in zip(*(t[c.codes[chunk]].tolist() for t, c in zip(cells, rows.columns)))]
+        lines.append("")
+        f.write("\n".join(lines).encode("utf-8"))
 
 
-def json_bytes(table: str, records: list[tuple]) -> bytes:
-    """A JSON array of objects, one object per line, keys in schema order."""
-    names = cleanschema.field_names(table)
-    lines = [json.dumps(dict(zip(names, map(_json_value, row))), ensure_ascii=False, allow_nan=False)
-             for row in records]
-    body = "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
-    return body.encode("utf-8")
+def _write_json(rows: _Rows, f) -> None:
+    """A JSON array of objects, one object per line, keys in schema order: each line exactly
+    json.dumps(dict(zip(names, map(_json_value, row))), ensure_ascii=False, allow_nan=False)."""
+    names = cleanschema.field_names(rows.table)
+    if len(rows) == 0:
+        f.write(b"[]\n")
+        return
+    if len(set(names)) != len(names):  # a dict keeps one of them: never the case in the schemas
+        lines = [json.dumps(dict(zip(names, map(_json_value, row))), ensure_ascii=False, allow_nan=False)
+                 for row in zip(*(c.take(rows.order) for c in rows.columns))]
+        f.write(("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8"))
+        return
+    parts = [_objects([f"{json.dumps(n, ensure_ascii=False)}: "
+                       f"{json.dumps(_json_value(v), ensure_ascii=False, allow_nan=False)}" for v in c.values])
+             for n, c in zip(names, rows.columns)]
+    f.write(b"[\n")
+    first = True
+    for chunk in rows.chunks():
+        lines = ["{" + ", ".join(row) + "}" for row in zip(*(p[c.codes[chunk]].tolist()
+                                                              for p, c in zip(parts, rows.columns)))]
+        f.write((("" if first else ",\n") + ",\n".join(lines)).encode("utf-8"))
+        first = False
+    f.write(b"\n]\n")
 
 
-def arrow_table(table: str, records: list[tuple]):
-    """A pyarrow Table with types from the Table Schema (date → date32, datetime → timestamp[ms],
-    naive local time: Parquet has no seconds unit)
-    and every title and description as field metadata."""
+def _arrow_table(rows: _Rows):
     import pyarrow as pa
 
-    schema = cleanschema.load(table)
+    schema = cleanschema.load(rows.table)
     types = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
              "date": pa.date32(), "datetime": pa.timestamp("ms")}
     parse = {"date": dt.date.fromisoformat, "datetime": dt.datetime.fromisoformat}
-    pk = set(cleanschema.primary_key(table))
+    pk = set(cleanschema.primary_key(rows.table))
     fields, arrays = [], []
-    for i, f in enumerate(schema["fields"]):
+    for f, column in zip(schema["fields"], rows.columns):
         required = f["name"] in pk or bool((f.get("constraints") or {}).get("required"))
-        values = [row[i] for row in records]
+        values = column.values.tolist()
         if f["type"] in parse:
             values = [None if v is None else parse[f["type"]](v) for v in values]
         metadata = {"title": f.get("title", ""), "description": f.get("description", "")}
         fields.append(pa.field(f["name"], types[f["type"]], nullable=not required,
                                metadata={k: v.encode("utf-8") for k, v in metadata.items()}))
-        arrays.append(pa.array(values, type=types[f["type"]]))
+        indices = pa.array(column.codes[rows.order])
+        arrays.append(pa.array(values, type=types[f["type"]]).take(indices))
     meta = {"title": schema.get("title", ""), "description": schema.get("description", ""),
-            "primary_key": json.dumps(cleanschema.primary_key(table))}
+            "primary_key": json.dumps(cleanschema.primary_key(rows.table))}
     arrow_schema = pa.schema(fields, metadata={k: v.encode("utf-8") for k, v in meta.items()})
     result = pa.Table.from_arrays(arrays, schema=arrow_schema)
     result.validate(full=True)
     return result
 
 
-def parquet_bytes(table: str, records: list[tuple]) -> bytes:
+def _write_parquet(rows: _Rows, f) -> None:
     """Parquet of the table. Deterministic: no pandas index or pandas metadata, fixed
     compression, no timestamps; `created_by` names the pyarrow version, so the bytes are
     identical for identical input and the same pyarrow."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    sink = pa.BufferOutputStream()
-    pq.write_table(arrow_table(table, records), sink, compression="zstd", compression_level=9,
+    pq.write_table(_arrow_table(rows), f, compression="zstd", compression_level=9,
                    write_statistics=True, use_dictionary=True, data_page_version="1.0")
-    return sink.getvalue().to_pybytes()
+
+
+def _to_bytes(write, rows: _Rows) -> bytes:
+    buffer = io.BytesIO()
+    write(rows, buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(table: str, records: list[tuple]) -> bytes:
+    return _to_bytes(_write_csv, _Rows.from_records(table, records))
+
+
+def json_bytes(table: str, records: list[tuple]) -> bytes:
+    """A JSON array of objects, one object per line, keys in schema order."""
+    return _to_bytes(_write_json, _Rows.from_records(table, records))
+
+
+def arrow_table(table: str, records: list[tuple]):
+    """A pyarrow Table with types from the Table Schema (date → date32, datetime → timestamp[ms],
+    naive local time: Parquet has no seconds unit)
+    and every title and description as field metadata."""
+    return _arrow_table(_Rows.from_records(table, records))
+
+
+def parquet_bytes(table: str, records: list[tuple]) -> bytes:
+    return _to_bytes(_write_parquet, _Rows.from_records(table, records))
 
 
 def export_tables(frames: dict[str, pd.DataFrame], out_dir: Path) -> None:
     """Write out_dir/csv/<t>.csv, out_dir/json/<t>.json and out_dir/parquet/<t>.parquet for every
     clean table in `frames` (frames are expected to have passed `cleanschema.check`). The
-    `build` table is skipped on purpose; any other name outside cleanschema.TABLES is an error."""
+    `build` table is skipped on purpose; any other name outside cleanschema.TABLES is an error.
+    Rows are converted once per table and streamed into the files in chunks."""
     unknown = sorted(set(frames) - set(cleanschema.TABLES) - NOT_EXPORTED)
     if unknown:
         raise KeyError(f"Geen schema voor tabel(len): {', '.join(unknown)}")
@@ -230,17 +417,17 @@ def export_tables(frames: dict[str, pd.DataFrame], out_dir: Path) -> None:
     for table in cleanschema.TABLES:
         if table not in frames:
             continue
-        records = rows(table, frames[table])
-        _write_atomic(out_dir / "csv" / f"{table}.csv", csv_bytes(table, records))
-        _write_atomic(out_dir / "json" / f"{table}.json", json_bytes(table, records))
-        _write_atomic(out_dir / "parquet" / f"{table}.parquet", parquet_bytes(table, records))
+        converted = _table_rows(table, frames[table])
+        _write_atomic_with(out_dir / "csv" / f"{table}.csv", lambda f: _write_csv(converted, f))
+        _write_atomic_with(out_dir / "json" / f"{table}.json", lambda f: _write_json(converted, f))
+        _write_atomic_with(out_dir / "parquet" / f"{table}.parquet", lambda f: _write_parquet(converted, f))
 
 
 # --- datapackage.json ----------------------------------------------------------------------------
 
 def package_metadata(metadata_path: Path = METADATA_PATH) -> dict:
     with open(metadata_path, encoding="utf-8") as f:
-        metadata = yaml.safe_load(f)
+        metadata = yaml.load(f, Loader=_SafeLoader)
     block = dict(metadata.get("datapackage") or {})
     block.setdefault("title", metadata.get("title"))
     return block

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from . import codebook as cb
@@ -34,6 +35,21 @@ def _norm(value: str) -> str:
 def _iso(value: str | None, fmt: str) -> str | None:
     stamp = pd.to_datetime(value, format=fmt, errors="coerce")
     return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _iso_all(values: pd.Series, fmt: str) -> list[str | None]:
+    """_iso of every value, parsed in one call (per distinct value when the format has a time zone,
+    where one call could mix offsets)."""
+    if "%z" in fmt or "%Z" in fmt:
+        return [_iso(v, fmt) for v in values]
+    stamps = pd.to_datetime(pd.Series(values.to_numpy(dtype=object), dtype=object), format=fmt, errors="coerce")
+    return [None if pd.isna(t) else t.strftime("%Y-%m-%dT%H:%M:%S") for t in stamps]
+
+
+def _filled(values: pd.Series) -> pd.Series:
+    """The cells with an answer: not None and not only whitespace."""
+    values = values.dropna()
+    return values[values.str.strip() != ""]
 
 
 def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: bool) -> Harmonized:
@@ -69,14 +85,19 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
         return frame[header] if header in frame.columns else pd.Series(None, index=frame.index, dtype=object)
 
     resolved = {v: register().resolve(year, v) for v in column("gemeente").dropna().unique()}
+    # per row, as Python values: Series.get per row costs more than the whole conversion
+    respons_ids = column("respons_id").tolist()
+    starts = _iso_all(column("starttijd"), delivery.datumformaat)
+    ends = _iso_all(column("eindtijd"), delivery.datumformaat)
+    file_reason = ("Het bestand voldoet niet aan het contract: " + "; ".join(sorted({p.regel for p in file_errors}))
+                   if file_errors else None)
     subs = []
-    for rij, gemeente in column("gemeente").items():
+    for i, (rij, gemeente) in enumerate(column("gemeente").items()):
         res = resolved.get(gemeente)
         if rij in empty:
             status, reden = QUARANTINED, "Lege rij: geen antwoorden geleverd."
         elif file_errors:
-            status, reden = QUARANTINED, "Het bestand voldoet niet aan het contract: " + "; ".join(
-                sorted({p.regel for p in file_errors}))
+            status, reden = QUARANTINED, file_reason
         elif rij in row_errors:
             status, reden = QUARANTINED, " | ".join(f"{p.regel} ({p.kolom}): {p.melding}" for p in row_errors[rij])
         elif rij in replaced:
@@ -91,9 +112,9 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
             note("gemeente_variant", rij, meta["gemeente"], gemeente, f"{res.naam} ({res.gemeente_code})")
         subs.append({
             "inzending_id": f"{year}-{rij:05d}", "jaar": year, "bestand": bestand, "rij": rij,
-            "respons_id": column("respons_id").get(rij),
-            "starttijd": _iso(column("starttijd").get(rij), delivery.datumformaat),
-            "eindtijd": _iso(column("eindtijd").get(rij), delivery.datumformaat),
+            "respons_id": respons_ids[i],
+            "starttijd": starts[i],
+            "eindtijd": ends[i],
             "gemeente_geleverd": gemeente,
             "gemeente_code": res.gemeente_code if res else None,
             "opvolger_code": res.opvolger_code if res else None,
@@ -102,41 +123,81 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
             "status": status, "reden": reden, "synthetisch": int(synthetic),
         })
     inzendingen = pd.DataFrame(subs)
-    ids = pd.Series(inzendingen["inzending_id"].to_numpy(), index=frame.index) if len(frame) else pd.Series(dtype=object)
+    ids = inzendingen["inzending_id"].to_numpy(dtype=object) if len(frame) else np.empty(0, dtype=object)
 
-    answers, texts = [], []
+    # answers column by column, vectorized: a label is looked up once per distinct delivered value
+    answer_parts: list[dict[str, np.ndarray]] = []
+    texts = []
     for col in book.answer_columns(year):
         if col.header not in frame.columns:
             continue
-        values = frame[col.header].dropna()
-        values = values[values.str.strip() != ""]
+        values = _filled(frame[col.header])
+        rows = values.index.to_numpy()
         if col.type == "open":
-            for rij, text in values.items():
-                clean, n = redact(text)
+            positions = frame.index.get_indexer(rows)
+            redacted = {}
+            for rij, text, pos in zip(rows.tolist(), values.tolist(), positions.tolist()):
+                if text not in redacted:
+                    redacted[text] = redact(text)
+                clean, n = redacted[text]
                 if n:
                     note("redactie", rij, col.header, mask(text), clean)
-                texts.append({"toelichting_id": f"{ids[rij]}:{col.vraag_id}", "inzending_id": ids[rij], "jaar": year,
+                texts.append({"toelichting_id": f"{ids[pos]}:{col.vraag_id}", "inzending_id": ids[pos], "jaar": year,
                               "vraag_id": col.vraag_id, "tekst": clean, "aantal_redacties": n, "bron_kolom": col.header})
             continue
         lookup = {_norm(label): (code, label) for label, code in zip(col.labels, col.codes)}
-        for rij, value in values.items():
-            hit = lookup.get(_norm(value))
-            if hit is None:
-                continue  # outside the options: the row is in quarantine, the raw value stays in raw/
-            code, label = hit
+        codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+        hits = [lookup.get(_norm(v)) for v in distinct]
+        # outside the options: the row is in quarantine, the raw value stays in raw/
+        known = np.array([h is not None for h in hits], dtype=bool)[codes] if len(distinct) else np.zeros(0, bool)
+        codes, rows = codes[known], rows[known]
+        raw_values = np.asarray(distinct, dtype=object)[codes]
+        labels = _objects([h[1] if h else None for h in hits])[codes]
+        for rij, value, label in zip(rows.tolist(), raw_values.tolist(), labels.tolist()):
             if value != label:
                 note("antwoord_opmaak", rij, col.header, value, label)
-            answers.append({"inzending_id": ids[rij], "jaar": year, "vraag_id": col.vraag_id,
-                            "item_code": col.item_code or "", "optie_code": code, "waarde": label,
-                            "ruwe_waarde": value, "bron_kolom": col.header})
+        n = len(rows)
+        answer_parts.append({
+            "inzending_id": ids[frame.index.get_indexer(rows)], "jaar": _repeat(year, n),
+            "vraag_id": _repeat(col.vraag_id, n), "item_code": _repeat(col.item_code or "", n),
+            "optie_code": _objects([h[0] if h else None for h in hits])[codes], "waarde": labels,
+            "ruwe_waarde": raw_values, "bron_kolom": _repeat(col.header, n)})
     toelichtingen = pd.DataFrame(texts, columns=["toelichting_id", "inzending_id", "jaar", "vraag_id", "tekst",
                                                  "aantal_redacties", "bron_kolom"])
     codes = inzendingen.set_index("inzending_id")["gemeente_code"] if len(inzendingen) else pd.Series(dtype=object)
     toelichtingen.insert(4, "gemeente_code", toelichtingen["inzending_id"].map(codes))
     return Harmonized(
         inzendingen=inzendingen,
-        antwoorden=pd.DataFrame(answers, columns=["inzending_id", "jaar", "vraag_id", "item_code", "optie_code",
-                                                  "waarde", "ruwe_waarde", "bron_kolom"]),
+        antwoorden=_answers_frame(answer_parts),
         toelichtingen=toelichtingen,
         opschoonlog=pd.DataFrame(log, columns=["regel", "bestand", "rij", "kolom", "voor", "na", "inzending_id"]),
     )
+
+
+ANSWER_COLUMNS = ["inzending_id", "jaar", "vraag_id", "item_code", "optie_code", "waarde", "ruwe_waarde", "bron_kolom"]
+
+
+def _objects(values: list) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _repeat(value, n: int) -> np.ndarray:
+    """n references to one object (np.full would make a copy of a string per element)."""
+    array = np.empty(n, dtype=object)
+    array.fill(value)
+    return array
+
+
+def _answers_frame(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """The answer rows of all columns, in column order; the frame pandas builds from the same rows
+    as dicts (each column inferred from its values: str, int64, ...)."""
+    total = sum(len(p["jaar"]) for p in parts)
+    if not total:
+        return pd.DataFrame([], columns=ANSWER_COLUMNS)
+    data = {}
+    for name in ANSWER_COLUMNS:
+        merged = np.concatenate([p[name] for p in parts]) if len(parts) > 1 else parts[0][name]
+        data[name] = pd.Series(merged, dtype=object).infer_objects()
+    return pd.DataFrame(data, columns=ANSWER_COLUMNS)

@@ -6,7 +6,9 @@ import importlib.metadata
 import platform
 import subprocess
 from pathlib import Path
+from typing import Iterator
 
+import numpy as np
 import pandas as pd
 import sqlite_utils
 
@@ -27,25 +29,50 @@ INDEXES = {
 LIBRARIES = ("pandas", "pandera", "frictionless", "sqlite-utils", "datasette", "pyarrow", "openpyxl", "great-expectations")
 
 
-def _records(frame: pd.DataFrame, schema: dict) -> list[dict]:
+CHUNK_ROWS = 50_000  # rows converted to dicts at a time: memory stays flat however large a table is
+_NATIVE_DTYPES = ("Int64", "float64", "str", "string")  # astype(object) gives Python values already
+
+
+def _records(frame: pd.DataFrame, schema: dict) -> Iterator[list | tuple]:
+    """The column names, then the rows as tuples of Python values (None for missing) in primary-key
+    order, chunk by chunk (sqlite-utils' list mode): the values of
+    `frame.sort_values(pk).astype(object).where(notna, None).to_dict('records')`, without holding
+    them all at once."""
+    from pandas.core.dtypes.cast import maybe_box_native
+
     pk = schema.get("primaryKey") or []
-    frame = frame.sort_values(pk, kind="stable") if pk else frame
-    frame = frame[[f["name"] for f in schema["fields"]]]
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    pk = [pk] if isinstance(pk, str) else list(pk)
+    names = [f["name"] for f in schema["fields"]]
+    yield names
+    frame = frame.reset_index(drop=True)
+    order = frame[pk].sort_values(pk, kind="stable").index.to_numpy() if pk else np.arange(len(frame))
+    for start in range(0, len(order), CHUNK_ROWS):
+        part = frame.iloc[order[start:start + CHUNK_ROWS]]
+        columns = []
+        for name in names:
+            column = part[name]
+            values = column.astype(object).where(column.notna(), None).tolist()
+            if str(column.dtype) not in _NATIVE_DTYPES:  # e.g. numpy scalars in an object column
+                values = [maybe_box_native(v) for v in values]
+            columns.append(values)
+        yield from zip(*columns)
 
 
 def write_database(frames: dict[str, pd.DataFrame], path: Path, raw_dir: Path) -> None:
     db = sqlite_utils.Database(path)
-    for table in cleanschema.TABLES:
-        schema = cleanschema.load(table)
-        columns = {f["name"]: SQL_TYPES.get(f["type"], str) for f in schema["fields"]}
-        single_fks = [(fk["fields"][0], fk["reference"]["resource"] or table, fk["reference"]["fields"][0])
-                      for fk in schema.get("foreignKeys", []) if len(fk["fields"]) == 1]
-        db[table].create(columns, pk=schema.get("primaryKey"), foreign_keys=single_fks, not_null=[
-            f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required")])
-        db[table].insert_all(_records(frames[table], schema), batch_size=5000)
-        for cols in INDEXES.get(table, []):
-            db[table].create_index(cols)
+    # one transaction for all tables: sqlite-utils would otherwise commit (and sync) every batch of
+    # rows it inserts, a few hundred rows each
+    with db.atomic():
+        for table in cleanschema.TABLES:
+            schema = cleanschema.load(table)
+            columns = {f["name"]: SQL_TYPES.get(f["type"], str) for f in schema["fields"]}
+            single_fks = [(fk["fields"][0], fk["reference"]["resource"] or table, fk["reference"]["fields"][0])
+                          for fk in schema.get("foreignKeys", []) if len(fk["fields"]) == 1]
+            db[table].create(columns, pk=schema.get("primaryKey"), foreign_keys=single_fks, not_null=[
+                f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required")])
+            db[table].insert_all(_records(frames[table], schema), batch_size=5000)
+            for cols in INDEXES.get(table, []):
+                db[table].create_index(cols)
     db["toelichtingen"].enable_fts(["tekst"], create_triggers=False, tokenize="unicode61")
     if VIEWS_SQL.exists():
         db.executescript(VIEWS_SQL.read_text(encoding="utf-8"))

@@ -1,0 +1,478 @@
+"""Quality checks (Great Expectations) on a real demo build, with planted violations.
+
+Every test runs the real thing: the demo deliveries are built into a temporary SQLite file, the
+checks run with Great Expectations against that file (or a copy with one planted fault), and the
+report is opened in Debian's Chromium with the network blocked.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from eenzaamheid import build, cleanschema, quality, quality_report, validate
+from eenzaamheid import codebook as cb
+from eenzaamheid.paths import RAW
+from eenzaamheid.privacy import EMAIL
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("quality_clean")
+    build.build(clean_dir=out, allow_quarantine=True, datapackage=out / "datapackage.json")
+    return out / build.DB_NAME
+
+
+@pytest.fixture(scope="module")
+def demo_bytes(demo_db) -> bytes:
+    return demo_db.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def demo_result(demo_db, demo_bytes) -> quality.QualityResult:
+    return quality.run(demo_db)
+
+
+@pytest.fixture(scope="module")
+def demo_validation():
+    return validate.validate_paths([RAW])
+
+
+def one(db: Path, sql: str, *params):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchone()
+
+
+def plant(db: Path, *statements: tuple) -> None:
+    conn = sqlite3.connect(db)
+    try:
+        for statement in statements:
+            sql, *params = statement if isinstance(statement, tuple) else (statement,)
+            conn.execute(sql, params)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def without_constraints(db: Path, table: str) -> None:
+    """Rebuild `table` as a plain copy (same columns and rows; no primary key, NOT NULL or indexes)."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.executescript(f"""
+            CREATE TABLE _kopie AS SELECT * FROM {table};
+            DROP TABLE {table};
+            CREATE TABLE {table} AS SELECT * FROM _kopie;
+            DROP TABLE _kopie;""")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def failed(result: quality.QualityResult, ernsten=("fataal", "fout")) -> dict[str, dict]:
+    rows = result.failures()
+    rows = rows[rows["ernst"].isin(ernsten)]
+    return {r["controle_id"]: r for r in rows.to_dict("records")}
+
+
+def rows_of(entry: dict) -> list[dict]:
+    return json.loads(entry["afwijkende_rijen"])
+
+
+def contains(rows: list[dict], expected: dict) -> bool:
+    return any(all(r.get(k) == v for k, v in expected.items()) for r in rows)
+
+
+# --- the checks themselves ----------------------------------------------------------------------
+
+def test_every_check_is_described_and_unique():
+    checks = quality.expectations()
+    ids = [c.controle_id for c in checks]
+    assert len(ids) == len(set(ids))
+    assert {c.ernst for c in checks} == {"fataal", "fout", "waarschuwing"}
+    assert {c.herkomst for c in checks} == {"codeboek", "schema", "handmatig"}
+    for c in checks:
+        assert c.betekenis and len(c.betekenis.split()) >= 8, c.controle_id
+        json.loads(c.parameters_json())
+    # the kinds the brief asks for, each under a stable id
+    expected = {
+        "codeboek.optie_geldig.week_deelname.2024": "fataal",
+        "codeboek.item_geldig.instrumenten.2022": "fataal",
+        "codeboek.overslaan.kartrekker": "fataal",
+        "schema.fk.antwoorden.inzending_id": "fataal",
+        "schema.verplicht.antwoorden.waarde": "fataal",
+        "schema.uniek.antwoorden": "fataal",
+        "schema.enum.inzendingen.status": "fataal",
+        "handmatig.respondenten_per_jaar": "fataal",
+        "handmatig.panelgrootte.vast_panel_2022_2024": "fout",
+        "handmatig.panelgrootte.groep_2022_2023": "fout",
+        "handmatig.antwoorden_aanwezig": "fataal",
+        "handmatig.gemeente_bij_inzending": "fataal",
+        "handmatig.aandelen_percentage": "fout",
+        "handmatig.aandelen_basis": "fout",
+        "handmatig.reconciliatie_gereproduceerd": "fataal",
+        "handmatig.reconciliatie_afronding": "waarschuwing",
+        "handmatig.verantwoording_sluitend": "fataal",
+        "handmatig.trend_sprong": "waarschuwing",
+    }
+    by_id = {c.controle_id: c for c in checks}
+    assert {k: by_id[k].ernst for k in expected if k in by_id} == expected
+
+
+def test_codebook_checks_follow_the_codebook():
+    book = cb.load()
+    by_id = {c.controle_id: c for c in quality.codebook_expectations(book)}
+    for q in book.data["vragen"]:
+        if not q.get("opties"):
+            continue
+        for year in book.years_asked(q["vraag_id"]):
+            c = by_id[f"codeboek.optie_geldig.{q['vraag_id']}.{year}"]
+            assert c.parameters["value_set"] == [o["optie_code"] for o in q["opties"]]
+            assert dict(c.waar) == {"vraag_id": q["vraag_id"], "jaar": year}
+            if q.get("items"):
+                items = by_id[f"codeboek.item_geldig.{q['vraag_id']}.{year}"].parameters["value_set"]
+                assert items == [i["item_code"] for i in q["items"] if year in i["jaren"]]
+
+
+def test_panel_sizes_come_from_the_published_figures():
+    by_id = {c.controle_id: c for c in quality.manual_expectations()}
+    vast = by_id["handmatig.panelgrootte.vast_panel_2022_2024"]
+    groep = by_id["handmatig.panelgrootte.groep_2022_2023"]
+    assert vast.parameters["value"] == 89 and vast.herleiding["value"]["cijfer_ids"] == ["R2024-006", "R2024-007"]
+    assert groep.parameters["value"] == 118
+    assert "R2023-014" in groep.herleiding["value"]["cijfer_ids"]
+
+
+def test_manual_checks_file_errors_are_explained(tmp_path):
+    bad = tmp_path / "controles.yml"
+    bad.write_text("controles:\n  - id: x\n    tabel: jaargangen\n    ernst: fataal\n    betekenis: iets\n"
+                   "    sql: SELECT * FROM {batch} AS j WHERE j.jaar > {grens}\n", encoding="utf-8")
+    with pytest.raises(quality.QualityConfigError, match="grens"):
+        quality.manual_expectations(bad)
+    bad.write_text("controles:\n  - id: x\n    tabel: deelname\n    ernst: fout\n    betekenis: iets\n"
+                   "    expectation: expect_table_row_count_to_equal\n"
+                   "    parameters: {value: {gepubliceerd: {populatie: alle_respondenten, vraag_id: respons}}}\n",
+                   encoding="utf-8")
+    with pytest.raises(quality.QualityConfigError, match="spreken elkaar tegen"):
+        quality.manual_expectations(bad)  # every year's respondents: the filter must name one figure
+    bad.write_text("controles:\n  - id: x\n    tabel: jaargangen\n    ernst: fataal\n", encoding="utf-8")
+    with pytest.raises(quality.QualityConfigError, match="betekenis"):
+        quality.manual_expectations(bad)
+
+
+# --- the demo build -----------------------------------------------------------------------------
+
+def test_demo_build_has_no_fatal_or_error_failures(demo_result):
+    assert demo_result.fatal_failures.empty, demo_result.fatal_failures[["controle_id", "afwijkende_rijen"]]
+    assert demo_result.errors.empty, demo_result.errors[["controle_id", "afwijkende_rijen"]]
+    assert demo_result.publiceerbaar and demo_result.ok
+    assert len(demo_result.controles) == len(demo_result.resultaten) == len(quality.expectations())
+    assert demo_result.resultaten["getoetst"].notna().all()
+    # every check ran on rows: nothing silently tested against an empty table
+    merged = demo_result.controles.merge(demo_result.resultaten, on="controle_id")
+    empty = merged[merged["getoetst"] == 0]
+    assert empty.empty, empty["controle_id"].tolist()
+
+
+def test_results_are_deterministic(demo_db, demo_result):
+    again = quality.run(demo_db)
+    assert again.controles.equals(demo_result.controles)
+    assert again.resultaten.equals(demo_result.resultaten)
+
+
+def test_terminal_summary(demo_result):
+    text = quality.summary_text(demo_result)
+    assert text.splitlines()[-1].startswith("Publiceerbaar: ")
+    assert "waarschuwing handmatig.trend_sprong: " in text
+
+
+def test_demo_build_flags_year_over_year_jumps(demo_result):
+    warnings = demo_result.warnings
+    assert "handmatig.trend_sprong" in set(warnings["controle_id"])
+    trend = warnings[warnings["controle_id"] == "handmatig.trend_sprong"].iloc[0]
+    rows = json.loads(trend["afwijkende_rijen"])
+    assert rows and len(rows) == trend["afwijkend"]
+    for r in rows:
+        assert {"vraag_id", "item_code", "optie_code", "jaar"} <= set(r)
+        assert abs(r["percentage"] - r["percentage_vorig_jaar"]) > 15
+        assert r["basis"] >= 30 and r["basis_vorig_jaar"] >= 30
+
+
+def test_report_shows_verdict_and_warning(demo_result, demo_validation):
+    clean_checks = {t: "geslaagd" for t in cleanschema.TABLES}
+    page, report = quality_report.render(demo_validation, demo_result, clean_checks)
+    assert report["oordeel"] == "Publiceerbaar" and report["publiceerbaar"]
+    assert "Publiceerbaar" in page and "Niet publiceerbaar" not in page
+    # the warning with its rows, in both forms
+    trend = [c for t in report["tabellen"] for c in t["controles"] if c["controle_id"] == "handmatig.trend_sprong"]
+    assert trend and not trend[0]["geslaagd"] and trend[0]["ernst"] == "waarschuwing"
+    assert len(trend[0]["afwijkende_rijen"]) == trend[0]["afwijkend"] > 0
+    assert "handmatig.trend_sprong" in page
+    first = trend[0]["afwijkende_rijen"][0]
+    assert f"<td class=\"waarde\">{first['vraag_id']}</td>" in page
+    # per delivery: every file, the 2019 file fails on its planted invalid answer
+    files = {d["bestand"]: d for d in report["leveringen"]}
+    assert len(files) == 6
+    f2019 = next(d for name, d in files.items() if "2019" in name)
+    assert not f2019["geslaagd"] and any(p["regel"] == "antwoord_onbekend" for p in f2019["problemen"])
+    # JSON-able, deterministic, no personal data, nothing external
+    assert json.loads(json.dumps(report)) == report
+    assert quality_report.render(demo_validation, demo_result, clean_checks) == (page, report)
+    assert not EMAIL.search(page) and not EMAIL.search(json.dumps(report, ensure_ascii=False))
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+
+
+def test_report_file_format_follows_the_suffix(demo_result, tmp_path):
+    quality_report.write_report(tmp_path / "r.json", None, demo_result, None)
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["oordeel"] == "Publiceerbaar"
+    quality_report.write_report(tmp_path / "r.html", None, demo_result, None)
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(ValueError):
+        quality_report.write_report(tmp_path / "r.md", None, demo_result, None)
+    # without database checks (build stopped early) the verdict is never 'Publiceerbaar'
+    assert quality_report.render(None, None, {"antwoorden": "geslaagd"})[1]["oordeel"] == "Niet publiceerbaar"
+
+
+def test_report_refuses_when_a_clean_table_fails(demo_result):
+    page, report = quality_report.render(None, demo_result, {"antwoorden": "kolom x: <i>stuk</i> voor a.b@voorbeeld.nl"})
+    assert report["oordeel"] == "Niet publiceerbaar"
+    assert "&lt;i&gt;stuk&lt;/i&gt;" in page and "<i>stuk</i>" not in page
+    assert "a.b@voorbeeld.nl" not in page
+
+
+def test_write_tables_adds_both_tables(demo_db, demo_result, tmp_path):
+    db = tmp_path / "benchmark.db"
+    shutil.copy(demo_db, db)
+    quality.write_tables(db, demo_result)
+    quality.write_tables(db, demo_result)  # replaces, does not append
+    with sqlite3.connect(db) as conn:
+        n = len(demo_result.controles)
+        assert conn.execute("SELECT count(*) FROM kwaliteitscontroles").fetchone()[0] == n
+        assert conn.execute("SELECT count(*) FROM kwaliteitsresultaten").fetchone()[0] == n
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        fks = conn.execute("PRAGMA foreign_key_list(kwaliteitsresultaten)").fetchall()
+        assert [(f[2], f[3], f[4]) for f in fks] == [("kwaliteitscontroles", "controle_id", "controle_id")]
+        pk = [r[1] for r in conn.execute("PRAGMA table_info(kwaliteitscontroles)") if r[5]]
+        assert pk == ["controle_id"]
+        warning = conn.execute("SELECT c.ernst, r.geslaagd, r.afwijkend FROM kwaliteitscontroles c JOIN "
+                               "kwaliteitsresultaten r USING (controle_id) WHERE controle_id = ?",
+                               ("handmatig.trend_sprong",)).fetchone()
+        assert warning[0] == "waarschuwing" and warning[1] == 0 and warning[2] > 0
+
+
+# --- planted violations: each fatal kind, exactly its check fails ---------------------------------
+
+def _first_answer(db, vraag_id, jaar):
+    return one(db, "SELECT inzending_id, item_code FROM antwoorden WHERE vraag_id = ? AND jaar = ? "
+                   "ORDER BY inzending_id, item_code LIMIT 1", vraag_id, jaar)
+
+
+def case_invalid_option(db):
+    inzending, _ = _first_answer(db, "week_deelname", 2024)
+    # antwoordopties (the table) offers the code, the codebook does not: only the codebook check can see it
+    plant(db, ("INSERT INTO antwoordopties VALUES ('week_deelname', '', NULL, 'weet_niet', 'Weet ik niet', '2024')",),
+          ("UPDATE antwoorden SET optie_code = 'weet_niet' WHERE inzending_id = ? AND vraag_id = 'week_deelname'",
+           inzending))
+    return "codeboek.optie_geldig.week_deelname.2024", {"inzending_id": inzending, "vraag_id": "week_deelname",
+                                                        "item_code": "", "optie_code": "weet_niet"}
+
+
+def case_item_not_offered(db):
+    book = cb.load()
+    late = next(i["item_code"] for i in book.items("instrumenten") if 2022 not in i["jaren"])
+    inzending, item = _first_answer(db, "instrumenten", 2022)
+    plant(db, ("UPDATE antwoorden SET item_code = ? WHERE inzending_id = ? AND vraag_id = 'instrumenten' "
+               "AND item_code = ?", late, inzending, item))
+    return "codeboek.item_geldig.instrumenten.2022", {"inzending_id": inzending, "vraag_id": "instrumenten",
+                                                      "item_code": late}
+
+
+def case_kartrekker_without_coalition(db):
+    inzending = one(db, "SELECT inzending_id FROM antwoorden WHERE vraag_id = 'kartrekker' ORDER BY 1 LIMIT 1")[0]
+    plant(db, ("DELETE FROM antwoorden WHERE inzending_id = ? AND vraag_id = 'coalitie'", inzending))
+    return "codeboek.overslaan.kartrekker", {"inzending_id": inzending, "vraag_id": "kartrekker"}
+
+
+def case_dangling_foreign_key(db):
+    inzending, _ = _first_answer(db, "week_deelname", 2024)
+    plant(db, ("UPDATE antwoorden SET inzending_id = '2024-99999' WHERE inzending_id = ? AND vraag_id = 'week_deelname'",
+               inzending))
+    return "schema.fk.antwoorden.inzending_id", {"inzending_id": "2024-99999", "vraag_id": "week_deelname"}
+
+
+def case_null_in_required_column(db):
+    inzending, item = _first_answer(db, "monitoring", 2024)
+    without_constraints(db, "antwoorden")  # the database itself refuses NULL here
+    plant(db, ("UPDATE antwoorden SET waarde = NULL WHERE jaar = 2024",))  # thousands: beyond GE's limits
+    return "schema.verplicht.antwoorden.waarde", {"inzending_id": inzending, "vraag_id": "monitoring",
+                                                  "item_code": item}
+
+
+def case_duplicate_key(db):
+    # an answer that is not unanimous, so the duplicate cannot push a share over 100%
+    inzending, item = one(db, "SELECT inzending_id, item_code FROM antwoorden WHERE vraag_id = 'monitoring' "
+                              "AND jaar = 2020 AND optie_code = 'ja' ORDER BY inzending_id LIMIT 1")
+    without_constraints(db, "antwoorden")  # drops the primary key
+    plant(db, ("INSERT INTO antwoorden SELECT * FROM antwoorden WHERE inzending_id = ? AND vraag_id = 'monitoring'",
+               inzending))
+    return "schema.uniek.antwoorden", {"inzending_id": inzending, "vraag_id": "monitoring", "item_code": item,
+                                       "aantal": 2}
+
+
+def case_enum(db):
+    plant(db, ("UPDATE vraagversies SET bron = 'X2020' WHERE vraag_id = 'monitoring' AND jaar = 2020",))
+    return "schema.enum.vraagversies.bron", {"vraag_id": "monitoring", "jaar": 2020, "bron": "X2020"}
+
+
+def case_respondents_off_by_one(db):
+    plant(db, ("UPDATE jaargangen SET respondenten = respondenten + 1 WHERE jaar = 2023",))
+    return "handmatig.respondenten_per_jaar", {"jaar": 2023}
+
+
+def case_reconciliation_deviates(db):
+    figure = one(db, "SELECT r.cijfer_id FROM reconciliatie r JOIN gepubliceerde_cijfers g USING (cijfer_id) "
+                     "WHERE r.status = 'gelijk' AND g.kenmerk IS NULL ORDER BY 1 LIMIT 1")[0]
+    disputed = one(db, "SELECT cijfer_id FROM gepubliceerde_cijfers WHERE kenmerk = 'bron_tegenstrijdig' "
+                       "ORDER BY 1 LIMIT 1")[0]
+    # a disputed figure may deviate (its reason is documented); an ordinary one may not
+    plant(db, ("UPDATE reconciliatie SET status = 'afwijkend' WHERE cijfer_id IN (?, ?)", figure, disputed))
+    return "handmatig.reconciliatie_gereproduceerd", {"cijfer_id": figure}
+
+
+def case_accounting_not_closed(db):
+    bestand = one(db, "SELECT bestand FROM verantwoording ORDER BY 1 LIMIT 1")[0]
+    plant(db, ("UPDATE verantwoording SET sluitend = 0 WHERE bestand = ?", bestand))
+    return "handmatig.verantwoording_sluitend", {"bestand": bestand}
+
+
+def case_accepted_submission_without_answers(db):
+    inzending = one(db, "SELECT inzending_id FROM inzendingen WHERE status = 'geaccepteerd' AND jaar = 2022 "
+                        "ORDER BY 1 LIMIT 1")[0]
+    plant(db, ("DELETE FROM antwoorden WHERE inzending_id = ?", inzending))
+    return "handmatig.antwoorden_aanwezig", {"inzending_id": inzending}
+
+
+def case_accepted_submission_without_municipality(db):
+    inzending = one(db, "SELECT inzending_id FROM inzendingen WHERE status = 'geaccepteerd' AND jaar = 2021 "
+                        "ORDER BY 1 LIMIT 1")[0]
+    plant(db, ("UPDATE inzendingen SET gemeente_code = NULL WHERE inzending_id = ?", inzending))
+    return "handmatig.gemeente_bij_inzending", {"inzending_id": inzending, "gemeente_code": None}
+
+
+def case_panel_size(db):
+    member = one(db, "SELECT gemeente_code FROM deelname WHERE jaar = 2024 AND vast_panel_2022_2024 = 1 "
+                     "ORDER BY 1 LIMIT 1")[0]
+    plant(db, ("UPDATE deelname SET vast_panel_2022_2024 = 0 WHERE jaar = 2024 AND gemeente_code = ?", member))
+    return "handmatig.panelgrootte.vast_panel_2022_2024", None  # a count: no row to point at
+
+
+CASES = [case_invalid_option, case_item_not_offered, case_kartrekker_without_coalition, case_dangling_foreign_key,
+         case_null_in_required_column, case_duplicate_key, case_enum, case_respondents_off_by_one,
+         case_reconciliation_deviates, case_accounting_not_closed, case_accepted_submission_without_answers,
+         case_accepted_submission_without_municipality, case_panel_size]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.__name__.removeprefix("case_") for c in CASES])
+def test_planted_violation_fails_exactly_its_check(case, demo_db, tmp_path):
+    db = tmp_path / "benchmark.db"
+    shutil.copy(demo_db, db)
+    controle_id, planted_row = case(db)
+    result = quality.run(db)
+    found = failed(result)
+    assert set(found) == {controle_id}, {k: v["afwijkende_rijen"][:300] for k, v in found.items()}
+    entry = found[controle_id]
+    rows = rows_of(entry)
+    if planted_row is None:
+        assert json.loads(entry["waargenomen"])["observed_value"] != json.loads(
+            result.controles.set_index("controle_id").at[controle_id, "parameters"])["value"]
+    else:
+        assert contains(rows, planted_row), rows[:5]
+        assert len(rows) == entry["afwijkend"]  # all failing rows, not a sample
+    assert not result.publiceerbaar if entry["ernst"] == "fataal" else result.publiceerbaar
+    assert not result.ok
+
+
+def test_all_failing_rows_are_listed_beyond_200(demo_db, tmp_path):
+    """An SQL check with hundreds of failing rows lists every one of them (GE alone stops at 200)."""
+    db = tmp_path / "benchmark.db"
+    shutil.copy(demo_db, db)
+    plant(db, ("UPDATE reconciliatie SET status = 'afwijkend'",))
+    expected = one(db, "SELECT count(*) FROM reconciliatie r JOIN gepubliceerde_cijfers g USING (cijfer_id) "
+                       "WHERE coalesce(g.kenmerk, '') <> 'bron_tegenstrijdig'")[0]
+    assert expected > 200
+    result = quality.run(db)
+    found = failed(result)
+    assert set(found) == {"handmatig.reconciliatie_gereproduceerd"}
+    rows = rows_of(found["handmatig.reconciliatie_gereproduceerd"])
+    assert len(rows) == expected == found["handmatig.reconciliatie_gereproduceerd"]["afwijkend"]
+    assert len({r["cijfer_id"] for r in rows}) == expected
+
+
+def test_a_check_that_cannot_run_fails_with_its_reason(demo_db, tmp_path, capfd):
+    db = tmp_path / "benchmark.db"
+    shutil.copy(demo_db, db)
+    plant(db, "DROP TABLE reconciliatie", "ALTER TABLE verantwoording ADD COLUMN extra TEXT")
+    capfd.readouterr()
+    result = quality.run(db)
+    assert capfd.readouterr().err == ""  # reported in the results, not as tracebacks on stderr
+    found = failed(result)
+    on_missing = {c.controle_id for c in quality.expectations() if c.tabel == "reconciliatie" and c.ernst != "waarschuwing"}
+    assert set(found) == on_missing | {"schema.kolommen.verantwoording"}
+    assert "reconciliatie" in json.loads(found["handmatig.reconciliatie_gereproduceerd"]["waargenomen"])["fout"]
+    observed = json.loads(found["schema.kolommen.verantwoording"]["waargenomen"])
+    assert "extra" in observed["observed_value"]
+    assert not result.publiceerbaar
+
+
+def test_run_leaves_the_database_untouched(demo_db, demo_bytes, demo_result):
+    assert demo_db.read_bytes() == demo_bytes  # opened read-only, nothing written beside it either
+    assert sorted(p.name for p in demo_db.parent.iterdir() if p.name.startswith(demo_db.name)) == [demo_db.name]
+
+
+# --- the report in a browser ----------------------------------------------------------------------
+
+def test_report_renders_offline_in_chromium(demo_result, demo_validation, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the python package playwright is not installed")
+    html_path, json_path = tmp_path / "kwaliteitsrapport.html", tmp_path / "kwaliteitsrapport.json"
+    quality_report.write(html_path, json_path, demo_validation, demo_result, {t: "geslaagd" for t in cleanschema.TABLES})
+    assert json.loads(json_path.read_text(encoding="utf-8"))["oordeel"] == "Publiceerbaar"
+
+    attempted, problems = [], []
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            attempted.append(r.request.url)
+            r.abort()
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+            page.goto(html_path.as_uri(), wait_until="load")
+            verdict = page.locator("#oordeel strong")
+            assert verdict.is_visible()
+            assert verdict.inner_text() == "Publiceerbaar"
+            assert page.get_by_text("handmatig.trend_sprong").first.is_visible()
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "kwaliteitsrapport.png"), full_page=False)
+        finally:
+            browser.close()
+    assert attempted == [], attempted
+    assert problems == [], problems
