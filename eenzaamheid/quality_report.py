@@ -19,8 +19,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -317,17 +315,7 @@ def render(validation, quality: QualityResult | None, clean_checks: dict[str, st
     return to_html(report), report
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from .report import write_atomic as _write_atomic  # noqa: E402  (one atomic writer for all reports)
 
 
 def to_json(report: dict) -> str:

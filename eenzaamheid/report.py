@@ -182,7 +182,12 @@ def render(result: ValidationResult, fmt: str) -> str:
 def write_report(result: ValidationResult, path: Path) -> None:
     """Write atomically, so an interrupted run never leaves half a report behind."""
     path = Path(path)
-    text = render(result, REPORT_FORMATS[path.suffix.lower()])
+    write_atomic(path, render(result, REPORT_FORMATS[path.suffix.lower()]))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text aside and rename it into place: readers never see half a file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
