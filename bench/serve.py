@@ -20,7 +20,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from eenzaamheid.serve import datasette_args  # noqa: E402
+from eenzaamheid.serve import default_workers  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Datasette onder belasting"
@@ -67,9 +67,12 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--workers", type=int, default=default_workers(), help="server processes (as `eenzaamheid serve`)")
     args = p.parse_args()
     port = free_port()
-    proc = subprocess.Popen(datasette_args("127.0.0.1", port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # exactly what `make serve` runs
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("eenzaamheid")), "serve", "--port", str(port),
+                             "--workers", str(args.workers)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -89,7 +92,8 @@ def main() -> int:
         proc.wait(10)
     section = [SECTION, "",
                f"`python bench/serve.py`: wrk, 2 threads, {args.connections} verbindingen, {args.seconds} s per endpoint, "
-               "tegen een echte Datasette op 127.0.0.1 (immutable, zonder cache ervoor), op dezelfde 2-core machine. "
+               f"tegen `eenzaamheid serve --workers {args.workers}` op 127.0.0.1 (immutable, zonder cache ervoor), "
+               "op dezelfde 2-core machine (wrk gebruikt daar zelf ook CPU). "
                "Doel: ≥ 200 req/s en p99 < 250 ms per endpoint.", "",
                "| endpoint | req/s | p99 (ms) | fouten | doel gehaald |", "|---|---:|---:|---:|---|", *rows, ""]
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"

@@ -135,14 +135,20 @@ def build(
 def serve(
     host: Annotated[str, typer.Option("--host", help="Adres; standaard alleen deze computer.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Poort.")] = 8001,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Aantal serverprocessen "
+                                                  "(standaard het aantal processorkernen, hoogstens 4).",
+                                                  show_default=False)] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="De database (standaard clean/benchmark.db); "
+                                               "metadata.json en de exports naast de database.",
+                                               show_default=False)] = None,
 ) -> None:
     """Publiceer clean/benchmark.db met Datasette (alleen-lezen) op http://127.0.0.1:8001."""
-    from .build import DB_PATH
-    from .serve import serve as run_serve
+    from .serve import DB_PATH, default_workers, serve as run_serve
 
-    if not DB_PATH.exists():
-        _usage(f"{DB_PATH} bestaat nog niet: voer eerst `eenzaamheid build` uit.")
-    run_serve(host, port)
+    db_path = (db or DB_PATH).resolve()
+    if not db_path.exists():
+        _usage(f"{db_path} bestaat nog niet: voer eerst `eenzaamheid build` uit.")
+    run_serve(host, port, workers or default_workers(), db_path)
 
 
 def _inside_raw(target: Path, inputs: list[Path]) -> bool:

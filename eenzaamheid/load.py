@@ -26,6 +26,13 @@ INDEXES = {
     "opschoonlog": [["bestand", "rij"], ["regel"]],
     "gepubliceerde_cijfers": [["vraag_id", "jaar"]],
 }
+# Views too slow to compute per request (every aggregate over all answers), stored as tables with
+# their rows in key order: the database is immutable once built, so they cannot go stale.
+# views.sql stays their definition; name -> indexes for the questions people ask.
+MATERIALIZED_VIEWS = {
+    "gemeente_vergelijking": {"order": ["jaar", "gemeente_code", "vraag_id", "item_code", "optie_code"],
+                              "indexes": [["gemeente_code", "jaar"], ["vraag_id", "jaar"], ["inzending_id"]]},
+}
 LIBRARIES = ("pandas", "pandera", "frictionless", "sqlite-utils", "datasette", "pyarrow", "openpyxl", "great-expectations")
 
 
@@ -76,6 +83,7 @@ def write_database(frames: dict[str, pd.DataFrame], path: Path, raw_dir: Path) -
     db["toelichtingen"].enable_fts(["tekst"], create_triggers=False, tokenize="unicode61")
     if VIEWS_SQL.exists():
         db.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
+        materialize(db)
     db["build"].insert_all(provenance(frames, raw_dir), pk="sleutel")
     # checked once at the end: rows of a table may refer to each other (gemeenten.opvolger_code)
     dangling = db.execute("PRAGMA foreign_key_check").fetchall()
@@ -84,6 +92,18 @@ def write_database(frames: dict[str, pd.DataFrame], path: Path, raw_dir: Path) -
     db.conn.commit()
     db.conn.execute("VACUUM")
     db.conn.close()
+
+
+def materialize(db: sqlite_utils.Database) -> None:
+    """Replace each of MATERIALIZED_VIEWS by a table with the same name, columns and rows."""
+    for name, spec in MATERIALIZED_VIEWS.items():
+        order = ", ".join(spec["order"])
+        with db.conn:
+            db.execute(f"CREATE TABLE [_{name}] AS SELECT * FROM [{name}] ORDER BY {order}")
+            db.execute(f"DROP VIEW [{name}]")
+            db.execute(f"ALTER TABLE [_{name}] RENAME TO [{name}]")
+        for cols in spec["indexes"]:
+            db[name].create_index(cols)
 
 
 def provenance(frames: dict[str, pd.DataFrame], raw_dir: Path) -> list[dict]:

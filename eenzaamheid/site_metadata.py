@@ -54,7 +54,8 @@ def datasette_metadata(db_path: Path) -> dict:
     meanings = {**_column_meanings(), **source.get("kolommen", {})}
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        views = [r[0] for r in conn.execute("select name from sqlite_master where type = 'view' order by name")]
+        # views, and the views the build stored as tables (load.MATERIALIZED_VIEWS)
+        views = [r[0] for r in conn.execute("select name from sqlite_master where type in ('view', 'table')")]
         for view, text in view_descriptions(VIEWS_SQL.read_text(encoding="utf-8")).items():
             if view in views:
                 columns = [r[1] for r in conn.execute(f"pragma table_info([{view}])")]

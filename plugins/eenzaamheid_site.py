@@ -30,6 +30,7 @@ from pathlib import Path
 
 from datasette import hookimpl
 from datasette.version import __version__ as datasette_version
+from datasette.utils import to_css_class
 from datasette.utils.asgi import Response
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
@@ -518,10 +519,39 @@ def sync_templates(datasette) -> Environment:
     return env
 
 
+def table_rows(datasette):
+    """`tabelrijen(display_rows)` for _table.html: the <tr> rows of a table page as Datasette's
+    _table.html writes them, built here in plain Python (a Jinja loop over ~2,000 cells costs
+    more than the rest of the page). A gemeente_code primary-key cell (table gemeenten), which
+    render_cell never sees, also links to the municipality page."""
+    gemeente_url = datasette.urls.path("/gemeente/")
+
+    def render(display_rows) -> Markup:
+        out = []
+        for row in display_rows:
+            out.append("<tr>")
+            for cell in row:
+                column, kind = cell["column"], cell["value_type"]
+                out.append(f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">{_esc(cell["value"])}')
+                if column == "gemeente_code" and kind == "pk":
+                    out.append(f' <a class="gemeente-link" href="{gemeente_url}{_esc(cell["raw"])}" '
+                               'title="Gemeentepagina">gemeentepagina</a>')
+                out.append("</td>")
+            out.append("</tr>\n")
+        return Markup("".join(out))
+    return render
+
+
 async def _render(datasette, request, template: str, context: dict, status: int = 200) -> Response:
     context = {"datasette_version": datasette_version, "metadata": datasette.metadata(), **context}
     html = await datasette.render_template(template, context, request=request, view_name=template.split(".")[0])
-    return Response.html(html, status=status)
+    return Response.html(html, status=status, headers=_cache_headers(datasette) if status == 200 else None)
+
+
+def _cache_headers(datasette) -> dict:
+    """Our pages change only with a new build, like Datasette's own: cache them as long as its
+    default_cache_ttl says (a proxy in front can then carry the load)."""
+    return {"Cache-Control": f"max-age={datasette.setting('default_cache_ttl')}"}
 
 
 async def home(request, datasette):
@@ -550,7 +580,7 @@ async def robots_txt(datasette):
                 "# de naam van een echte gemeente worden gevonden.\nUser-agent: *\nDisallow: /\n")
     else:
         body = "User-agent: *\nAllow: /\n"
-    return Response.text(body)
+    return Response.text(body, headers=_cache_headers(datasette))
 
 
 async def gemeente_zoeken(request, datasette):
@@ -715,6 +745,15 @@ def register_routes():
     ]
 
 
+def _materialized_views() -> list:
+    """Views the build stored as tables (they are still computed overviews to the reader)."""
+    try:
+        from eenzaamheid.load import MATERIALIZED_VIEWS
+    except Exception:  # noqa: BLE001 - served without the project package: only real views
+        return []
+    return list(MATERIALIZED_VIEWS)
+
+
 def _downloads(datasette) -> dict:
     """The exports in the served clean folder (next to the database), per table and format."""
     db = _database(datasette)
@@ -749,11 +788,12 @@ def extra_template_vars(template, datasette, request):
         store = await get_store(datasette)
         out = {"synthetisch": store.synthetisch, "site_nav": [
             ("Home", datasette.urls.instance()), ("Gemeenten", datasette.urls.path("/gemeente")),
-            ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart"))]}
+            ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart"))],
+            "tabelrijen": table_rows(datasette)}
         if template == "index.html":
             db = _database(datasette)
             queries = await datasette.get_canned_queries(db.name, request.actor if request else None)
-            views = await db.view_names()
+            views = sorted(await db.view_names() + _materialized_views())
             out["home"] = {
                 "database": db.name,
                 "queries": [{"name": name, "title": q.get("title") or name, "description": q.get("description"),

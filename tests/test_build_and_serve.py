@@ -1,45 +1,84 @@
-"""Datasette serves the built database read-only on loopback."""
-import socket
+"""`eenzaamheid serve` publishes the built database read-only on loopback, as deployed: several
+worker processes, hashed database URLs and cache headers a caching proxy can rely on."""
+import re
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
-from eenzaamheid import build, serve
+from eenzaamheid import build
+
+from conftest import free_port
+
+EENZAAMHEID = str(Path(sys.executable).with_name("eenzaamheid"))
 
 
 @pytest.fixture(scope="module")
-def db_path(tmp_path_factory):
+def served(tmp_path_factory):
     out = tmp_path_factory.mktemp("clean")
     build.build(clean_dir=out, allow_quarantine=True, datapackage=out / "datapackage.json")
-    return out / build.DB_NAME
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_datasette_serves_the_tables_and_says_the_data_is_synthetic(db_path, monkeypatch):
-    monkeypatch.setattr(serve, "DB_PATH", db_path)
-    port = _free_port()
-    proc = subprocess.Popen(serve.datasette_args("127.0.0.1", port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    port = free_port()
+    log = out.parent / "serve.log"
+    with open(log, "wb") as f:
+        proc = subprocess.Popen([EENZAAMHEID, "serve", "--db", str(out / build.DB_NAME), "--port", str(port),
+                                 "--workers", "2"], stdout=f, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(300):
+            if proc.poll() is not None:
+                pytest.fail(log.read_text())
             try:
-                home = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                httpx.get(url + "/robots.txt", timeout=1)
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
         else:
-            pytest.fail(proc.stderr.read().decode())
-        assert home.status_code == 200 and "synthetische demodata" in home.text
-        data = httpx.get(f"http://127.0.0.1:{port}/benchmark/gepubliceerde_cijfers.json?_shape=array&cijfer_id=R2024-001").json()
-        assert data[0]["waarde"] == 157
-        dbs = httpx.get(f"http://127.0.0.1:{port}/-/databases.json").json()
-        assert [d["is_mutable"] for d in dbs] == [False], "served read-only (immutable)"
+            pytest.fail(log.read_text())
+        yield url, proc, log
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.wait(20)
+
+
+def test_serves_the_tables_and_says_the_data_is_synthetic(served):
+    url, _, _ = served
+    home = httpx.get(url + "/")
+    assert home.status_code == 200 and "synthetische demodata" in home.text
+    data = httpx.get(f"{url}/benchmark/gepubliceerde_cijfers.json?_shape=array&cijfer_id=R2024-001",
+                     follow_redirects=True).json()
+    assert data[0]["waarde"] == 157
+    dbs = httpx.get(f"{url}/-/databases.json").json()
+    assert [d["is_mutable"] for d in dbs] == [False], "served read-only (immutable)"
+
+
+def test_database_urls_carry_the_content_hash_and_are_cached_for_long(served):
+    url, _, _ = served
+    r = httpx.get(f"{url}/benchmark/inzendingen")
+    assert r.status_code == 302
+    hashed = r.headers["location"]
+    assert re.fullmatch(r"/benchmark-[0-9a-f]{7}/inzendingen", hashed), hashed
+    page = httpx.get(url + hashed)
+    assert page.status_code == 200
+    assert "max-age=31536000" in page.headers["cache-control"]
+    assert f'href="{hashed.rsplit("/", 1)[0]}/' in page.text, "links on the page use the hashed URL"
+    # pages that are not a database URL are cached for the configured hour
+    assert "max-age=3600" in httpx.get(url + "/gemeente/GM0518").headers["cache-control"]
+
+
+def test_nothing_can_be_written(served):
+    url, _, _ = served
+    hashed = httpx.get(f"{url}/benchmark").headers["location"]
+    r = httpx.post(f"{url}{hashed}/-/query", data={"sql": "delete from inzendingen"}, follow_redirects=True)
+    assert r.status_code in (403, 404, 405)
+    count = httpx.get(f"{url}{hashed}/inzendingen.json?_size=0&_shape=objects").json()
+    assert count["filtered_table_rows_count"] > 800
+
+
+def test_runs_the_requested_number_of_workers(served):
+    _, proc, log = served
+    started = re.findall(r"Started server process \[(\d+)\]", log.read_text())
+    assert len(set(started)) == 2, log.read_text()
+    assert proc.poll() is None

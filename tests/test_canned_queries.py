@@ -8,7 +8,8 @@ KNOWN = "GM0518"  # 's-Gravenhage: in the fixed panel of the demo deliveries
 
 
 def query(site, name, **params):
-    r = httpx.get(f"{site.url}/benchmark/{name}.json", params={"_shape": "objects", **params}, timeout=10)
+    r = httpx.get(f"{site.url}/benchmark/{name}.json", params={"_shape": "objects", **params}, timeout=10,
+                  follow_redirects=True)
     assert r.status_code == 200, r.text[:500]
     return r.json()["rows"]
 
@@ -31,7 +32,7 @@ def test_every_table_view_and_column_has_a_dutch_description(site, db):
         columns = [r[1] for r in db.execute(f"pragma table_info([{name}])")]
         described = meta[name].get("columns", {})
         assert all(described.get(c) for c in columns), f"{name}: {[c for c in columns if not described.get(c)]}"
-    page = httpx.get(f"{site.url}/benchmark/inzendingen").text
+    page = httpx.get(f"{site.url}/benchmark/inzendingen", follow_redirects=True).text
     assert "Status van de rij" in page or "geaccepteerd" in page
 
 

@@ -37,7 +37,7 @@ def query(site, sql, params=()):
 
 
 def get(site, path, status=200):
-    r = httpx.get(site.url + path, timeout=30)
+    r = httpx.get(site.url + path, timeout=30, follow_redirects=True)
     assert r.status_code == status, (path, r.status_code, r.text[:500])
     return r
 
@@ -109,7 +109,7 @@ def test_without_synthetic_deliveries_banner_and_disallow_disappear(site, tmp_pa
         assert robots.status_code == 200
         assert "Disallow: /" not in robots.text and "Allow: /" in robots.text
         for path in ("/", "/benchmark/gemeenten", "/gemeente/GM0363", "/vraag/meldpunt", "/kaart"):
-            r = httpx.get(url + path, timeout=30)
+            r = httpx.get(url + path, timeout=30, follow_redirects=True)
             assert r.status_code == 200, path
             assert BANNER not in r.text and NOINDEX not in r.text, path
             assert "Let op: dit zijn synthetische demodata." not in r.text, path
