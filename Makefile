@@ -5,7 +5,7 @@ VENV_PY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed
 HOST ?= 127.0.0.1
 
-.PHONY: venv system-deps demo validate build serve test bench lock clean-venv
+.PHONY: venv system-deps demo validate build check serve test bench lock clean-venv
 
 # Create .venv (if missing) and install pinned deps + the project (editable).
 venv: $(STAMP)
@@ -36,6 +36,10 @@ validate: venv
 # Build the cleaned SQLite database.
 build: venv
 	$(VENV)/bin/eenzaamheid build --allow-quarantine  # the demo holds one invalid row on purpose
+
+# Run the quality checks (Great Expectations) on the built database; exit 1 on fatal/error failures.
+check: venv
+	$(VENV)/bin/eenzaamheid check
 
 # Serve the built database with Datasette on localhost.
 serve: venv build

@@ -1,8 +1,14 @@
 """`eenzaamheid build`: validated deliveries -> clean tables -> SQLite, exports and data package.
 
 The stages follow the data flow (ingest, validate, harmonize, panel, reconcile, check, load,
-export). Everything is written into a staging folder first and moved into place at the end,
-so a failing or killed build leaves the previous outputs intact.
+quality gate, export). Everything is written into a staging folder first and moved into place
+at the end, so a failing or killed build leaves the previous outputs intact.
+
+The quality gate (eenzaamheid.quality: Great Expectations on the staged database) decides
+whether the build may be published: a failing `fataal` check stops it, `fout` and
+`waarschuwing` are published and reported. Every build writes the steward's report
+(kwaliteitsrapport.html and .json): beside the published data when it passes, as
+kwaliteitsrapport_geweigerd.* in the output folder when it is refused.
 """
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,11 +27,16 @@ from .municipalities import register
 from .paths import CHECKS, CLEAN, RAW, ROOT
 from .problems import FOUT, Problem
 
+if TYPE_CHECKING:  # quality imports Great Expectations lazily; the build needs it only at the gate
+    from .quality import QualityResult
+
 DB_NAME = "benchmark.db"
 DB_PATH = CLEAN / DB_NAME
 EXPORT_DIRS = ("csv", "json", "parquet")
 SITE_METADATA = "metadata.json"           # what Datasette serves (generated, see site_metadata)
 PACKAGE_ZIP = "benchmark-eenzaamheid.zip"  # the data package as one download
+REPORT = "kwaliteitsrapport"               # .html and .json: the steward's report of the build
+REFUSED_REPORT = "kwaliteitsrapport_geweigerd"
 
 
 class BuildError(Exception):
@@ -36,6 +48,9 @@ class CleanData:
     frames: dict[str, pd.DataFrame]
     problems: list[Problem] = field(default_factory=list)
     quarantined: int = 0
+    validation: validate.ValidationResult | None = None   # for the report
+    clean_checks: dict[str, str] = field(default_factory=dict)  # table -> 'geslaagd' or the pandera failure
+    quality: QualityResult | None = None                   # the quality gate's result
 
 
 def _manifest(raw_dir: Path) -> pd.DataFrame:
@@ -100,7 +115,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     from .reconcile import reconcile  # needs the other frames
     frames["reconciliatie"] = reconcile(frames)
     quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())
-    return CleanData(frames, result.problems, quarantined)
+    return CleanData(frames, result.problems, quarantined, validation=result)
 
 
 def gemeenten() -> pd.DataFrame:
@@ -137,13 +152,54 @@ def accounting(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> pd.Dat
     return out
 
 
-def check_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Every clean table against its pandera model (from schemas/clean), then the foreign keys."""
-    checked = {t: cleanschema.check(t, frames[t]) for t in cleanschema.TABLES}
+def check_frames(frames: dict[str, pd.DataFrame], outcome: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """Every clean table against its pandera model (from schemas/clean), then the foreign keys.
+
+    All tables are checked before it stops; `outcome` (if given) receives per table 'geslaagd' or
+    the failure text, for the report."""
+    outcome = {} if outcome is None else outcome
+    checked, failures = {}, []
+    for t in cleanschema.TABLES:
+        try:
+            checked[t] = cleanschema.check(t, frames[t])
+            outcome[t] = "geslaagd"
+        except cleanschema.CleanTableError as exc:
+            outcome[t] = str(exc)
+            failures.append(str(exc))
+    if failures:
+        raise BuildError("\n".join(failures))
     dangling = cleanschema.check_foreign_keys(checked)
     if dangling:
         raise BuildError("Verwijzingen tussen tabellen kloppen niet: " + "; ".join(dangling[:10]))
     return checked
+
+
+def quality_gate(db_path: Path, data: CleanData, report_dir: Path, refused_dir: Path) -> QualityResult:
+    """Run the Great Expectations checks on the staged database, store them in it as the tables
+    kwaliteitscontroles and kwaliteitsresultaten, and write the report. Raises BuildError (after
+    writing the report to refused_dir) when a fatal check fails."""
+    from . import quality
+
+    result = quality.run(db_path)
+    data.quality = result
+    if not result.publiceerbaar:
+        write_report(refused_dir / REFUSED_REPORT, data)
+        failed = result.fatal_failures
+        raise BuildError(
+            f"{len(failed)} fatale kwaliteitscontrole(s) gefaald; de vorige publicatie blijft staan. "
+            + "; ".join(f"{r['controle_id']} ({r['afwijkend']} afwijkend)" for r in failed.to_dict("records")[:10])
+            + f". Alle afwijkende rijen: {refused_dir / REFUSED_REPORT}.html (of `eenzaamheid check`).")
+    quality.write_tables(db_path, result)
+    write_report(report_dir / REPORT, data)
+    return result
+
+
+def write_report(stem: Path, data: CleanData) -> None:
+    """The steward's report (stem.html and stem.json): deliveries, clean tables, database checks."""
+    from . import quality_report
+
+    quality_report.write(stem.with_suffix(".html"), stem.with_suffix(".json"), data.validation, data.quality,
+                         data.clean_checks)
 
 
 def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
@@ -167,7 +223,7 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
 def publish(staging: Path, clean_dir: Path, datapackage: Path | None) -> None:
     """Move the staged outputs into place: the database by an atomic rename, folders by swap."""
     os.replace(staging / DB_NAME, clean_dir / DB_NAME)
-    for name in (SITE_METADATA, PACKAGE_ZIP):
+    for name in (SITE_METADATA, PACKAGE_ZIP, f"{REPORT}.html", f"{REPORT}.json"):
         if (staging / name).exists():
             os.replace(staging / name, clean_dir / name)
     for name in EXPORT_DIRS:
@@ -193,8 +249,13 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
     staging.mkdir()
     try:
         data = clean_frames(raw_dir, allow_quarantine)
-        data.frames = check_frames(data.frames)
+        try:
+            data.frames = check_frames(data.frames, data.clean_checks)
+        except BuildError:
+            write_report(clean_dir / REFUSED_REPORT, data)  # no database checks: never publishable
+            raise
         load.write_database(data.frames, staging / DB_NAME, raw_dir)
+        quality_gate(staging / DB_NAME, data, staging, clean_dir)
         site_metadata.write(staging / DB_NAME, staging / SITE_METADATA)
         export.export_tables(data.frames, staging)
         if datapackage is not None:
@@ -203,6 +264,8 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
             export.write_datapackage(staging / "datapackage.json", csv_dir, synthetic=synthetic)
             package_zip(staging, staging / PACKAGE_ZIP, synthetic)
         publish(staging, clean_dir, datapackage)
+        for suffix in (".html", ".json"):  # an earlier refusal is history now
+            (clean_dir / f"{REFUSED_REPORT}{suffix}").unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return data

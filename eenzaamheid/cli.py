@@ -128,7 +128,54 @@ def build(
                    f"{r['vervangen_duplicaat']} vervangen + {r['in_quarantaine']} in quarantaine")
     if data.quarantined:
         typer.echo(f"Let op: {data.quarantined} rij(en) apart gezet (in_quarantaine); zie de tabel inzendingen.")
+    from .build import REPORT
+    from .quality import summary_text
+
+    typer.echo(summary_text(data.quality))
+    typer.echo(f"Kwaliteitsrapport: {(uit or CLEAN) / REPORT}.html (en .json)")
     typer.echo(f"Gebouwd: {(uit or CLEAN) / 'benchmark.db'}")
+
+
+@app.command("check")
+def check(
+    db: Annotated[Optional[Path], typer.Option("--db", help="De database (standaard clean/benchmark.db).",
+                                               show_default=False)] = None,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Schrijf het kwaliteitsrapport (.html of .json).",
+                                                   show_default=False)] = None,
+    raw: Annotated[Path, typer.Option("--raw", help="Map met de leveringen, voor het deel over de leveringen "
+                                                    "in het rapport.")] = RAW,
+) -> None:
+    """Voer de kwaliteitscontroles (Great Expectations) uit op een gebouwde database, alleen-lezend.
+
+    Elke controle heeft een ernst: **fataal** (de build publiceert niet), **fout** (uitzoeken en herstellen) of
+    **waarschuwing** (de databeheerder bevestigt). De controles komen uit het codeboek, uit de Table Schemas in
+    schemas/clean en uit checks/handmatige_controles.yml.
+
+    **Exitcodes:** 0 = geen fatale controle en geen fout gefaald (waarschuwingen kunnen er zijn), 1 = een fatale
+    controle of een fout gefaald, 2 = verkeerd aangeroepen (database bestaat niet, onbekend rapportformaat).
+    """
+    from . import quality, quality_report
+    from .paths import CLEAN
+    from .validate import validate_paths
+
+    db_path = db or CLEAN / "benchmark.db"
+    if report is not None and report.suffix.lower() not in quality_report.REPORT_SUFFIXES:
+        _usage(f"Onbekend rapportformaat '{report.suffix}': gebruik .html of .json.")
+    if report is not None and _inside_raw(report, [raw]):
+        _usage(f"Het rapport '{report}' zou in raw/ komen; kies een andere plek.")
+    try:
+        result = quality.run(db_path)
+    except FileNotFoundError:
+        _usage(f"{db_path} bestaat niet: voer eerst `eenzaamheid build` uit of geef --db.")
+    except ValueError as exc:  # not a database, or checks/handmatige_controles.yml is wrong
+        typer.echo(f"Fout: {exc}", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    typer.echo(quality.summary_text(result))
+    if report is not None:
+        validation = validate_paths([raw]) if raw.exists() else None
+        quality_report.write_report(report, validation, result)
+        typer.echo(f"Rapport geschreven naar {report}")
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
 
 
 @app.command("serve")

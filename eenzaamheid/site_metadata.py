@@ -1,8 +1,9 @@
 """The metadata Datasette serves, generated at build time from the single sources.
 
 metadata.yml holds what a person decides (title, licence, sources, canned queries, facets,
-sort orders, label columns, the meaning of computed view columns); schemas/clean/*.yaml hold
-every table's and column's meaning; views.sql holds every view's meaning in its comment. This
+sort orders, label columns, the meaning of computed view columns); schemas/clean/*.yaml (and
+quality.TABLE_SCHEMAS for the two tables of the quality checks) hold every table's and column's
+meaning; views.sql holds every view's meaning in its comment. This
 module merges them into clean/metadata.json, so no description is typed twice.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from . import cleanschema
+from . import cleanschema, quality
 from .paths import ROOT
 
 METADATA_YML = ROOT / "metadata.yml"
@@ -47,8 +48,8 @@ def datasette_metadata(db_path: Path) -> dict:
     out = {k: source[k] for k in DATASETTE_KEYS if k in source}
     hand = source["databases"][DATABASE]
     tables: dict[str, dict] = {}
-    for table in cleanschema.TABLES:
-        schema = cleanschema.load(table)
+    schemas = {t: cleanschema.load(t) for t in cleanschema.TABLES} | quality.TABLE_SCHEMAS
+    for table, schema in schemas.items():
         tables[table] = {"description": f"{schema['title']}. {schema['description'].strip()}",
                          "columns": {f["name"]: f.get("description") or f["title"] for f in schema["fields"]}}
     meanings = {**_column_meanings(), **source.get("kolommen", {})}

@@ -775,7 +775,10 @@ def _downloads(datasette) -> dict:
                 tables.setdefault(f.stem, []).append(
                     {"formaat": label, "url": f"{prefix}{fmt}/{f.name}", "bytes": f.stat().st_size})
         for name, label in ((ZIP_NAME, "Het hele datapakket (zip)"),
-                            ("datapackage.json", "Beschrijving van het datapakket (Frictionless datapackage.json)")):
+                            ("datapackage.json", "Beschrijving van het datapakket (Frictionless datapackage.json)"),
+                            ("kwaliteitsrapport.html", "Kwaliteitsrapport van deze build: welke controles de data "
+                                                       "doorstond, met alle afwijkende rijen"),
+                            ("kwaliteitsrapport.json", "Hetzelfde kwaliteitsrapport als JSON")):
             if (folder / name).is_file():
                 extra.append({"label": label, "url": prefix + name, "bytes": (folder / name).stat().st_size,
                               "naam": name})

@@ -17,11 +17,10 @@ EENZAAMHEID = str(Path(sys.executable).with_name("eenzaamheid"))
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    out = tmp_path_factory.mktemp("clean")
-    build.build(clean_dir=out, allow_quarantine=True, datapackage=out / "datapackage.json")
+def served(built_site_dir, tmp_path_factory):
+    out = built_site_dir  # the session's demo build (conftest), served here by the real command
     port = free_port()
-    log = out.parent / "serve.log"
+    log = tmp_path_factory.mktemp("serve_log") / "serve.log"
     with open(log, "wb") as f:
         proc = subprocess.Popen([EENZAAMHEID, "serve", "--db", str(out / build.DB_NAME), "--port", str(port),
                                  "--workers", "2"], stdout=f, stderr=subprocess.STDOUT)

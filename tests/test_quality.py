@@ -27,10 +27,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
 # --- fixtures ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("quality_clean")
-    build.build(clean_dir=out, allow_quarantine=True, datapackage=out / "datapackage.json")
-    return out / build.DB_NAME
+def demo_db(built_site_dir, tmp_path_factory) -> Path:
+    """A copy of the session's demo build (conftest), checked read-only or planted in copies."""
+    path = tmp_path_factory.mktemp("quality_clean") / build.DB_NAME
+    shutil.copy(built_site_dir / build.DB_NAME, path)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -375,7 +376,47 @@ def case_panel_size(db):
     return "handmatig.panelgrootte.vast_panel_2022_2024", None  # a count: no row to point at
 
 
-CASES = [case_invalid_option, case_item_not_offered, case_kartrekker_without_coalition, case_dangling_foreign_key,
+def case_unknown_question(db):
+    inzending, _ = _first_answer(db, "meldpunt", 2024)
+    option = one(db, "SELECT optie_code FROM antwoorden WHERE inzending_id = ? AND vraag_id = 'meldpunt'", inzending)[0]
+    # an open question is in vragen and (planted) antwoordopties, so the foreign keys hold; the codebook
+    # gives it no answer options
+    plant(db, ("INSERT INTO antwoordopties VALUES ('week_toelichting', '', NULL, ?, 'Nee', '2024')", option),
+          ("UPDATE antwoorden SET vraag_id = 'week_toelichting' WHERE inzending_id = ? AND vraag_id = 'meldpunt'",
+           inzending))
+    return "codeboek.vraag_bekend", {"inzending_id": inzending, "vraag_id": "week_toelichting"}
+
+
+def case_question_not_asked_that_year(db):
+    inzending, _ = _first_answer(db, "meldpunt", 2023)
+    plant(db, ("UPDATE antwoorden SET jaar = 2019 WHERE inzending_id = ? AND vraag_id = 'meldpunt'", inzending))
+    return "codeboek.jaar_gesteld.meldpunt", {"inzending_id": inzending, "vraag_id": "meldpunt"}
+
+
+def case_item_on_a_question_without_items(db):
+    inzending, _ = _first_answer(db, "meldpunt", 2024)
+    option = one(db, "SELECT optie_code FROM antwoorden WHERE inzending_id = ? AND vraag_id = 'meldpunt'", inzending)[0]
+    plant(db, ("INSERT INTO antwoordopties VALUES ('meldpunt', 'adviseur', 'Adviseur', ?, 'Nee', '2024')", option),
+          ("UPDATE antwoorden SET item_code = 'adviseur' WHERE inzending_id = ? AND vraag_id = 'meldpunt'",
+           inzending))
+    return "codeboek.zonder_items", {"inzending_id": inzending, "vraag_id": "meldpunt", "item_code": "adviseur"}
+
+
+def case_extra_column(db):
+    plant(db, "ALTER TABLE verantwoording ADD COLUMN extra TEXT")
+    return "schema.kolommen.verantwoording", None  # about the table: no row to point at
+
+
+def case_accounting_not_recomputable(db):
+    bestand = one(db, "SELECT bestand FROM verantwoording ORDER BY 1 LIMIT 1")[0]
+    # still balanced in itself, but not what the delivery and inzendingen say
+    plant(db, ("UPDATE verantwoording SET geleverd = geleverd + 1, geaccepteerd = geaccepteerd + 1 WHERE bestand = ?",
+               bestand))
+    return "handmatig.verantwoording_herberekend", {"bestand": bestand}
+
+
+CASES = [case_unknown_question, case_question_not_asked_that_year, case_item_on_a_question_without_items,
+         case_extra_column, case_accounting_not_recomputable, case_invalid_option, case_item_not_offered, case_kartrekker_without_coalition, case_dangling_foreign_key,
          case_null_in_required_column, case_duplicate_key, case_enum, case_respondents_off_by_one,
          case_reconciliation_deviates, case_accounting_not_closed, case_accepted_submission_without_answers,
          case_accepted_submission_without_municipality, case_panel_size]
@@ -392,13 +433,31 @@ def test_planted_violation_fails_exactly_its_check(case, demo_db, tmp_path):
     entry = found[controle_id]
     rows = rows_of(entry)
     if planted_row is None:
-        assert json.loads(entry["waargenomen"])["observed_value"] != json.loads(
-            result.controles.set_index("controle_id").at[controle_id, "parameters"])["value"]
+        observed = json.loads(entry["waargenomen"])["observed_value"]
+        parameters = json.loads(result.controles.set_index("controle_id").at[controle_id, "parameters"])
+        assert observed != parameters.get("value", parameters.get("column_list"))
     else:
         assert contains(rows, planted_row), rows[:5]
         assert len(rows) == entry["afwijkend"]  # all failing rows, not a sample
     assert not result.publiceerbaar if entry["ernst"] == "fataal" else result.publiceerbaar
     assert not result.ok
+
+
+def _kind(controle_id: str) -> str:
+    """codeboek.optie_geldig.week_deelname.2024 -> codeboek.optie_geldig; a hand-written check is its own kind."""
+    parts = controle_id.split(".")
+    return ".".join(parts[:2]) if parts[0] in ("codeboek", "schema") else controle_id
+
+
+def test_every_kind_of_fatal_check_has_a_planted_violation(demo_db, tmp_path):
+    """Each kind of `fataal` check (generated per question, year, table or column) is proven by a case above."""
+    fatal = {_kind(c.controle_id) for c in quality.expectations() if c.ernst == "fataal"}
+    planted = {}
+    for case in CASES:
+        db = tmp_path / f"{case.__name__}.db"
+        shutil.copy(demo_db, db)
+        planted[_kind(case(db)[0])] = case.__name__
+    assert fatal - set(planted) == set(), "fatal checks without a planted violation"
 
 
 def test_all_failing_rows_are_listed_beyond_200(demo_db, tmp_path):

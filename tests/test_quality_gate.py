@@ -1,0 +1,114 @@
+"""The quality gate of `eenzaamheid build`: a failing `fataal` check stops publication and leaves the
+previous publication in place; a `waarschuwing` is published and shows up in the report, in the
+database and on the site."""
+import csv
+import hashlib
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from eenzaamheid import build
+from eenzaamheid.municipalities import register
+from published import RAW, ROOT
+
+EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
+DELIVERY_2024 = "2024/benchmark_eenzaamheid_2024_export.csv"
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def add_a_respondent(raw: Path) -> str:
+    """Append to the 2024 delivery a copy of its first row for a municipality that did not take part:
+    a valid delivery, but one respondent more than the 2024 report publishes. Registers the changed
+    file in the manifest (as a steward would), so validation passes."""
+    path = raw / DELIVERY_2024
+    data = path.read_bytes()
+    rows = list(csv.reader(io.StringIO(data.decode("cp1252"), newline=""), delimiter=";"))
+    column = rows[0].index("Gemeente")
+    delivered = {r[column] for r in rows[1:]}
+    newcomer = sorted(set(register().municipalities(2024)["naam"]) - delivered)[0]
+    extra = list(rows[1])
+    extra[0], extra[column] = "R_geplanteRij0001", newcomer
+    line = io.StringIO(newline="")
+    csv.writer(line, delimiter=";", lineterminator="\r\n").writerow(extra)
+    path.write_bytes(data + line.getvalue().encode("cp1252"))
+    manifest = raw / "MANIFEST.csv"
+    entries = list(csv.DictReader(manifest.open(encoding="utf-8", newline="")))
+    for e in entries:
+        if e["bestand"] == DELIVERY_2024:
+            e["sha256"], e["bytes"] = hashlib.sha256(path.read_bytes()).hexdigest(), str(path.stat().st_size)
+    with manifest.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(entries[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(entries)
+    return newcomer
+
+
+def test_a_fatal_check_stops_publication_and_keeps_the_previous_one(built_site_dir, tmp_path):
+    live = tmp_path / "live"
+    shutil.copytree(built_site_dir, live)
+    before = _files(live)
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    add_a_respondent(raw)
+
+    proc = subprocess.run([EENZAAMHEID, "build", "--allow-quarantine", "--raw", str(raw), "--uit", str(live)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    check = "handmatig.reconciliatie_gereproduceerd"  # the published 157 respondents of 2024 are not reproduced
+    assert check in proc.stderr and "vorige publicatie blijft staan" in proc.stderr
+    refused = {build.REFUSED_REPORT + ".html", build.REFUSED_REPORT + ".json"}
+    after = _files(live)
+    assert set(after) - set(before) == refused
+    assert {k: v for k, v in after.items() if k not in refused} == before, "the previous publication changed"
+
+    report = json.loads((live / f"{build.REFUSED_REPORT}.json").read_text(encoding="utf-8"))
+    assert report["oordeel"] == "Niet publiceerbaar"
+    assert check in {c["controle_id"] for c in report["fatale_controles"]}
+    checks = {c["controle_id"]: c for t in report["tabellen"] for c in t["controles"]}
+    assert any(r["cijfer_id"] == "R2024-001" for r in checks[check]["afwijkende_rijen"])
+    assert len(checks[check]["afwijkende_rijen"]) == checks[check]["afwijkend"]
+    assert check in (live / f"{build.REFUSED_REPORT}.html").read_text(encoding="utf-8")
+
+
+def test_a_warning_is_published_and_reported(built_site_dir):
+    report = json.loads((built_site_dir / f"{build.REPORT}.json").read_text(encoding="utf-8"))
+    assert report["oordeel"] == "Publiceerbaar"
+    checks = {c["controle_id"]: c for t in report["tabellen"] for c in t["controles"]}
+    jump = checks["handmatig.trend_sprong"]
+    assert jump["ernst"] == "waarschuwing" and not jump["geslaagd"]
+    assert len(jump["afwijkende_rijen"]) == jump["afwijkend"] > 0  # every row, not a sample
+    assert report["leveringen"] and all(t["schemacontrole"]["geslaagd"] for t in report["tabellen"]
+                                        if t["schemacontrole"])
+    assert "handmatig.trend_sprong" in (built_site_dir / f"{build.REPORT}.html").read_text(encoding="utf-8")
+    conn = sqlite3.connect(built_site_dir / build.DB_NAME)
+    try:
+        stored = conn.execute("select r.geslaagd, r.afwijkend, c.ernst from kwaliteitsresultaten r join "
+                              "kwaliteitscontroles c using (controle_id) where controle_id = 'handmatig.trend_sprong'"
+                              ).fetchone()
+        total = conn.execute("select count(*) from kwaliteitscontroles").fetchone()[0]
+    finally:
+        conn.close()
+    assert stored == (0, jump["afwijkend"], "waarschuwing")
+    assert total == report["samenvatting"]["controles"] > 200
+
+
+def test_the_site_shows_the_checks_and_links_the_report(site):
+    rows = httpx.get(f"{site.url}/benchmark/kwaliteit_van_de_data.json?_shape=objects", follow_redirects=True,
+                     timeout=10).json()["rows"]
+    assert rows[0]["controle_id"] == "handmatig.trend_sprong" and rows[0]["geslaagd"] == 0
+    assert all(r["geslaagd"] == 1 for r in rows[1:])
+    home = httpx.get(site.url + "/").text
+    assert "kwaliteitsrapport.html" in home
+    link = next(part.split('"')[0] for part in home.split('href="')[1:] if "kwaliteitsrapport.html" in part)
+    page = httpx.get(site.url + link, follow_redirects=True)
+    assert page.status_code == 200 and "Publiceerbaar" in page.text
