@@ -6,7 +6,8 @@ Hooks:
   the home page the canned queries and the downloads found next to the served database;
 - register_routes: / (home, cached), /robots.txt, /gemeente (search), /gemeente/{code} and its
   /factsheet, /vragen, /vraag/{vraag_id}, /kaart?jaar=;
-- render_cell: a gemeente_code cell links to the municipality page;
+- (table and query pages: their rows are written by `table_rows` and `query_rows`, which also
+  link every gemeente_code cell to the municipality page);
 - handle_exception: Datasette's error pages through render_template, so they get the banner;
 - asgi_wrapper: X-Robots-Tag while synthetic, and warm the home page before reporting ready.
 
@@ -519,24 +520,64 @@ def sync_templates(datasette) -> Environment:
     return env
 
 
-def table_rows(datasette):
-    """`tabelrijen(display_rows)` for _table.html: the <tr> rows of a table page as Datasette's
-    _table.html writes them, built here in plain Python (a Jinja loop over ~2,000 cells costs
-    more than the rest of the page). A gemeente_code primary-key cell (table gemeenten), which
-    render_cell never sees, also links to the municipality page."""
-    gemeente_url = datasette.urls.path("/gemeente/")
+_GM_CODE = re.compile(r"GM\d{4}")
+
+
+def gemeente_cell(href: str, code, label=None) -> Markup | None:
+    """A gemeente_code cell as a link to the municipality page (with its name when the table
+    shows labels), or None for anything that is not a CBS code."""
+    if not isinstance(code, str) or not _GM_CODE.fullmatch(code):
+        return None
+    if label and label != code:
+        return Markup(f'<a href="{href}{code}" title="Gemeentepagina">{_esc(label)}</a>&nbsp;<em>{code}</em>')
+    return Markup(f'<a href="{href}{code}" title="Gemeentepagina">{code}</a>')
+
+
+# Table and query pages: Datasette renders every cell and then loops over them in its
+# asynchronous Jinja templates, which costs more than the rest of such a page. Our copies of
+# _table.html and query.html call these two functions instead: the same markup, written in
+# plain Python. They also make every gemeente_code cell a link to the municipality page (done
+# here rather than in a render_cell hook, which Datasette would call once for every cell).
+
+def table_rows(datasette, gemeenten: dict):
+    """`tabelrijen(display_rows)` for _table.html. A gemeente_code that is the table's primary
+    key (table gemeenten) keeps its link to the row and gets one to the municipality page."""
+    href = datasette.urls.path("/gemeente/")
 
     def render(display_rows) -> Markup:
         out = []
         for row in display_rows:
             out.append("<tr>")
             for cell in row:
-                column, kind = cell["column"], cell["value_type"]
-                out.append(f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">{_esc(cell["value"])}')
+                column, kind, value = cell["column"], cell["value_type"], cell["value"]
+                if column == "gemeente_code" and kind != "pk":
+                    code = cell["raw"]
+                    label = (gemeenten.get(code) or {}).get("naam") if "&nbsp;<em>" in str(value) else None
+                    value = gemeente_cell(href, code, label) or value
+                out.append(f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">{_esc(value)}')
                 if column == "gemeente_code" and kind == "pk":
-                    out.append(f' <a class="gemeente-link" href="{gemeente_url}{_esc(cell["raw"])}" '
+                    out.append(f' <a class="gemeente-link" href="{href}{_esc(cell["raw"])}" '
                                'title="Gemeentepagina">gemeentepagina</a>')
                 out.append("</td>")
+            out.append("</tr>\n")
+        return Markup("".join(out))
+    return render
+
+
+def query_rows(datasette):
+    """`queryrijen(columns, display_rows)` for query.html (canned queries and SQL)."""
+    href = datasette.urls.path("/gemeente/")
+
+    def render(columns, display_rows) -> Markup:
+        classes = [f'<td class="col-{_esc(to_css_class(c))}">' for c in columns]
+        linked = [c == "gemeente_code" for c in columns]
+        out = []
+        for row in display_rows:
+            out.append("<tr>")
+            for td, link, value in zip(classes, linked, row):
+                if link:
+                    value = gemeente_cell(href, value) or value
+                out.append(f"{td}{_esc(value)}</td>")
             out.append("</tr>\n")
         return Markup("".join(out))
     return render
@@ -792,7 +833,7 @@ def extra_template_vars(template, datasette, request):
         out = {"synthetisch": store.synthetisch, "site_nav": [
             ("Home", datasette.urls.instance()), ("Gemeenten", datasette.urls.path("/gemeente")),
             ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart"))],
-            "tabelrijen": table_rows(datasette)}
+            "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette)}
         if template == "index.html":
             db = _database(datasette)
             queries = await datasette.get_canned_queries(db.name, request.actor if request else None)
@@ -808,22 +849,6 @@ def extra_template_vars(template, datasette, request):
             }
         return out
     return inner
-
-
-@hookimpl
-def render_cell(value, column, datasette):
-    """A gemeente_code cell links to the municipality page; every other cell is left alone."""
-    if column != "gemeente_code":
-        return None
-    label = None
-    if isinstance(value, dict):  # an expanded foreign key: {"value": ..., "label": ...}
-        value, label = value.get("value"), value.get("label")
-    if not isinstance(value, str) or not re.fullmatch(r"GM\d{4}", value):
-        return None
-    href = datasette.urls.path(f"/gemeente/{value}")
-    if label and label != value:
-        return Markup(f'<a href="{href}" title="Gemeentepagina">{escape(label)}</a>&nbsp;<em>{value}</em>')
-    return Markup(f'<a href="{href}" title="Gemeentepagina">{value}</a>')
 
 
 @hookimpl

@@ -105,8 +105,16 @@ def test_a_warning_is_published_and_reported(built_site_dir):
 def test_the_site_shows_the_checks_and_links_the_report(site):
     rows = httpx.get(f"{site.url}/benchmark/kwaliteit_van_de_data.json?_shape=objects", follow_redirects=True,
                      timeout=10).json()["rows"]
-    assert rows[0]["controle_id"] == "handmatig.trend_sprong" and rows[0]["geslaagd"] == 0
-    assert all(r["geslaagd"] == 1 for r in rows[1:])
+    assert (rows[0]["ernst"], rows[0]["gefaald"], rows[0]["gefaalde_controles"]) == \
+        ("waarschuwing", 1, "handmatig.trend_sprong")  # what failed comes first
+    assert all(r["gefaald"] == 0 and r["gefaalde_controles"] is None for r in rows[1:])
+    conn = sqlite3.connect(site.db_path)
+    try:
+        per_group = dict(((t, e), n) for t, e, n in conn.execute(
+            "select tabel, ernst, count(*) from kwaliteitscontroles group by tabel, ernst"))
+    finally:
+        conn.close()
+    assert {(r["tabel"], r["ernst"]): r["controles"] for r in rows} == per_group
     home = httpx.get(site.url + "/").text
     assert "kwaliteitsrapport.html" in home
     link = next(part.split('"')[0] for part in home.split('href="')[1:] if "kwaliteitsrapport.html" in part)
