@@ -32,6 +32,7 @@ INDEXES = {
 MATERIALIZED_VIEWS = {
     "gemeente_vergelijking": {"order": ["jaar", "gemeente_code", "vraag_id", "item_code", "optie_code"],
                               "indexes": [["gemeente_code", "jaar"], ["vraag_id", "jaar"], ["inzending_id"]]},
+    "deelname_per_provincie": {"order": ["jaar", "provincie_code"], "indexes": []},
 }
 LIBRARIES = ("pandas", "pandera", "frictionless", "sqlite-utils", "datasette", "pyarrow", "openpyxl", "great-expectations")
 
