@@ -198,8 +198,9 @@ def write_report(stem: Path, data: CleanData) -> None:
     """The steward's report (stem.html and stem.json): deliveries, clean tables, database checks."""
     from . import quality_report
 
+    synthetic = bool(data.frames["bronbestanden"]["synthetisch"].astype(int).any())
     quality_report.write(stem.with_suffix(".html"), stem.with_suffix(".json"), data.validation, data.quality,
-                         data.clean_checks)
+                         data.clean_checks, synthetic)
 
 
 def package_zip(staging: Path, path: Path, synthetic: bool) -> None:

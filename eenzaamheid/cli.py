@@ -173,7 +173,7 @@ def check(
     typer.echo(quality.summary_text(result))
     if report is not None:
         validation = validate_paths([raw]) if raw.exists() else None
-        quality_report.write_report(report, validation, result)
+        quality_report.write_report(report, validation, result, synthetic=quality.is_synthetic(db_path))
         typer.echo(f"Rapport geschreven naar {report}")
     raise typer.Exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
 

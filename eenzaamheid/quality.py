@@ -575,6 +575,19 @@ class _Counter:
         self.conn.close()
 
 
+def is_synthetic(db_path: Path) -> bool:
+    """Whether any delivery in this database is synthetic (bronbestanden.synthetisch); True when it
+    cannot be told, so that a report never presents demo rows as real."""
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(Path(db_path).resolve()))}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT count(*) FROM bronbestanden WHERE synthetisch = 1").fetchone()[0] > 0
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return True
+
+
 def run(db_path: Path) -> QualityResult:
     """Run every check with Great Expectations against the SQLite file, opened read-only.
 

@@ -30,6 +30,10 @@ from .problems import FOUT, WAARSCHUWING
 from .quality import ERNSTEN, FATAAL, QualityResult
 
 PUBLISHABLE, NOT_PUBLISHABLE = "Publiceerbaar", "Niet publiceerbaar"
+# shown while any delivery in the build is synthetic (raw/MANIFEST.csv), as on every Datasette page
+SYNTHETIC_NOTICE = ("<strong>Let op: synthetische demodata.</strong> De leveringen in deze build zijn gegenereerd "
+                    "en gekalibreerd op de gepubliceerde landelijke cijfers; de rijen in dit rapport zijn niet de "
+                    "antwoorden van echte gemeenten.")
 PASSED = "geslaagd"
 TITLE = "Kwaliteitsrapport Benchmark Eén tegen eenzaamheid"
 _RANK = {e: i for i, e in enumerate(ERNSTEN)}
@@ -103,7 +107,8 @@ def _table_order(names) -> list[str]:
     return known + sorted(set(names) - set(known))
 
 
-def to_dict(validation, quality: QualityResult | None, clean_checks: dict[str, str] | None) -> dict:
+def to_dict(validation, quality: QualityResult | None, clean_checks: dict[str, str] | None,
+            synthetic: bool = False) -> dict:
     controls = _controls(quality) if quality is not None else []
     clean_checks = dict(clean_checks or {})
     per_table = defaultdict(list)
@@ -125,6 +130,7 @@ def to_dict(validation, quality: QualityResult | None, clean_checks: dict[str, s
     failed = {e: sum(1 for c in controls if not c["geslaagd"] and c["ernst"] == e) for e in ERNSTEN}
     deliveries = _deliveries(validation)
     return {
+        "synthetisch": bool(synthetic),
         "oordeel": PUBLISHABLE if publishable else NOT_PUBLISHABLE,
         "publiceerbaar": publishable,
         "samenvatting": {
@@ -152,6 +158,7 @@ th{background:#f0f0f0}
 .oordeel.ja{background:#e6f4ea;border-color:#1d6b2f;color:#0f3d1a}
 .oordeel.nee{background:#fde2e1;border-color:#8a1c1c;color:#5c0f0f}
 .oordeel strong{font-size:1.4rem;display:block}
+.synthetisch{background:#fff4d6;border-left:6px solid #b07d00;padding:.6rem 1rem;color:#4a3500}
 .ok{color:#1d6b2f;font-weight:600}.nok{color:#8a1c1c;font-weight:600}
 td.fataal,td.fout{background:#fde2e1;color:#8a1c1c;font-weight:600}
 td.waarschuwing{background:#fff4d6;color:#6b4e00;font-weight:600}
@@ -295,14 +302,18 @@ def to_html(report: dict) -> str:
     tables = "".join(_table_html(t) for t in report["tabellen"])
     return ("<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{_e(TITLE)}</title><style>{_CSS}</style></head><body>"
-            f"<h1>{_e(TITLE)}</h1>{verdict}{explanation}{_overview_html(report)}{delivery_html}"
+            + ('<meta name="robots" content="noindex">' if report.get("synthetisch") else "")
+            + f"<title>{_e(TITLE)}</title><style>{_CSS}</style></head><body>"
+            f"<h1>{_e(TITLE)}</h1>"
+            + (f'<p class="synthetisch" id="synthetisch">{SYNTHETIC_NOTICE}</p>' if report.get("synthetisch") else "")
+            + f"{verdict}{explanation}{_overview_html(report)}{delivery_html}"
             f"<h2>Tabellen</h2>{tables}</body></html>\n")
 
 
 # --- API -----------------------------------------------------------------------------------------
 
-def render(validation, quality: QualityResult | None, clean_checks: dict[str, str] | None) -> tuple[str, dict]:
+def render(validation, quality: QualityResult | None, clean_checks: dict[str, str] | None,
+           synthetic: bool = False) -> tuple[str, dict]:
     """The report as (HTML page, JSON-able dict).
 
     validation: an `eenzaamheid.validate.ValidationResult` (or None: no delivery section);
@@ -311,7 +322,7 @@ def render(validation, quality: QualityResult | None, clean_checks: dict[str, st
     'Publiceerbaar');
     clean_checks: table -> 'geslaagd' or the pandera failure text (or None).
     """
-    report = to_dict(validation, quality, clean_checks)
+    report = to_dict(validation, quality, clean_checks, synthetic)
     return to_html(report), report
 
 
@@ -323,9 +334,9 @@ def to_json(report: dict) -> str:
 
 
 def write(path_html: Path | None, path_json: Path | None, validation, quality: QualityResult | None,
-          clean_checks: dict[str, str] | None = None) -> dict:
+          clean_checks: dict[str, str] | None = None, synthetic: bool = False) -> dict:
     """Write the HTML page and/or the JSON file (atomically); returns the report dict."""
-    page, report = render(validation, quality, clean_checks)
+    page, report = render(validation, quality, clean_checks, synthetic)
     if path_html is not None:
         _write_atomic(path_html, page)
     if path_json is not None:
@@ -337,10 +348,10 @@ REPORT_SUFFIXES = (".html", ".htm", ".json")
 
 
 def write_report(path: Path, validation, quality: QualityResult | None,
-                 clean_checks: dict[str, str] | None = None) -> dict:
+                 clean_checks: dict[str, str] | None = None, synthetic: bool = False) -> dict:
     """One report file, its format chosen by the suffix (.html/.htm or .json), e.g. for --report."""
     suffix = Path(path).suffix.lower()
     if suffix not in REPORT_SUFFIXES:
         raise ValueError(f"Onbekend rapportformaat '{suffix}': gebruik .html of .json.")
     return write(None if suffix == ".json" else path, path if suffix == ".json" else None,
-                 validation, quality, clean_checks)
+                 validation, quality, clean_checks, synthetic)

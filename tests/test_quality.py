@@ -504,7 +504,8 @@ def test_report_renders_offline_in_chromium(demo_result, demo_validation, tmp_pa
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the python package playwright is not installed")
     html_path, json_path = tmp_path / "kwaliteitsrapport.html", tmp_path / "kwaliteitsrapport.json"
-    quality_report.write(html_path, json_path, demo_validation, demo_result, {t: "geslaagd" for t in cleanschema.TABLES})
+    quality_report.write(html_path, json_path, demo_validation, demo_result, {t: "geslaagd" for t in cleanschema.TABLES},
+                         synthetic=True)
     assert json.loads(json_path.read_text(encoding="utf-8"))["oordeel"] == "Publiceerbaar"
 
     attempted, problems = [], []
@@ -529,6 +530,7 @@ def test_report_renders_offline_in_chromium(demo_result, demo_validation, tmp_pa
             assert verdict.is_visible()
             assert verdict.inner_text() == "Publiceerbaar"
             assert page.get_by_text("handmatig.trend_sprong").first.is_visible()
+            assert "synthetische demodata" in page.locator("#synthetisch").inner_text()
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "kwaliteitsrapport.png"), full_page=False)
         finally:

@@ -83,13 +83,15 @@ def test_a_fatal_check_stops_publication_and_keeps_the_previous_one(built_site_d
 def test_a_warning_is_published_and_reported(built_site_dir):
     report = json.loads((built_site_dir / f"{build.REPORT}.json").read_text(encoding="utf-8"))
     assert report["oordeel"] == "Publiceerbaar"
+    assert report["synthetisch"] is True  # the demo deliveries are flagged in raw/MANIFEST.csv
     checks = {c["controle_id"]: c for t in report["tabellen"] for c in t["controles"]}
     jump = checks["handmatig.trend_sprong"]
     assert jump["ernst"] == "waarschuwing" and not jump["geslaagd"]
     assert len(jump["afwijkende_rijen"]) == jump["afwijkend"] > 0  # every row, not a sample
     assert report["leveringen"] and all(t["schemacontrole"]["geslaagd"] for t in report["tabellen"]
                                         if t["schemacontrole"])
-    assert "handmatig.trend_sprong" in (built_site_dir / f"{build.REPORT}.html").read_text(encoding="utf-8")
+    page = (built_site_dir / f"{build.REPORT}.html").read_text(encoding="utf-8")
+    assert "handmatig.trend_sprong" in page and "synthetische demodata" in page
     conn = sqlite3.connect(built_site_dir / build.DB_NAME)
     try:
         stored = conn.execute("select r.geslaagd, r.afwijkend, c.ernst from kwaliteitsresultaten r join "
@@ -120,3 +122,33 @@ def test_the_site_shows_the_checks_and_links_the_report(site):
     link = next(part.split('"')[0] for part in home.split('href="')[1:] if "kwaliteitsrapport.html" in part)
     page = httpx.get(site.url + link, follow_redirects=True)
     assert page.status_code == 200 and "Publiceerbaar" in page.text
+
+
+def test_check_command_exit_codes_and_report(built_site_dir, tmp_path):
+    ok = subprocess.run([EENZAAMHEID, "check", "--db", str(built_site_dir / build.DB_NAME),
+                         "--report", str(tmp_path / "rapport.html")], capture_output=True, text=True, cwd=ROOT)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "Publiceerbaar: " in ok.stdout and "handmatig.trend_sprong" in ok.stdout
+    page = (tmp_path / "rapport.html").read_text(encoding="utf-8")
+    assert 'id="synthetisch"' in page and "synthetische demodata" in page  # demo rows are never shown as real
+    assert 'name="robots" content="noindex"' in page
+
+    planted = tmp_path / "benchmark.db"
+    shutil.copy(built_site_dir / build.DB_NAME, planted)
+    with sqlite3.connect(planted) as conn:
+        conn.execute("UPDATE jaargangen SET respondenten = respondenten + 1 WHERE jaar = 2023")
+    bad = subprocess.run([EENZAAMHEID, "check", "--db", str(planted)], capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 1
+    assert "Niet publiceerbaar" in bad.stdout and "fataal       handmatig.respondenten_per_jaar" in bad.stdout
+
+    missing = subprocess.run([EENZAAMHEID, "check", "--db", str(tmp_path / "geen.db")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "bestaat niet" in missing.stderr
+
+
+def test_report_says_synthetic_only_while_the_build_is():
+    from eenzaamheid import quality_report
+
+    demo, demo_dict = quality_report.render(None, None, None, synthetic=True)
+    real, real_dict = quality_report.render(None, None, None, synthetic=False)
+    assert 'id="synthetisch"' in demo and demo_dict["synthetisch"] is True
+    assert "synthetisch" not in real.split("<body>")[1] and "noindex" not in real and real_dict["synthetisch"] is False
