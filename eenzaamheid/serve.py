@@ -5,8 +5,9 @@ table's and column's description from schemas/clean); pages, the banner and char
 plugins/, templates/ and static/.
 
 Datasette renders pages in Python, one request at a time per process. The database is
-immutable, so several processes can serve the same file: with `workers` > 1 uvicorn starts that
-many, each building the same Datasette from the same `datasette serve` arguments (`app`).
+immutable, so several processes can serve the same file: with `workers` > 1 that many uvicorn
+processes listen on the port (`run_workers`), each building the same Datasette from the same
+`datasette serve` arguments (`app`).
 """
 from __future__ import annotations
 
@@ -60,8 +61,47 @@ def serve(host: str = "127.0.0.1", port: int = 8001, workers: int = 1, db_path: 
     args = datasette_args(host, port, db_path=db_path)
     if workers <= 1:
         os.execv(args[0], args)
+    os.environ[ARGS_ENV] = json.dumps(args[4:])  # without "python -m datasette serve"
+    run_workers(host, port, workers)
+
+
+def run_workers(host: str, port: int, workers: int) -> None:
+    """`workers` uvicorn processes, each with its own listening socket on the same port
+    (SO_REUSEPORT), so that the kernel spreads the connections over them. (uvicorn's own
+    --workers shares one socket, and then one process often accepts every connection of a burst
+    while the others idle.) Stops them all when stopped itself or when one of them dies."""
+    import multiprocessing
+    import signal
+    from multiprocessing.connection import wait
+
+    context = multiprocessing.get_context("spawn")
+    children = [context.Process(target=_worker, args=(host, port), name=f"datasette-{n + 1}") for n in range(workers)]
+    for child in children:
+        child.start()
+
+    def stop(signum=None, frame=None):
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+        for child in children:
+            child.join(10)
+        raise SystemExit(0 if signum is not None else 1)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    wait([c.sentinel for c in children])  # returns when one of them ends
+    stop()
+
+
+def _worker(host: str, port: int) -> None:
+    import socket
+
     import uvicorn
 
-    os.environ[ARGS_ENV] = json.dumps(args[4:])  # without "python -m datasette serve"
-    uvicorn.run("eenzaamheid.serve:app", factory=True, host=host, port=port, workers=workers,
-                lifespan="on", log_level="info")
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    config = uvicorn.Config("eenzaamheid.serve:app", factory=True, lifespan="on", log_level="info")
+    uvicorn.Server(config).run(sockets=[sock])

@@ -1,6 +1,8 @@
 """`eenzaamheid serve` publishes the built database read-only on loopback, as deployed: several
 worker processes, hashed database URLs and cache headers a caching proxy can rely on."""
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -81,3 +83,26 @@ def test_runs_the_requested_number_of_workers(served):
     started = re.findall(r"Started server process \[(\d+)\]", log.read_text())
     assert len(set(started)) == 2, log.read_text()
     assert proc.poll() is None
+
+
+def test_a_dying_worker_stops_the_server_for_the_process_manager(built_site_dir, tmp_path):
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as f:
+        proc = subprocess.Popen([EENZAAMHEID, "serve", "--db", str(built_site_dir / build.DB_NAME), "--port", str(port),
+                                 "--workers", "2"], stdout=f, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            started = re.findall(r"Started server process \[(\d+)\]", log.read_text())
+            if len(started) == 2 and "startup complete" in log.read_text():
+                break
+            time.sleep(0.1)
+        assert len(started) == 2, log.read_text()
+        os.kill(int(started[0]), signal.SIGKILL)
+        assert proc.wait(20) == 1  # non-zero: systemd (Restart=on-failure) starts it again
+        time.sleep(0.5)
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(started[1]), 0)  # the other worker was stopped too, nothing is left behind
+    finally:
+        if proc.poll() is None:
+            proc.kill()
