@@ -155,10 +155,10 @@ def check(
     controle of een fout gefaald, 2 = verkeerd aangeroepen (database bestaat niet, onbekend rapportformaat).
     """
     from . import quality, quality_report
-    from .paths import CLEAN
+    from .build import DB_PATH
     from .validate import validate_paths
 
-    db_path = db or CLEAN / "benchmark.db"
+    db_path = db or DB_PATH
     if report is not None and report.suffix.lower() not in quality_report.REPORT_SUFFIXES:
         _usage(f"Onbekend rapportformaat '{report.suffix}': gebruik .html of .json.")
     if report is not None and _inside_raw(report, [raw]):
