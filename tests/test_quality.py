@@ -376,14 +376,20 @@ def case_panel_size(db):
     return "handmatig.panelgrootte.vast_panel_2022_2024", None  # a count: no row to point at
 
 
-def case_unknown_question(db):
+def _move_meldpunt_answer(db, vraag_id: str, item_code: str, item_label: str | None) -> str:
+    """Move a 2024 meldpunt answer to (vraag_id, item_code), and plant that option in antwoordopties
+    so the foreign keys hold: only the codebook checks can see that the codebook does not offer it."""
     inzending, _ = _first_answer(db, "meldpunt", 2024)
     option = one(db, "SELECT optie_code FROM antwoorden WHERE inzending_id = ? AND vraag_id = 'meldpunt'", inzending)[0]
-    # an open question is in vragen and (planted) antwoordopties, so the foreign keys hold; the codebook
-    # gives it no answer options
-    plant(db, ("INSERT INTO antwoordopties VALUES ('week_toelichting', '', NULL, ?, 'Nee', '2024')", option),
-          ("UPDATE antwoorden SET vraag_id = 'week_toelichting' WHERE inzending_id = ? AND vraag_id = 'meldpunt'",
-           inzending))
+    plant(db, ("INSERT INTO antwoordopties VALUES (?, ?, ?, ?, 'Nee', '2024')", vraag_id, item_code, item_label, option),
+          ("UPDATE antwoorden SET vraag_id = ?, item_code = ? WHERE inzending_id = ? AND vraag_id = 'meldpunt'",
+           vraag_id, item_code, inzending))
+    return inzending
+
+
+def case_unknown_question(db):
+    # an open question: in vragen, but the codebook gives it no answer options
+    inzending = _move_meldpunt_answer(db, "week_toelichting", "", None)
     return "codeboek.vraag_bekend", {"inzending_id": inzending, "vraag_id": "week_toelichting"}
 
 
@@ -394,11 +400,7 @@ def case_question_not_asked_that_year(db):
 
 
 def case_item_on_a_question_without_items(db):
-    inzending, _ = _first_answer(db, "meldpunt", 2024)
-    option = one(db, "SELECT optie_code FROM antwoorden WHERE inzending_id = ? AND vraag_id = 'meldpunt'", inzending)[0]
-    plant(db, ("INSERT INTO antwoordopties VALUES ('meldpunt', 'adviseur', 'Adviseur', ?, 'Nee', '2024')", option),
-          ("UPDATE antwoorden SET item_code = 'adviseur' WHERE inzending_id = ? AND vraag_id = 'meldpunt'",
-           inzending))
+    inzending = _move_meldpunt_answer(db, "meldpunt", "adviseur", "Adviseur")
     return "codeboek.zonder_items", {"inzending_id": inzending, "vraag_id": "meldpunt", "item_code": "adviseur"}
 
 
