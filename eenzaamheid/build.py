@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import codebook as cb
-from . import cleanschema, codebook_tables, harmonize, ingest, panel, validate
+from .pipeline import cleanschema, codebook_tables, harmonize, ingest, panel, validate
 from .municipalities import register
 from .paths import CHECKS, CLEAN, RAW, ROOT
 from .problems import FOUT, Problem
@@ -112,7 +112,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         "gepubliceerde_cijfers": pd.read_csv(CHECKS / "published_figures.csv", dtype=str, keep_default_na=False),
         "verantwoording": accounting(inzendingen, bronbestanden),
     }
-    from .reconcile import reconcile  # needs the other frames
+    from .pipeline.reconcile import reconcile  # needs the other frames
     frames["reconciliatie"] = reconcile(frames)
     quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())
     return CleanData(frames, result.problems, quarantined, validation=result)
@@ -208,7 +208,7 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
     import json
     import zipfile
 
-    from . import export
+    from .pipeline import export
 
     package = export.datapackage("csv", synthetic)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -241,7 +241,8 @@ def publish(staging: Path, clean_dir: Path, datapackage: Path | None) -> None:
 
 def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool = False,
           datapackage: Path | None = ROOT / "datapackage.json") -> CleanData:
-    from . import export, load, site_metadata
+    from . import site_metadata
+    from .pipeline import export, load
 
     clean_dir.mkdir(parents=True, exist_ok=True)
     for old in clean_dir.glob(".bouw-*"):  # left behind by a killed build

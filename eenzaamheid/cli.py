@@ -76,7 +76,7 @@ def validate(
                                                 "bestandsnaam het niet zeggen.", show_default=False)] = None,
 ) -> None:
     from . import report as render
-    from .validate import UsageError, validate_paths
+    from .pipeline.validate import UsageError, validate_paths
 
     if report is not None:
         if report.suffix.lower() not in render.REPORT_FORMATS:
@@ -156,7 +156,7 @@ def check(
     """
     from . import quality, quality_report
     from .build import DB_PATH
-    from .validate import validate_paths
+    from .pipeline.validate import validate_paths
 
     db_path = db or DB_PATH
     if report is not None and report.suffix.lower() not in quality_report.REPORT_SUFFIXES:

@@ -45,10 +45,10 @@ from urllib.parse import quote
 import pandas as pd
 import yaml
 
-from . import cleanschema
+from .pipeline import cleanschema
 from . import codebook as cb
 from .paths import CHECKS
-from .privacy import mask
+from .pipeline.privacy import mask
 
 FATAAL, FOUT, WAARSCHUWING = "fataal", "fout", "waarschuwing"
 ERNSTEN = (FATAAL, FOUT, WAARSCHUWING)

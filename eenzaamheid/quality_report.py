@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cleanschema
-from .privacy import mask
+from .pipeline import cleanschema
+from .pipeline.privacy import mask
 from .problems import FOUT, WAARSCHUWING
 from .quality import ERNSTEN, FATAAL, QualityResult
 

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import yaml
 
-from . import cleanschema, quality
+from . import quality
+
+from .pipeline import cleanschema
 from .paths import ROOT
 
 METADATA_YML = ROOT / "metadata.yml"
-VIEWS_SQL = Path(__file__).with_name("views.sql")
+VIEWS_SQL = Path(__file__).parent / "pipeline" / "views.sql"
 DATASETTE_KEYS = ("title", "description_html", "license", "license_url", "source", "source_url", "about", "about_url")
 DATABASE = "benchmark"
 

@@ -789,7 +789,7 @@ def register_routes():
 def _materialized_views() -> list:
     """Views the build stored as tables (they are still computed overviews to the reader)."""
     try:
-        from eenzaamheid.load import MATERIALIZED_VIEWS
+        from eenzaamheid.pipeline.load import MATERIALIZED_VIEWS
     except Exception:  # noqa: BLE001 - served without the project package: only real views
         return []
     return list(MATERIALIZED_VIEWS)

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from eenzaamheid import build
-from eenzaamheid.privacy import EMAIL, PHONE
+from eenzaamheid.pipeline.privacy import EMAIL, PHONE
 from published import RAW, ROOT, read_rows
+
 from eenzaamheid import codebook as cb
 
 EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")

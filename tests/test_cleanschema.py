@@ -9,7 +9,8 @@ import pytest
 import yaml
 from frictionless import Schema
 
-from eenzaamheid import cleanschema, codebook, codebook_tables
+from eenzaamheid import codebook
+from eenzaamheid.pipeline import cleanschema, codebook_tables
 from eenzaamheid.paths import SCHEMAS
 from test_export import gemeenten, minimal_frames
 

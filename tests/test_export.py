@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 from frictionless import Resource, Schema
 
-from eenzaamheid import cleanschema, codebook, codebook_tables, export
+from eenzaamheid import codebook
+from eenzaamheid.pipeline import cleanschema, codebook_tables, export
 from eenzaamheid.municipalities import register
 from eenzaamheid.paths import CHECKS, RAW, REFERENCE, ROOT
 

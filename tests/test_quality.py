@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from eenzaamheid import build, cleanschema, quality, quality_report, validate
+from eenzaamheid import build, quality, quality_report
+from eenzaamheid.pipeline import cleanschema, validate
 from eenzaamheid import codebook as cb
 from eenzaamheid.paths import RAW
-from eenzaamheid.privacy import EMAIL
+from eenzaamheid.pipeline.privacy import EMAIL
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"

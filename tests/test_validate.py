@@ -535,8 +535,8 @@ def test_xlsx_real_dates_and_numbers_read_as_excel_shows_them(make, tmp_path):
     wb.save(path)
     write_manifest(tmp_path, path)
 
-    from eenzaamheid.ingest import read_delivery
-    from eenzaamheid.validate import validate_paths
+    from eenzaamheid.pipeline.ingest import read_delivery
+    from eenzaamheid.pipeline.validate import validate_paths
     frame = read_delivery(path, XLSX_YEAR).frame
     assert frame.loc[2, header_of(XLSX_YEAR, "respons_id")] == "12345"
     assert frame.loc[2, header_of(XLSX_YEAR, "starttijd")] == valid_rows(XLSX_YEAR)[1][0][1]
@@ -544,7 +544,7 @@ def test_xlsx_real_dates_and_numbers_read_as_excel_shows_them(make, tmp_path):
 
 
 def test_duplicate_header_is_reported_once(make, tmp_path):
-    from eenzaamheid.validate import validate_paths
+    from eenzaamheid.pipeline.validate import validate_paths
     col = first_enum_column(CSV_YEAR).header
 
     def repeat(header, rows):
@@ -556,7 +556,7 @@ def test_duplicate_header_is_reported_once(make, tmp_path):
 
 
 def test_values_under_a_renamed_column_are_still_checked(make, tmp_path):
-    from eenzaamheid.validate import validate_paths
+    from eenzaamheid.pipeline.validate import validate_paths
     col = first_enum_column(CSV_YEAR).header
 
     def rename_and_break(header, rows):
@@ -568,7 +568,7 @@ def test_values_under_a_renamed_column_are_still_checked(make, tmp_path):
 
 
 def test_delimiter_detection_ignores_commas_inside_headers():
-    from eenzaamheid.ingest import _detect_delimiter
+    from eenzaamheid.pipeline.ingest import _detect_delimiter
     header = [f["name"] for f in contract.load_contract(CSV_YEAR)["fields"]]
     assert any("," in h for h in header), "the case csv.Sniffer gets wrong"
     for delimiter in (";", ",", "\t", "|"):
@@ -589,7 +589,7 @@ def csv_line(cells, delimiter) -> str:
     ("0,5 fte", False), ("Zie www.eentegeneenzaamheid.nl", False),
 ])
 def test_personal_data_pattern(text, found):
-    from eenzaamheid.validate import PERSONAL, mask_personal_data
+    from eenzaamheid.pipeline.privacy import PERSONAL, mask as mask_personal_data
     assert (PERSONAL.search(text) is not None) == found
     if found:
         masked = mask_personal_data(text)

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .paths import SCHEMAS
+from ..paths import SCHEMAS
 
 CLEAN_SCHEMAS = SCHEMAS / "clean"
 # libyaml's parser when present (same safe constructor and result, ~10× faster); else the Python one
@@ -136,7 +136,7 @@ def pandera_model(table: str):
     """
     import pandera.pandas as pa
 
-    from .contract import pandera_from_table_schema
+    from ..contract import pandera_from_table_schema
 
     schema = _load(table)
     dtypes = {"integer": "Int64", "number": "float64", "string": "string", "date": "string",

@@ -11,7 +11,7 @@ import functools
 import pandas as pd
 import yaml
 
-from .paths import ROOT
+from ..paths import ROOT
 
 ACCEPTED = "geaccepteerd"
 

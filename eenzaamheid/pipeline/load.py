@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from . import __version__, cleanschema
-from .paths import ROOT
+from .. import __version__
+
+from ..paths import ROOT
+from . import cleanschema
 
 VIEWS_SQL = Path(__file__).with_name("views.sql")
 SQL_TYPES = {"integer": int, "number": float, "boolean": int}

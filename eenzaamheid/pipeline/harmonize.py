@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import codebook as cb
+from .. import codebook as cb
+from ..municipalities import register
+from ..problems import FOUT, Problem
 from .ingest import RawTable
-from .municipalities import register
 from .privacy import mask, redact
-from .problems import FOUT, Problem
 
 ACCEPTED, REPLACED, QUARANTINED = "geaccepteerd", "vervangen_duplicaat", "in_quarantaine"
 

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..paths import RAW, ROOT
 from . import cleanschema
-from .paths import RAW, ROOT
 
 METADATA_PATH = ROOT / "metadata.yml"
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster

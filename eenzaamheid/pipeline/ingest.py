@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import codebook
-from .problems import FOUT, Problem, display_path, problem
+from .. import codebook
+from ..problems import FOUT, Problem, display_path, problem
 
 FIRST_DATA_ROW = 2  # Excel: header in row 1
 ARROW_MIN_BYTES = 1 << 20  # smaller csv files are read as fast by the csv module (no per-column set-up)

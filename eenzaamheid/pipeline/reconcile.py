@@ -31,7 +31,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from . import codebook as cb
+from .. import codebook as cb
 
 ACCEPTED = "geaccepteerd"
 POPULATIONS = ("alle_respondenten", "vast_panel_2022_2024", "groep_2022_2023")

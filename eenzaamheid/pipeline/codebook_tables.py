@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from . import codebook as cb
+from .. import codebook as cb
 
 
 def vragen(book: cb.Codebook) -> pd.DataFrame:
