@@ -190,12 +190,15 @@ def serve(
                                                show_default=False)] = None,
 ) -> None:
     """Publiceer clean/benchmark.db met Datasette (alleen-lezen) op http://127.0.0.1:8001."""
-    from .serve import DB_PATH, default_workers, serve as run_serve
+    from .serve import DB_PATH, default_workers, serve as run_serve, workers_warning
 
     db_path = (db or DB_PATH).resolve()
     if not db_path.exists():
         _usage(f"{db_path} bestaat nog niet: voer eerst `eenzaamheid build` uit.")
-    run_serve(host, port, workers or default_workers(), db_path)
+    workers = workers or default_workers()
+    if warning := workers_warning(workers):
+        typer.echo(warning, err=True)
+    run_serve(host, port, workers, db_path)
 
 
 def _inside_raw(target: Path, inputs: list[Path]) -> bool:

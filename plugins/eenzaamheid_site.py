@@ -9,7 +9,9 @@ Hooks:
 - (table and query pages: their rows are written by `table_rows` and `query_rows`, which also
   link every gemeente_code cell to the municipality page);
 - handle_exception: Datasette's error pages through render_template, so they get the banner;
-- asgi_wrapper: X-Robots-Tag while synthetic, and warm the home page before reporting ready.
+- asgi_wrapper: X-Robots-Tag while synthetic, and warm the home page before reporting ready;
+  outermost the site's hardening (eenzaamheid/site/security.py): read-only methods, no hidden or
+  unpublished files, security headers.
 
 Whether the data is synthetic is read from the served database
 (`select count(*) from bronbestanden where synthetisch = 1`), never assumed.
@@ -35,6 +37,8 @@ from datasette.utils import to_css_class
 from datasette.utils.asgi import Response
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
+
+from eenzaamheid.site import security
 
 DATABASE = "benchmark"
 STATIC_DOWNLOADS = "bestanden"            # --static mount of the clean folder (serve.py)
@@ -767,6 +771,9 @@ async def kaart(request, datasette):
 
 @hookimpl
 def startup(datasette):
+    from datasette.plugins import pm
+    security.remove_default_exception_handler(pm)
+
     async def inner():
         await get_store(datasette)
     return inner
@@ -853,24 +860,27 @@ def extra_template_vars(template, datasette, request):
 
 @hookimpl
 def handle_exception(datasette, request, exception):
-    """Datasette's own error pages render error.html without the plugin's template variables,
-    so they would lack the synthetic-data banner: render them through render_template."""
+    """Every error page, HTML and JSON (Datasette's default handler is removed at startup, see
+    security.remove_default_exception_handler). HTML goes through render_template, so it gets
+    the banner. A request Datasette rejects is a 4xx with a Dutch message, never a 500."""
     from datasette.utils.asgi import Base400
     from datasette.views.base import DatasetteError
 
-    if request.path.endswith(".json"):
-        return None  # Datasette's JSON error
-    title = None
-    if isinstance(exception, Base400):
-        status, message = exception.status, (exception.args[0] if exception.args else "")
-    elif isinstance(exception, DatasetteError):
-        status, message, title = exception.status, exception.message, exception.title
-        if exception.message_is_html:
-            message = Markup(message)
-    else:
+    status = security.error_status(exception, Base400, DatasetteError)
+    title = getattr(exception, "title", None) if isinstance(exception, DatasetteError) else None
+    if status is None:
         status, message = 500, str(exception)
         traceback.print_exception(exception)
-    titles = {400: "Ongeldige aanvraag", 403: "Geen toegang", 404: "Niet gevonden", 500: "Er ging iets mis"}
+    elif isinstance(exception, DatasetteError):
+        message = Markup(exception.message) if exception.message_is_html else exception.message
+    else:
+        message = exception.args[0] if exception.args else ""
+    if request.path.endswith(".json"):
+        return Response.json({"ok": False, "error": str(message), "status": status, "title": title}, status=status)
+    if not isinstance(message, Markup):
+        message = security.dutch_message(message)
+    titles = {400: "Ongeldige aanvraag", 403: "Geen toegang", 404: "Niet gevonden", 405: "Niet toegestaan",
+              500: "Er ging iets mis"}
 
     async def inner():
         html = await datasette.render_template(
@@ -882,7 +892,7 @@ def handle_exception(datasette, request, exception):
     return inner
 
 
-@hookimpl
+@hookimpl(trylast=True)  # outermost: the security headers and refusals cover every other plugin too
 def asgi_wrapper(datasette):
     """While the data is synthetic every response (CSV and JSON too) tells search engines not
     to index it. And the server reports itself ready only after the home page has been
@@ -914,5 +924,5 @@ def asgi_wrapper(datasette):
                     event = {**event, "headers": headers + [[b"x-robots-tag", b"noindex"]]}
                 await send(event)
             return await app(scope, receive, wrapped_send)
-        return add_header
+        return security.security_middleware(add_header, STATIC_DOWNLOADS)
     return wrap
