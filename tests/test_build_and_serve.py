@@ -83,6 +83,7 @@ def test_runs_the_requested_number_of_workers(served):
     started = re.findall(r"Started server process \[(\d+)\]", log.read_text())
     assert len(set(started)) == 2, log.read_text()
     assert proc.poll() is None
+    assert "één serverproces" not in log.read_text(), "two workers are enough: no warning"
 
 
 def test_a_dying_worker_stops_the_server_for_the_process_manager(built_site_dir, tmp_path):

@@ -84,7 +84,7 @@ def test_sql_errors_are_a_400(site, sql):
 # ------------------------------------------------------------------ read-only: 405
 
 @pytest.mark.parametrize("path", ["/", "/benchmark", "/benchmark/inzendingen", "/benchmark/inzendingen.json",
-                                  "/benchmark/vraag_per_jaar", "/benchmark/gemeenten/GM0603", "/gemeente/GM0603",
+                                  "/benchmark/vraag_door_de_jaren", "/benchmark/gemeenten/GM0603", "/gemeente/GM0603",
                                   "/kaart", "/robots.txt", "/static/site.css", "/bestanden/csv/gemeenten.csv",
                                   "/-/versions"])
 def test_writes_are_refused_with_405(site, path):
@@ -125,7 +125,7 @@ def test_downloads_serve_only_the_published_files(site):
 HEADER_PATHS = ["/", "/gemeente", "/gemeente/GM0603", "/gemeente/GM0603/factsheet", "/vragen", "/vraag/meldpunt",
                 "/kaart", "/robots.txt", "/benchmark", "/benchmark/inzendingen", "/benchmark/inzendingen.json",
                 "/benchmark/inzendingen.csv", "/benchmark/gemeenten/GM0603", "/benchmark?sql=select+1",
-                "/benchmark/vraag_per_jaar", "/benchmark.db", "/static/site.css", "/-/static/app.css",
+                "/benchmark/vraag_door_de_jaren", "/benchmark.db", "/static/site.css", "/-/static/app.css",
                 "/bestanden/csv/gemeenten.csv", "/-/versions.json", "/bestaat-niet", "/gemeente/GM9999",
                 "/benchmark/inzendingen?_sort=bestaat_niet"]
 
@@ -145,7 +145,7 @@ def test_every_response_carries_the_security_headers(site, path):
 
 @pytest.mark.parametrize("path", ["/", "/gemeente/GM0603", "/vraag/meldpunt", "/kaart", "/benchmark",
                                   "/benchmark/inzendingen", "/benchmark/gemeenten/GM0603",
-                                  "/benchmark?sql=select+1", "/benchmark/vraag_per_jaar", "/bestaat-niet"])
+                                  "/benchmark?sql=select+1", "/benchmark/vraag_door_de_jaren", "/bestaat-niet"])
 def test_pages_have_no_inline_script_or_event_handler(site, path):
     """script-src 'self' blocks these; the browser test proves the replacements work."""
     html = get(site, path).text
@@ -172,9 +172,9 @@ def hostile_requests() -> list[tuple[str, bytes, bytes]]:
                 b"attach+database+%27%2Fetc%2Fpasswd%27+as+x", b"select+load_extension(%27x%27)",
                 b"select+%FF%FE", b"select+" + b"1%2B" * 3000 + b"1"):
         out += [("GET", b"/benchmark?sql=" + sql, b""), ("GET", b"/benchmark.json?sql=" + sql, b"")]
-    out += [("GET", b"/benchmark/vraag_per_jaar?vraag_id=%FF", b""), ("GET", b"/benchmark/vraag_per_jaar.json?x=1", b"")]
+    out += [("GET", b"/benchmark/vraag_door_de_jaren?vraag_id=%FF", b""), ("GET", b"/benchmark/vraag_door_de_jaren.json?x=1", b"")]
     for method in WRITE_METHODS:
-        for path in (b"/", table, table + b".json", b"/benchmark", b"/benchmark/vraag_per_jaar", b"/gemeente/GM0603",
+        for path in (b"/", table, table + b".json", b"/benchmark", b"/benchmark/vraag_door_de_jaren", b"/gemeente/GM0603",
                      b"/bestanden/csv/gemeenten.csv", b"/benchmark/-/query"):
             out.append((method, path, b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n"))
     for path in (b"/bestanden/../../etc/passwd", b"/bestanden/%2e%2e/%2e%2e/etc/passwd",
