@@ -872,7 +872,8 @@ def handle_exception(datasette, request, exception):
         status, message = 500, str(exception)
         traceback.print_exception(exception)
     elif isinstance(exception, DatasetteError):
-        message = Markup(exception.message) if exception.message_is_html else exception.message
+        message = (Markup(security.without_inline_scripts(exception.message)) if exception.message_is_html
+                   else exception.message)
     else:
         message = exception.args[0] if exception.args else ""
     if request.path.endswith(".json"):
@@ -883,11 +884,15 @@ def handle_exception(datasette, request, exception):
               500: "Er ging iets mis"}
 
     async def inner():
-        html = await datasette.render_template(
-            [f"{status}.html", "error.html"],
-            {"ok": False, "error": message, "status": status, "title": title or titles.get(status, f"Fout {status}"),
-             "datasette_version": datasette_version, "metadata": datasette.metadata()},
-            request=request, view_name="error")
+        try:
+            html = await datasette.render_template(
+                [f"{status}.html", "error.html"],
+                {"ok": False, "error": message, "status": status, "title": title or titles.get(status, f"Fout {status}"),
+                 "datasette_version": datasette_version, "metadata": datasette.metadata()},
+                request=request, view_name="error")
+        except Exception as error:  # noqa: BLE001 - the only handler left: always answer
+            traceback.print_exception(error)
+            return Response.text(f"{titles.get(status, 'Fout')} ({status})", status=status)
         return Response.html(html, status=status)
     return inner
 

@@ -180,6 +180,12 @@ def error_status(exception, base400, datasette_error) -> int | None:
     return None
 
 
+def without_inline_scripts(html: str) -> str:
+    """Datasette's HTML error messages without their inline <script> (the "SQL Interrupted"
+    message sizes its textarea with one), which the content security policy would block."""
+    return re.sub(r"<script\b.*?</script>", "", html, flags=re.S | re.I)
+
+
 def dutch_message(message: str) -> str:
     """Datasette's English message for a rejected request in Dutch, when we know it."""
     for pattern, text in DUTCH_MESSAGES:
