@@ -189,8 +189,8 @@ def test_killed_build_leaves_previous_outputs_intact(built, tmp_path):
 # --- the publish moment: one switch, a lock ------------------------------------------------------
 
 BUILD_IN_PROCESS = ("import sys; from pathlib import Path; from eenzaamheid import build; "
-                    "build.build(clean_dir=Path(sys.argv[1]), raw_dir=Path(sys.argv[2]), allow_quarantine=True, "
-                    "datapackage=Path(sys.argv[3]))")
+                    "build.build(clean_dir=Path(sys.argv[1]), raw_dir=Path(sys.argv[2]), datapackage=Path(sys.argv[3]), "
+                    "allow_quarantine=sys.argv[4:] == ['--allow-quarantine'])")
 
 
 def _released_raw(tmp_path: Path) -> Path:
@@ -232,7 +232,8 @@ def _publication_ids(live: Path, datapackage: Path) -> set:
 
 def _stopped_build(live: Path, raw: Path, datapackage: Path, moment: str) -> subprocess.Popen:
     """A real build process, stopped (SIGSTOP, by the test hook) right before or after the switch."""
-    victim = subprocess.Popen([sys.executable, "-c", BUILD_IN_PROCESS, str(live), str(raw), str(datapackage)],
+    victim = subprocess.Popen([sys.executable, "-c", BUILD_IN_PROCESS, str(live), str(raw), str(datapackage),
+                               "--allow-quarantine"],
                               cwd=ROOT, env={**os.environ, publication.PAUSE_ENV: moment},
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status = os.waitpid(victim.pid, os.WUNTRACED)
@@ -267,7 +268,8 @@ def test_kill_at_the_publish_moment_leaves_one_complete_publication(built, tmp_p
     assert list(site.glob(".clean.bouw-*")), "the killed build left its folder (cleaned up at the next start)"
 
     # the next start (here a build that stops at validation) cleans up and brings datapackage.json in line
-    proc = run_build(live)
+    proc = subprocess.run([sys.executable, "-c", BUILD_IN_PROCESS, str(live), str(RAW), str(datapackage)],
+                          cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 1 and "bij stap 'validatie'" in proc.stderr, proc.stderr
     assert not list(site.glob(".clean.*-*")), "the next start removes what the killed build left"
     after = _publication_ids(live, datapackage)
