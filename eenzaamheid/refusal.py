@@ -83,7 +83,9 @@ def from_clean_checks(clean_checks: dict[str, str], error: str) -> Refusal:
     details = [f"tabel {t}, {_safe(line.strip())}" for t, text in failed.items()
                for line in str(text).splitlines()[1:] if line.strip()] or [_safe(t) for t in failed.values()]
     if not failed:  # every table passed alone; the references between them did not
-        return Refusal(TABELCONTROLE, "De schone tabellen verwijzen naar rijen die niet bestaan.",
+        cause = ("De schone tabellen verwijzen naar rijen die niet bestaan." if "Verwijzingen" in error else
+                 "De controle van de schone tabellen stopte de build.")
+        return Refusal(TABELCONTROLE, cause,
                        _clip([_safe(line) for line in error.splitlines()]),
                        "Dit wijst op een fout in de bouwstappen, niet in de levering: meld het aan de ontwikkelaars "
                        "met dit rapport.")
