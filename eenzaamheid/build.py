@@ -1,8 +1,11 @@
 """`eenzaamheid build`: validated deliveries -> clean tables -> SQLite, exports and data package.
 
 The stages follow the data flow (ingest, validate, harmonize, panel, reconcile, check, load,
-quality gate, export). Everything is written into a staging folder first and moved into place
-at the end, so a failing or killed build leaves the previous outputs intact.
+quality gate, export). Everything is written into a staging folder beside the output folder and
+switched with it in one atomic step at the end (eenzaamheid.publication), so a failing or killed
+build leaves the previous publication intact and a reader never sees a mix of two builds. One
+build at a time per output folder (a lock); a refused build leads its report with the cause
+(eenzaamheid.refusal).
 
 The quality gate (eenzaamheid.quality: Great Expectations on the staged database) decides
 whether the build may be published: a failing `fataal` check stops it, `fout` and
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import codebook as cb
+from . import publication, refusal
 from .pipeline import cleanschema, codebook_tables, harmonize, ingest, panel, validate
 from .municipalities import register
 from .paths import CHECKS, CLEAN, RAW, ROOT
@@ -174,33 +178,58 @@ def check_frames(frames: dict[str, pd.DataFrame], outcome: dict[str, str] | None
     return checked
 
 
-def quality_gate(db_path: Path, data: CleanData, report_dir: Path, refused_dir: Path) -> QualityResult:
+def quality_gate(db_path: Path, data: CleanData, report_dir: Path, refused_dir: Path | None = None) -> QualityResult:
     """Run the Great Expectations checks on the staged database, store them in it as the tables
-    kwaliteitscontroles and kwaliteitsresultaten, and write the report. Raises BuildError (after
-    writing the report to refused_dir) when a fatal check fails."""
+    kwaliteitscontroles and kwaliteitsresultaten, and write the report. Raises BuildRefused (after
+    writing the refused report to refused_dir, if given) when a fatal check fails."""
     from . import quality
 
     result = quality.run(db_path)
     data.quality = result
     if not result.publiceerbaar:
-        write_report(refused_dir / REFUSED_REPORT, data)
-        failed = result.fatal_failures
-        raise BuildError(
-            f"{len(failed)} fatale kwaliteitscontrole(s) gefaald; de vorige publicatie blijft staan. "
-            + "; ".join(f"{r['controle_id']} ({r['afwijkend']} afwijkend)" for r in failed.to_dict("records")[:10])
-            + f". Alle afwijkende rijen: {refused_dir / REFUSED_REPORT}.html (of `eenzaamheid check`).")
+        why = refusal.from_quality(result)
+        stem = None if refused_dir is None else refused_dir / REFUSED_REPORT
+        if stem is not None:
+            write_report(stem, data, why)
+        raise BuildRefused(why, stem)
     quality.write_tables(db_path, result)
     write_report(report_dir / REPORT, data)
     return result
 
 
-def write_report(stem: Path, data: CleanData) -> None:
-    """The steward's report (stem.html and stem.json): deliveries, clean tables, database checks."""
+def write_report(stem: Path, data: CleanData, why: refusal.Refusal | None = None, synthetic: bool | None = None) -> None:
+    """The steward's report (stem.html and stem.json): deliveries, clean tables, database checks;
+    for a refused build, led by why it was refused."""
     from . import quality_report
 
-    synthetic = bool(data.frames["bronbestanden"]["synthetisch"].astype(int).any())
+    if synthetic is None:
+        synthetic = bool(data.frames["bronbestanden"]["synthetisch"].astype(int).any())
     quality_report.write(stem.with_suffix(".html"), stem.with_suffix(".json"), data.validation, data.quality,
-                         data.clean_checks, synthetic)
+                         data.clean_checks, synthetic, refusal=None if why is None else why.as_dict())
+
+
+class BuildRefused(BuildError):
+    """A refusal with its cause (`refusal`), reported to the steward before it was raised."""
+
+    def __init__(self, why: refusal.Refusal, report_stem: Path | None = None):
+        super().__init__(why.message(report_stem))
+        self.refusal = why
+
+
+def _synthetic(raw_dir: Path) -> bool:
+    """Any delivery flagged synthetic in the manifest (True when it cannot be read: the safe side)."""
+    try:
+        with open(raw_dir / validate.MANIFEST_NAME, encoding="utf-8-sig", newline="") as f:
+            return any((r.get("synthetisch") or "").strip().lower() in ("true", "1", "ja") for r in csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return True
+
+
+def _refuse(live: Path, why: refusal.Refusal, data: CleanData, synthetic: bool | None = None) -> BuildRefused:
+    """Write the refused report beside the (untouched) publication; the error to raise."""
+    stem = live / REFUSED_REPORT
+    write_report(stem, data, why, synthetic)
+    return BuildRefused(why, stem)
 
 
 def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
@@ -221,53 +250,90 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
             add(f"csv/{csv_file.name}", csv_file.read_bytes())
 
 
+def _package_inside(clean_dir: Path, datapackage: Path | None) -> bool:
+    return datapackage is not None and Path(os.path.abspath(datapackage)).parent == clean_dir
+
+
+def sync_datapackage(clean_dir: Path, datapackage: Path) -> bool:
+    """Make datapackage.json outside the publication folder (the project root's) describe the live
+    publication: it is the package inside the live zip with the CSV paths relative to it. Written
+    right after the switch, and again at the next build's start when a kill came in between.
+    Returns whether it had to be (re)written."""
+    import json
+    import zipfile
+
+    from .pipeline import export
+
+    try:
+        with zipfile.ZipFile(clean_dir / PACKAGE_ZIP) as z:
+            package = json.loads(z.read("datapackage.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False  # no (complete) publication yet: nothing to describe
+    csv_dir = Path(os.path.relpath(clean_dir / "csv", Path(os.path.abspath(datapackage)).parent)).as_posix()
+    for resource in package["resources"]:
+        resource["path"] = f"{csv_dir}/{Path(resource['path']).name}"
+    text = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if datapackage.exists() and datapackage.read_bytes() == text:
+        return False
+    export._write_atomic(datapackage, text)
+    return True
+
+
 def publish(staging: Path, clean_dir: Path, datapackage: Path | None) -> None:
-    """Move the staged outputs into place: the database by an atomic rename, folders by swap."""
-    os.replace(staging / DB_NAME, clean_dir / DB_NAME)
-    for name in (SITE_METADATA, PACKAGE_ZIP, f"{REPORT}.html", f"{REPORT}.json"):
-        if (staging / name).exists():
-            os.replace(staging / name, clean_dir / name)
-    for name in EXPORT_DIRS:
-        new, target = staging / name, clean_dir / name
-        if not new.exists():
-            continue
-        old = staging / f"{name}.oud"
-        if target.exists():
-            os.replace(target, old)
-        os.replace(new, target)
-    if datapackage is not None and (staging / "datapackage.json").exists():
-        os.replace(staging / "datapackage.json", datapackage)
+    """Make the complete staged folder the publication by one atomic switch (see publication.py);
+    files of the live folder that the build does not write are carried over, an earlier refusal
+    report is not. Then remove the previous publication and bring the root datapackage.json in line."""
+    publication.switch(staging, clean_dir, skip={f"{REFUSED_REPORT}.html", f"{REFUSED_REPORT}.json"})
+    shutil.rmtree(staging, ignore_errors=True)  # now the previous publication
+    if datapackage is not None and not _package_inside(clean_dir, datapackage):
+        sync_datapackage(clean_dir, datapackage)
 
 
 def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool = False,
           datapackage: Path | None = ROOT / "datapackage.json") -> CleanData:
+    """Build and publish; one build at a time per output folder (BuildError when another holds it)."""
+    live = Path(clean_dir).resolve()
+    try:
+        with publication.locked(live):
+            return _build_locked(live, raw_dir, allow_quarantine, datapackage)
+    except publication.PublicationLocked as exc:
+        raise BuildError(str(exc)) from None
+
+
+def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage: Path | None) -> CleanData:
     from . import site_metadata
     from .pipeline import export, load
 
-    clean_dir.mkdir(parents=True, exist_ok=True)
-    for old in clean_dir.glob(".bouw-*"):  # left behind by a killed build
-        shutil.rmtree(old, ignore_errors=True)
-    staging = clean_dir / f".bouw-{os.getpid()}"
+    publication.recover(live)  # what a killed build left: staging folders, a half-done fallback switch
+    live.mkdir(parents=True, exist_ok=True)
+    if datapackage is not None and not _package_inside(live, datapackage):
+        sync_datapackage(live, datapackage)
+    staging = publication.staging_dir(live)
     staging.mkdir()
     try:
-        data = clean_frames(raw_dir, allow_quarantine)
+        try:
+            data = clean_frames(raw_dir, allow_quarantine)
+        except BuildError as exc:
+            # clean_frames keeps no partial result: validate again for the report (refusals only)
+            result = validate.validate_paths([raw_dir])
+            errors = any(p.ernst == FOUT for p in result.problems)
+            why = (refusal.from_validation(result.problems, raw_dir) if errors and not allow_quarantine
+                   else refusal.from_build_error(str(exc)))
+            raise _refuse(live, why, CleanData({}, result.problems, validation=result), _synthetic(raw_dir)) from None
         try:
             data.frames = check_frames(data.frames, data.clean_checks)
-        except BuildError:
-            write_report(clean_dir / REFUSED_REPORT, data)  # no database checks: never publishable
-            raise
+        except BuildError as exc:  # no database checks: never publishable
+            raise _refuse(live, refusal.from_clean_checks(data.clean_checks, str(exc)), data) from None
         load.write_database(data.frames, staging / DB_NAME, raw_dir)
-        quality_gate(staging / DB_NAME, data, staging, clean_dir)
+        quality_gate(staging / DB_NAME, data, staging, live)
         site_metadata.write(staging / DB_NAME, staging / SITE_METADATA)
         export.export_tables(data.frames, staging)
         if datapackage is not None:
-            csv_dir = Path(os.path.relpath(clean_dir / "csv", datapackage.parent)).as_posix()
             synthetic = bool(data.frames["bronbestanden"]["synthetisch"].astype(int).any())
-            export.write_datapackage(staging / "datapackage.json", csv_dir, synthetic=synthetic)
+            if _package_inside(live, datapackage):  # part of the folder, switched with it
+                export.write_datapackage(staging / datapackage.name, "csv", synthetic=synthetic)
             package_zip(staging, staging / PACKAGE_ZIP, synthetic)
-        publish(staging, clean_dir, datapackage)
-        for suffix in (".html", ".json"):  # an earlier refusal is history now
-            (clean_dir / f"{REFUSED_REPORT}{suffix}").unlink(missing_ok=True)
+        publish(staging, live, datapackage)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return data

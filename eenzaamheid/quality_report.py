@@ -35,6 +35,7 @@ SYNTHETIC_NOTICE = ("<strong>Let op: synthetische demodata.</strong> De levering
                     "en gekalibreerd op de gepubliceerde landelijke cijfers; de rijen in dit rapport zijn niet de "
                     "antwoorden van echte gemeenten.")
 PASSED = "geslaagd"
+from .refusal import NOT_RUN  # noqa: E402  (one wording for report and CLI)
 TITLE = "Kwaliteitsrapport Benchmark Eén tegen eenzaamheid"
 _RANK = {e: i for i, e in enumerate(ERNSTEN)}
 
@@ -108,7 +109,7 @@ def _table_order(names) -> list[str]:
 
 
 def to_dict(validation, quality: QualityResult | None, clean_checks: dict[str, str] | None,
-            synthetic: bool = False) -> dict:
+            synthetic: bool = False, refusal: dict | None = None) -> dict:
     controls = _controls(quality) if quality is not None else []
     clean_checks = dict(clean_checks or {})
     per_table = defaultdict(list)
@@ -120,21 +121,27 @@ def to_dict(validation, quality: QualityResult | None, clean_checks: dict[str, s
         schema = (None if check is None else
                   {"geslaagd": check == PASSED, "melding": None if check == PASSED else mask(str(check))})
         found = per_table.get(name, [])
+        if schema is not None and not schema["geslaagd"]:  # one readable line per failed check
+            schema["regels"] = [line.strip() for line in schema["melding"].splitlines()[1:] if line.strip()]
         tables.append({"tabel": name, "schemacontrole": schema,
                        "geslaagd": all(c["geslaagd"] for c in found) and (schema is None or schema["geslaagd"]),
                        "controles": found})
     fatal = [c for c in controls if not c["geslaagd"] and c["ernst"] == FATAAL]
     failed_schema = [t["tabel"] for t in tables if t["schemacontrole"] and not t["schemacontrole"]["geslaagd"]]
     # without database checks (the build stopped before the database existed) nothing is publishable
-    publishable = quality is not None and not fatal and not failed_schema
-    failed = {e: sum(1 for c in controls if not c["geslaagd"] and c["ernst"] == e) for e in ERNSTEN}
+    publishable = quality is not None and not fatal and not failed_schema and refusal is None
+    ran = quality is not None
+    # no counts when the database checks did not run: "0 of 0 passed" would read as all clear
+    failed = {e: sum(1 for c in controls if not c["geslaagd"] and c["ernst"] == e) for e in ERNSTEN} if ran else None
     deliveries = _deliveries(validation)
     return {
         "synthetisch": bool(synthetic),
         "oordeel": PUBLISHABLE if publishable else NOT_PUBLISHABLE,
         "publiceerbaar": publishable,
+        "weigering": _clean(refusal),
         "samenvatting": {
-            "controles": len(controls), "geslaagd": sum(c["geslaagd"] for c in controls), "gefaald": failed,
+            "controles": len(controls) if ran else None, "geslaagd": sum(c["geslaagd"] for c in controls) if ran else None,
+            "gefaald": failed,
             "schemacontroles_gefaald": failed_schema, "databasecontroles_uitgevoerd": quality is not None,
             "leveringen": len(deliveries),
             "leveringsfouten": sum(d["fouten"] for d in deliveries),
@@ -223,14 +230,16 @@ _CONTROL_HEAD = ("<thead><tr><th>uitkomst</th><th>ernst</th><th>controle</th><th
                  "<th>betekenis</th></tr></thead>")
 
 
-def _table_html(t: dict) -> str:
+def _table_html(t: dict, ran: bool = True) -> str:
     sc = t["schemacontrole"]
     schema = ("<p>Schemacontrole (pandera): niet meegegeven.</p>" if sc is None else
               "<p>Schemacontrole (pandera): <span class=\"ok\">geslaagd</span></p>" if sc["geslaagd"] else
-              f"<p>Schemacontrole (pandera): <span class=\"nok\">gefaald</span></p><pre>{_e(sc['melding'])}</pre>")
+              "<p>Schemacontrole (pandera): <span class=\"nok\">gefaald</span></p><ul>"
+              + "".join(f"<li>{_e(line)}</li>" for line in sc.get("regels") or [sc["melding"]]) + "</ul>")
     failed = [c for c in t["controles"] if not c["geslaagd"]]
     passed = [c for c in t["controles"] if c["geslaagd"]]
-    body = f"<p>{len(t['controles'])} controle(s), {len(failed)} gefaald.</p>"
+    body = (f"<p>{len(t['controles'])} controle(s), {len(failed)} gefaald.</p>" if ran else
+            f"<p>{_e(NOT_RUN)}</p>")
     if failed:
         body += f"<table class=\"controles\">{_CONTROL_HEAD}<tbody>{''.join(map(_control_html, failed))}</tbody></table>"
     if passed:
@@ -241,14 +250,16 @@ def _table_html(t: dict) -> str:
 
 
 def _overview_html(report: dict) -> str:
+    ran = report["samenvatting"]["databasecontroles_uitgevoerd"]
     rows = []
     for t in report["tabellen"]:
         sc = t["schemacontrole"]
         counts = {e: sum(1 for c in t["controles"] if not c["geslaagd"] and c["ernst"] == e) for e in ERNSTEN}
         rows.append(f"<tr><td><a href=\"#tabel-{_e(t['tabel'])}\">{_e(t['tabel'])}</a></td>"
                     f"<td>{'' if sc is None else ('geslaagd' if sc['geslaagd'] else 'gefaald')}</td>"
-                    f"<td>{len(t['controles'])}</td>"
-                    + "".join(f"<td class=\"{_e(e) if n else ''}\">{n}</td>" for e, n in counts.items()) + "</tr>")
+                    + (f"<td>{len(t['controles'])}</td>"
+                       + "".join(f"<td class=\"{_e(e) if n else ''}\">{n}</td>" for e, n in counts.items())
+                       if ran else f"<td colspan=\"{1 + len(ERNSTEN)}\">niet uitgevoerd</td>") + "</tr>")
     failed = [c for t in report["tabellen"] for c in t["controles"] if not c["geslaagd"]]
     failed.sort(key=lambda c: (_RANK.get(c["ernst"], 9), c["controle_id"]))
     items = "".join(f"<li><span class=\"label {_e(c['ernst'])}\">{_e(c['ernst'])}</span> "
@@ -256,7 +267,8 @@ def _overview_html(report: dict) -> str:
                     f"{_e(c['afwijkend'])} afwijkend</li>" for c in failed)
     return ("<h2>Overzicht</h2><table><thead><tr><th>tabel</th><th>schemacontrole (pandera)</th><th>controles</th>"
             + "".join(f"<th>gefaald: {_e(e)}</th>" for e in ERNSTEN) + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            + (f"<h3>Gefaalde controles</h3><ul>{items}</ul>" if items else "<p>Alle controles geslaagd.</p>"))
+            + (f"<h3>Gefaalde controles</h3><ul>{items}</ul>" if items else
+               "<p>Alle controles geslaagd.</p>" if ran else f"<p>{_e(NOT_RUN)}</p>"))
 
 
 def to_html(report: dict) -> str:
@@ -267,17 +279,26 @@ def to_html(report: dict) -> str:
         f"{_e(c['afwijkend'])} afwijkend): {_e(c['betekenis'])}</li>" for c in report["fatale_controles"])
     fatal_items += "".join(f"<li>Schemacontrole (pandera) van tabel <code>{_e(t)}</code> gefaald.</li>"
                            for t in s["schemacontroles_gefaald"])
-    if not s["databasecontroles_uitgevoerd"]:
-        fatal_items += "<li>De controles op de database zijn niet uitgevoerd (er is geen database gebouwd).</li>"
+    ran = s["databasecontroles_uitgevoerd"]
+    if not ran:
+        fatal_items += f"<li>{_e(NOT_RUN)}</li>"
+    why = report.get("weigering")
+    if ok:
+        lead = "Geen fatale controle gefaald."
+    elif why:  # the cause first, in the steward's words
+        lead = (f'<p id="oorzaak">De build stopte bij stap <b>{_e(why["fase"])}</b>: {_e(why["oorzaak"])}</p>'
+                + (f"<ul>{''.join(f'<li>{_e(d)}</li>' for d in why['details'])}</ul>" if why["details"] else "")
+                + (f"<p><b>Wat te doen:</b> {_e(why['wat_te_doen'])}</p>" if why["wat_te_doen"] else "")
+                + f"<p>De vorige publicatie blijft staan.{'' if ran else ' ' + _e(NOT_RUN)}</p>")
+    else:
+        lead = f"Fatale controles gefaald; niet publiceren tot deze zijn opgelost:<ul>{fatal_items}</ul>"
+    counts = (f"{s['controles']} controles, {s['geslaagd']} geslaagd; gefaald: "
+              + ", ".join(f"{n} {_e(e)}" for e, n in s["gefaald"].items()) + ". ") if ran else ""
     verdict = (f'<div class="oordeel {"ja" if ok else "nee"}" id="oordeel"><strong>{_e(report["oordeel"])}</strong>'
-               + ("Geen fatale controle gefaald." if ok else
-                  f"Fatale controles gefaald; niet publiceren tot deze zijn opgelost:<ul>{fatal_items}</ul>")
-               + f"<p>{s['controles']} controles, {s['geslaagd']} geslaagd; gefaald: "
-               + ", ".join(f"{n} {_e(e)}" for e, n in s["gefaald"].items())
-               + f". Leveringen: {s['leveringen']} bestand(en), {s['leveringsfouten']} fout(en), "
+               + lead + f"<p>{counts}Leveringen: {s['leveringen']} bestand(en), {s['leveringsfouten']} fout(en), "
                f"{s['leveringswaarschuwingen']} waarschuwing(en)."
                + (" Een rij met een leveringsfout telt niet mee in de cijfers (in_quarantaine)."
-                  if s["leveringsfouten"] else "") + "</p></div>")
+                  if s["leveringsfouten"] and ran else "") + "</p></div>")
     explanation = ("<p class=\"klein\">Ernst: <b>fataal</b> = niet publiceren; <b>fout</b> = de cijfers kloppen "
                    "waarschijnlijk niet, uitzoeken en herstellen; <b>waarschuwing</b> = opvallend maar mogelijk, de "
                    "databeheerder bevestigt. Herkomst: codeboek (schemas/codebook.yaml), schema (schemas/clean) of "
@@ -299,7 +320,8 @@ def to_html(report: dict) -> str:
         deliveries.append(head)
     delivery_html = ("<h2>Leveringen</h2>" + ("".join(deliveries) if deliveries else
                                               "<p>Geen validatie van leveringen meegegeven.</p>"))
-    tables = "".join(_table_html(t) for t in report["tabellen"])
+    ran = s["databasecontroles_uitgevoerd"]
+    tables = "".join(_table_html(t, ran) for t in report["tabellen"])
     return ("<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             + ('<meta name="robots" content="noindex">' if report.get("synthetisch") else "")
@@ -313,16 +335,17 @@ def to_html(report: dict) -> str:
 # --- API -----------------------------------------------------------------------------------------
 
 def render(validation, quality: QualityResult | None, clean_checks: dict[str, str] | None,
-           synthetic: bool = False) -> tuple[str, dict]:
+           synthetic: bool = False, refusal: dict | None = None) -> tuple[str, dict]:
     """The report as (HTML page, JSON-able dict).
 
     validation: an `eenzaamheid.validate.ValidationResult` (or None: no delivery section);
     quality: the result of `eenzaamheid.quality.run` (None when the build stopped before the
     database existed: the report then shows deliveries and clean-table checks, and is never
     'Publiceerbaar');
-    clean_checks: table -> 'geslaagd' or the pandera failure text (or None).
+    clean_checks: table -> 'geslaagd' or the pandera failure text (or None);
+    refusal: for a refused build, `eenzaamheid.refusal.Refusal.as_dict()`: the report leads with it.
     """
-    report = to_dict(validation, quality, clean_checks, synthetic)
+    report = to_dict(validation, quality, clean_checks, synthetic, refusal)
     return to_html(report), report
 
 
@@ -334,9 +357,9 @@ def to_json(report: dict) -> str:
 
 
 def write(path_html: Path | None, path_json: Path | None, validation, quality: QualityResult | None,
-          clean_checks: dict[str, str] | None = None, synthetic: bool = False) -> dict:
+          clean_checks: dict[str, str] | None = None, synthetic: bool = False, refusal: dict | None = None) -> dict:
     """Write the HTML page and/or the JSON file (atomically); returns the report dict."""
-    page, report = render(validation, quality, clean_checks, synthetic)
+    page, report = render(validation, quality, clean_checks, synthetic, refusal)
     if path_html is not None:
         _write_atomic(path_html, page)
     if path_json is not None:

@@ -1,4 +1,6 @@
 """`eenzaamheid build` end to end on the demo deliveries: complete, traceable, deterministic, atomic."""
+import csv
+import io
 import json
 import os
 import shutil
@@ -7,11 +9,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
-from eenzaamheid import build
+from eenzaamheid import build, publication
 from eenzaamheid.pipeline.privacy import EMAIL, PHONE
 from published import RAW, ROOT, read_rows
 
@@ -170,15 +174,125 @@ def test_killed_build_leaves_previous_outputs_intact(built, tmp_path):
     before = _files(out)
     victim = subprocess.Popen([EENZAAMHEID, "build", "--allow-quarantine", "--uit", str(out)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while time.time() < deadline and not list(out.glob(".bouw-*/*")):
-        time.sleep(0.05)  # wait until the build is writing its staged outputs
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(tmp_path.glob(".live.bouw-*/*")):
+        time.sleep(0.05)  # wait until the build is writing its staged outputs (beside the live folder)
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")], "staging inside the served folder"
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait()
-    after = {k: v for k, v in _files(out).items() if not k.startswith(".bouw-")}
-    assert after == before, "a killed build changed the published outputs"
+    assert list(tmp_path.glob(".live.bouw-*")), "the kill came before the build staged anything"
+    assert _files(out) == before, "a killed build changed the published outputs"
     assert run_build(out, "--allow-quarantine").returncode == 0
-    assert not list(out.glob(".bouw-*")), "the next build cleans up what the killed one left"
+    assert not list(tmp_path.glob(".live.bouw-*")), "the next build cleans up what the killed one left"
+
+
+# --- the publish moment: one switch, a lock ------------------------------------------------------
+
+BUILD_IN_PROCESS = ("import sys; from pathlib import Path; from eenzaamheid import build; "
+                    "build.build(clean_dir=Path(sys.argv[1]), raw_dir=Path(sys.argv[2]), datapackage=Path(sys.argv[3]), "
+                    "allow_quarantine=sys.argv[4:] == ['--allow-quarantine'])")
+
+
+def _released_raw(tmp_path: Path) -> Path:
+    """The demo deliveries as if real and received on another day: every published file differs
+    from the demo publication's (synthetisch, ontvangen, the data package's notice)."""
+    raw = tmp_path / "raw_echt"
+    shutil.copytree(RAW, raw)
+    manifest = raw / "MANIFEST.csv"
+    rows = list(csv.DictReader(manifest.open(encoding="utf-8", newline="")))
+    for r in rows:
+        r["synthetisch"], r["ontvangen"] = "false", "2030-01-02"
+    with manifest.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return raw
+
+
+def _publication_ids(live: Path, datapackage: Path) -> set:
+    """Which build each published file comes from: (ontvangen dates, synthetic) per file."""
+    ids = {}
+    conn = sqlite3.connect(live / "benchmark.db")
+    ids["benchmark.db"] = (tuple(sorted({r[0] for r in conn.execute("select ontvangen from bronbestanden")})),
+                           bool(conn.execute("select max(synthetisch) from bronbestanden").fetchone()[0]))
+    conn.close()
+
+    def from_rows(rows):
+        return (tuple(sorted({str(r["ontvangen"]) for r in rows})), any(str(r["synthetisch"]) in ("1", "True") for r in rows))
+    ids["csv"] = from_rows(list(csv.DictReader((live / "csv" / "bronbestanden.csv").open(encoding="utf-8"))))
+    ids["json"] = from_rows(json.loads((live / "json" / "bronbestanden.json").read_text(encoding="utf-8")))
+    ids["parquet"] = from_rows(pq.read_table(live / "parquet" / "bronbestanden.parquet").to_pylist())
+    with zipfile.ZipFile(live / build.PACKAGE_ZIP) as z:
+        ids["zip"] = from_rows(list(csv.DictReader(io.StringIO(z.read("csv/bronbestanden.csv").decode("utf-8")))))
+        ids["zip:datapackage"] = (ids["zip"][0], "synthetische demodata" in json.loads(z.read("datapackage.json"))["description"])
+    ids["datapackage.json"] = (ids["zip"][0], "synthetische demodata" in json.loads(datapackage.read_text("utf-8"))["description"])
+    ids["kwaliteitsrapport.json"] = (ids["zip"][0], json.loads((live / "kwaliteitsrapport.json").read_text("utf-8"))["synthetisch"])
+    return ids
+
+
+def _stopped_build(live: Path, raw: Path, datapackage: Path, moment: str) -> subprocess.Popen:
+    """A real build process, stopped (SIGSTOP, by the test hook) right before or after the switch."""
+    victim = subprocess.Popen([sys.executable, "-c", BUILD_IN_PROCESS, str(live), str(raw), str(datapackage),
+                               "--allow-quarantine"],
+                              cwd=ROOT, env={**os.environ, publication.PAUSE_ENV: moment},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status = os.waitpid(victim.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status), f"the build ended instead of pausing at the switch: {victim.stderr.read()[-3000:]}"
+    return victim
+
+
+@pytest.mark.parametrize("moment", ["voor", "na"])
+def test_kill_at_the_publish_moment_leaves_one_complete_publication(built, tmp_path, moment):
+    site = tmp_path / "site"  # the project root's layout: clean/ beside datapackage.json
+    live, datapackage = site / "clean", site / "datapackage.json"
+    shutil.copytree(built[0], live)
+    (live / "datapackage.json").rename(datapackage)
+    sync = build.sync_datapackage(live, datapackage)
+    assert sync, "the copied package names csv/ relative to the folder; the root one names clean/csv"
+    old = _publication_ids(live, datapackage)
+    assert len(set(old.values())) == 1 and next(iter(old.values()))[1] is True, old  # one (demo) publication
+    before = _files(live)
+
+    victim = _stopped_build(live, _released_raw(tmp_path), datapackage, moment)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    assert not [p.name for p in live.iterdir() if p.name.startswith(".")], "a build folder inside the served folder"
+    now = _publication_ids(live, datapackage)
+    published = {k: v for k, v in now.items() if k != "datapackage.json"}
+    assert len(set(published.values())) == 1, f"files from two builds: {published}"
+    if moment == "voor":
+        assert _files(live) == before and now == old
+    else:
+        assert next(iter(published.values()))[1] is False, "the new (non-synthetic) publication is live"
+        assert now["datapackage.json"][1] is True, "killed before the root datapackage.json followed (still demo)"
+    assert list(site.glob(".clean.bouw-*")), "the killed build left its folder (cleaned up at the next start)"
+
+    # the next start (here a build that stops at validation) cleans up and brings datapackage.json in line
+    proc = subprocess.run([sys.executable, "-c", BUILD_IN_PROCESS, str(live), str(RAW), str(datapackage)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 1 and "bij stap 'validatie'" in proc.stderr, proc.stderr
+    assert not list(site.glob(".clean.*-*")), "the next start removes what the killed build left"
+    after = _publication_ids(live, datapackage)
+    assert len(set(after.values())) == 1, f"datapackage.json does not describe the live publication: {after}"
+    assert after["benchmark.db"] == now["benchmark.db"]
+
+
+def test_a_second_build_on_the_same_folder_is_refused_cleanly(built, tmp_path):
+    live = tmp_path / "live"
+    shutil.copytree(built[0], live)
+    before = _files(live)
+    first = _stopped_build(live, RAW, live / "datapackage.json", "voor")  # holds the lock, paused at the switch
+    try:
+        second = run_build(live, "--allow-quarantine")
+    finally:
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert "Er loopt al een build naar" in second.stderr and str(first.pid) in second.stderr
+    assert "Traceback" not in second.stderr and "Error" not in second.stderr
+    assert _files(live) == before, "the refused build touched the publication"
+    proc = run_build(live, "--allow-quarantine")  # the lock died with its holder
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_failing_build_leaves_previous_outputs_intact(built, tmp_path, monkeypatch):

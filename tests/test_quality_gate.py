@@ -3,8 +3,10 @@ previous publication in place; a `waarschuwing` is published and shows up in the
 database and on the site."""
 import csv
 import hashlib
+import html
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -12,6 +14,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
 
 from eenzaamheid import build
@@ -74,10 +77,82 @@ def test_a_fatal_check_stops_publication_and_keeps_the_previous_one(built_site_d
     report = json.loads((live / f"{build.REFUSED_REPORT}.json").read_text(encoding="utf-8"))
     assert report["oordeel"] == "Niet publiceerbaar"
     assert check in {c["controle_id"] for c in report["fatale_controles"]}
+    page = (live / f"{build.REFUSED_REPORT}.html").read_text(encoding="utf-8")
+    assert_refusal_consistent(report, page, proc.stderr, "kwaliteitscontrole (fataal)", database_checks_ran=True)
+    assert any(check in d for d in report["weigering"]["details"])
     checks = {c["controle_id"]: c for t in report["tabellen"] for c in t["controles"]}
     assert any(r["cijfer_id"] == "R2024-001" for r in checks[check]["afwijkende_rijen"])
     assert len(checks[check]["afwijkende_rijen"]) == checks[check]["afwijkend"]
     assert check in (live / f"{build.REFUSED_REPORT}.html").read_text(encoding="utf-8")
+
+
+def assert_refusal_consistent(report: dict, page: str, message: str, stage: str, database_checks_ran: bool) -> None:
+    """A refused report leads with its cause, agrees with the CLI message and never says more ran than did."""
+    why = report["weigering"]
+    assert report["oordeel"] == "Niet publiceerbaar" and report["publiceerbaar"] is False
+    assert why["fase"] == stage and why["oorzaak"] and why["details"] and why["wat_te_doen"]
+    assert why["databasecontroles_uitgevoerd"] is database_checks_ran
+    assert report["samenvatting"]["databasecontroles_uitgevoerd"] is database_checks_ran
+    assert "Alle controles geslaagd" not in page  # never beside "Niet publiceerbaar"
+    verdict = page.split('id="oordeel"')[1].split("</div>")[0]
+    assert verdict.index("Niet publiceerbaar") < verdict.index('id="oorzaak"') < verdict.index(html.escape(why["details"][0]))
+    assert f"Build gestopt: bij stap '{stage}'. {why['oorzaak']}" in message  # the CLI says the same, first
+    assert all(d in message for d in why["details"])
+    summary = report["samenvatting"]
+    if database_checks_ran:
+        assert summary["controles"] == summary["geslaagd"] + sum(summary["gefaald"].values()) > 0
+        assert "zijn niet uitgevoerd" not in page and "zijn niet uitgevoerd" not in message
+    else:
+        assert summary["controles"] is None and summary["geslaagd"] is None and summary["gefaald"] is None
+        assert not any(t["controles"] for t in report["tabellen"])
+        assert re.search(r"\b0 controles?\b|0 controle\(s\)", page) is None, "no 0-of-0 counts"
+        assert "De databasecontroles zijn niet uitgevoerd" in verdict and "De databasecontroles zijn niet uitgevoerd" in message
+
+
+def test_refused_at_validation_says_so_and_nothing_more(tmp_path):
+    out = tmp_path / "uit"
+    proc = subprocess.run([EENZAAMHEID, "build", "--uit", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    report = json.loads((out / f"{build.REFUSED_REPORT}.json").read_text(encoding="utf-8"))
+    page = (out / f"{build.REFUSED_REPORT}.html").read_text(encoding="utf-8")
+    assert_refusal_consistent(report, page, proc.stderr, "validatie", database_checks_ran=False)
+    errors = [p for d in report["leveringen"] for p in d["problemen"] if p["ernst"] == "fout"]
+    assert errors and len(report["weigering"]["details"]) == len(errors) == report["samenvatting"]["leveringsfouten"]
+    for p, line in zip(errors, report["weigering"]["details"]):  # each error named by file, row and column
+        assert p["bestand"] in line and p["regel"] in line
+        assert (p["rij"] is None or f"rij {p['rij']}" in line) and (p["kolom"] is None or p["kolom"] in line)
+    assert "--allow-quarantine" in report["weigering"]["wat_te_doen"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(build.REFUSED_REPORT + s for s in (".html", ".json"))
+
+
+def test_refused_at_the_table_checks_translates_pandera(tmp_path, monkeypatch):
+    """Real frames, really checked by pandera: one year's row twice and a response rate above 100."""
+    real = build.jaargangen
+
+    def broken(*args):
+        frame = real(*args)
+        frame.loc[frame["jaar"] == 2024, "responspercentage"] = 116.8
+        return pd.concat([frame, frame[frame["jaar"] == 2023]], ignore_index=True)
+    monkeypatch.setattr(build, "jaargangen", broken)
+    out = tmp_path / "uit"
+    with pytest.raises(build.BuildError) as refused:
+        build.build(clean_dir=out, allow_quarantine=True, datapackage=out / "datapackage.json")
+    report = json.loads((out / f"{build.REFUSED_REPORT}.json").read_text(encoding="utf-8"))
+    page = (out / f"{build.REFUSED_REPORT}.html").read_text(encoding="utf-8")
+    assert_refusal_consistent(report, page, "Build gestopt: " + str(refused.value), "tabelcontrole (pandera)",
+                              database_checks_ran=False)
+    details = report["weigering"]["details"]
+    assert report["samenvatting"]["schemacontroles_gefaald"] == ["jaargangen"]
+    assert len(details) == 2  # one readable line per failed check
+    in_range = next(d for d in details if "responspercentage" in d)
+    assert in_range.startswith("tabel jaargangen, kolom responspercentage") and "buiten het toegestane bereik (0 t/m 100)" in in_range
+    assert "1 rij(en) (jaar 2024)" in in_range and "116.8" in in_range
+    unique = next(d for d in details if "uniek" in d)
+    assert unique.startswith("tabel jaargangen, kolom jaar") and "2 rij(en) (jaar 2023)" in unique and "2023" in unique
+    assert "twee leveringen" in report["weigering"]["oorzaak"] and "2023" in report["weigering"]["oorzaak"]
+    assert "--vervangt" in report["weigering"]["wat_te_doen"]
+    table = next(t for t in report["tabellen"] if t["tabel"] == "jaargangen")
+    assert [f"tabel jaargangen, {line}" for line in table["schemacontrole"]["regels"]] == details
 
 
 def test_a_warning_is_published_and_reported(built_site_dir):

@@ -220,23 +220,78 @@ def check(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         raise CleanTableError(table, _describe(table, frame, cases), cases) from None
 
 
-def _describe(table: str, frame: pd.DataFrame, cases: pd.DataFrame, per_check: int = 5) -> str:
+def _describe(table: str, frame: pd.DataFrame, cases: pd.DataFrame, per_check: int = 3) -> str:
+    """One readable Dutch line per failed check: column, what the check means, how many rows
+    (and in which years), and a few example values named by the row's key."""
     pk = [c for c in primary_key(table) if c in frame.columns]
-    lines = [f"Tabel {table} voldoet niet aan schemas ({len(cases)} fout(en)):"]
-    for (column, check_name), group in cases.groupby(
-            [cases["column"].astype(object).where(cases["column"].notna(), "<tabel>"),
-             cases["check"].astype(str)], sort=True, dropna=False):
+    rows = cases["index"].dropna().nunique() if "index" in cases else 0
+    lines = [f"Tabel {table} voldoet niet aan zijn schema ({schema_path(table).relative_to(SCHEMAS.parent).as_posix()})"
+             + (f": {rows} rij(en) afgekeurd." if rows else ":")]
+    checks = cases["check"].astype(str)
+    columns = cases["column"].astype(object).where(cases["column"].notna(), "<tabel>").astype(str)
+    # a key over several columns fails once per column: one line for the key
+    combined = checks.eq("multiple_fields_uniqueness")
+    if combined.any():
+        columns = columns.where(~combined, " + ".join(pk) or "sleutel")
+    for (column, check_name), group in cases.groupby([columns, checks], sort=True, dropna=False):
+        indexes = [i for i in dict.fromkeys(group["index"]) if not _is_missing(i)] if "index" in group else []
+        count = len(indexes) or len(group)
+        years = ""
+        if "jaar" in frame.columns and indexes:
+            found = sorted({_key_value(frame.at[i, "jaar"]) for i in indexes if i in frame.index} - {None}, key=str)
+            years = f" (jaar {', '.join(map(str, found[:6]))})" if found else ""
         examples = []
-        for _, case in group.head(per_check).iterrows():
-            where = ""
+        for _, case in group.drop_duplicates("index").head(per_check).iterrows():
             index = case.get("index")
-            if index is not None and not _is_missing(index) and index in frame.index:
+            where = ""
+            if index is not None and not _is_missing(index) and index in frame.index and pk != [column]:
                 key = ", ".join(f"{c}={_key_value(frame.at[index, c])!r}" for c in pk)
-                where = f"rij {index}" + (f" ({key})" if key else "")
-            examples.append(f"{where}: {case['failure_case']!r}" if where else repr(case["failure_case"]))
-        more = f" … en nog {len(group) - per_check}" if len(group) > per_check else ""
-        lines.append(f"  kolom {column}, check {check_name}: {len(group)}× — " + "; ".join(examples) + more)
+                where = f" ({key})" if key else f" (rij {index})"
+            value = case["failure_case"]
+            key_only = check_name == "multiple_fields_uniqueness" and where  # the key says it all
+            examples.append(where.strip(" ()") if key_only else f"{_key_value(value)!r}{where}")
+        more = f" … en nog {count - per_check}" if count > per_check else ""
+        short = check_name if len(check_name) <= 60 else check_name[:57] + "…"
+        lines.append(f"  kolom {column}, check {short}: {explain_check(check_name)} — {count} rij(en){years}; "
+                     f"bijvoorbeeld {'; '.join(examples)}{more}")
     return "\n".join(lines)
+
+
+_CHECK_MEANING = {
+    "field_uniqueness": "dezelfde waarde staat in meer dan één rij, maar moet uniek zijn",
+    "unique": "dezelfde waarde staat in meer dan één rij, maar moet uniek zijn",
+    "multiple_fields_uniqueness": "dezelfde sleutel staat in meer dan één rij (dubbele rijen)",
+    "not_nullable": "de waarde ontbreekt, maar is verplicht",
+    "isin": "de waarde staat niet in de lijst van toegestane waarden",
+    "str_matches": "de waarde heeft niet de vorm die het schema vraagt",
+    "column_in_dataframe": "de kolom ontbreekt",
+    "column_in_schema": "de kolom staat niet in het schema",
+    "iso_date": "geen geldige datum (JJJJ-MM-DD)",
+    "iso_datetime": "geen geldig tijdstip (JJJJ-MM-DDTUU:MM:SS)",
+}
+
+
+def explain_check(check_name: str) -> str:
+    """pandera's check name (e.g. 'in_range(0, 100)') in the steward's words."""
+    name, _, arg = check_name.partition("(")
+    arg = arg.removesuffix(")")
+    if name in _CHECK_MEANING:
+        return _CHECK_MEANING[name]
+    if name == "in_range":
+        return f"de waarde ligt buiten het toegestane bereik ({arg.replace(', ', ' t/m ')})"
+    if name in ("greater_than_or_equal_to", "ge"):
+        return f"de waarde is kleiner dan {arg}"
+    if name in ("less_than_or_equal_to", "le"):
+        return f"de waarde is groter dan {arg}"
+    if name in ("greater_than", "gt"):
+        return f"de waarde moet groter zijn dan {arg}"
+    if name in ("less_than", "lt"):
+        return f"de waarde moet kleiner zijn dan {arg}"
+    if name == "str_length":
+        return f"de tekst is te kort of te lang ({arg})"
+    if name == "dtype":
+        return f"de kolom heeft het verkeerde type (verwacht {arg})"
+    return "de waarde voldoet niet aan deze controle"
 
 
 # --- foreign keys -----------------------------------------------------------------------------
