@@ -80,9 +80,10 @@ class Codebook:
         """The answer options; with a year, under that year's labels.
 
         A version may reword an option without changing its meaning for the code:
-        `optielabels: {optie_code: label}` gives the label that year's delivery carries.
+        `optielabels: {optie_code: label}` gives the label that year's delivery carries. An
+        option with `jaren` was offered only in those years (one added or dropped later).
         """
-        opts = self.questions[vraag_id].get("opties", [])
+        opts = [o for o in self.questions[vraag_id].get("opties", []) if year is None or year in o.get("jaren", [year])]
         version = self.version(vraag_id, year) if year is not None else None
         reworded = (version or {}).get("optielabels") or {}
         return [{**o, "label": reworded[o["optie_code"]]} if o["optie_code"] in reworded else o for o in opts]

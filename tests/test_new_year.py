@@ -8,6 +8,7 @@ the installed CLI on that copy through EENZAAMHEID_ROOT: no code is added or cha
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -165,3 +166,19 @@ def test_year_tables_follow_the_codebook(year2025):
     per_year = "SELECT count(*) FROM reconciliatie r JOIN gepubliceerde_cijfers g USING (cijfer_id) WHERE g.jaar = ?"
     assert _query(root, per_year, 2025) == [(0,)]
     assert _query(root, per_year, 2024)[0][0] > 0
+
+
+def test_an_option_of_some_years_only_is_allowed_in_those_years_only():
+    """A new (or dropped) answer option is one codebook field, `jaren` on the option."""
+    from eenzaamheid import codebook as cb
+    from eenzaamheid.pipeline import codebook_tables
+
+    data = copy.deepcopy(cb.load().data)
+    coalitie = next(q for q in data["vragen"] if q["vraag_id"] == "coalitie")
+    coalitie["opties"].append({"optie_code": "ja_afgerond", "label": "Ja, de samenwerking is afgerond", "jaren": [2024]})
+    book = cb.Codebook(data)
+    labels = {y: next(c for c in book.answer_columns(y) if c.vraag_id == "coalitie").labels for y in (2023, 2024)}
+    assert "Ja, de samenwerking is afgerond" in labels[2024] and "Ja, de samenwerking is afgerond" not in labels[2023]
+    options = codebook_tables.antwoordopties(book).set_index(["vraag_id", "optie_code"])
+    assert options.loc[("coalitie", "ja_afgerond"), "jaren"] == "2024"
+    assert options.loc[("coalitie", "nee"), "jaren"] == "2021,2022,2023,2024"
