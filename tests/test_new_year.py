@@ -9,6 +9,7 @@ the installed CLI on that copy through EENZAAMHEID_ROOT: no code is added or cha
 from __future__ import annotations
 
 import copy
+import csv
 import hashlib
 import json
 import os
@@ -43,9 +44,13 @@ def year2025(tmp_path_factory):
     (root / "raw" / "2025").mkdir()
     target = root / "raw" / "2025" / DELIVERY
     shutil.copy2(FIXTURE / DELIVERY, target)
-    with open(root / "raw" / "MANIFEST.csv", "a", encoding="utf-8") as f:
-        f.write(f"2025/{DELIVERY},2025,{hashlib.sha256(target.read_bytes()).hexdigest()},"
-                f"{target.stat().st_size},2025-12-08,true\n")
+    manifest = root / "raw" / "MANIFEST.csv"
+    with open(manifest, encoding="utf-8-sig", newline="") as f:
+        columns = next(csv.reader(f))  # whatever columns the manifest has; unknown ones stay empty
+    with open(manifest, "a", encoding="utf-8", newline="") as f:
+        csv.DictWriter(f, columns, restval="", lineterminator="\n").writerow(
+            {"bestand": f"2025/{DELIVERY}", "jaar": 2025, "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+             "bytes": target.stat().st_size, "ontvangen": "2025-12-08", "synthetisch": "true"})
     # 2. the codebook edit
     patched = subprocess.run(["patch", "-p1", "--no-backup-if-mismatch", "-i", str(FIXTURE / "codebook.patch")],
                              cwd=root, capture_output=True, text=True)
