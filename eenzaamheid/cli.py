@@ -17,7 +17,7 @@ from .paths import RAW
 
 app = typer.Typer(
     name="eenzaamheid",
-    help="Benchmark Eén tegen eenzaamheid: de jaarlijkse gemeentelijke enquête (2019-2024) als open data.",
+    help="Benchmark Eén tegen eenzaamheid: de jaarlijkse gemeentelijke enquête (vanaf 2019) als open data.",
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode="markdown",
@@ -29,7 +29,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 @app.callback()
 def main() -> None:
-    """Benchmark Eén tegen eenzaamheid: de jaarlijkse gemeentelijke enquête (2019-2024) als open data."""
+    """Benchmark Eén tegen eenzaamheid: de jaarlijkse gemeentelijke enquête (vanaf 2019) als open data."""
 
 
 class Format(str, Enum):
@@ -115,6 +115,7 @@ def build(
     """
     from .build import BuildError, build as run_build
     from .paths import CLEAN, ROOT
+    from .pipeline.validate import UsageError
 
     try:
         data = run_build(clean_dir=uit or CLEAN, raw_dir=raw, allow_quarantine=allow_quarantine,
@@ -122,6 +123,8 @@ def build(
     except BuildError as exc:
         typer.echo(f"Build gestopt: {exc}", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
+    except UsageError as exc:  # an unknown year or an out-of-date delivery contract
+        _usage(str(exc))
     acc = data.frames["verantwoording"]
     for r in acc.to_dict("records"):
         typer.echo(f"{r['bestand']}: {r['geleverd']} geleverd = {r['geaccepteerd']} geaccepteerd + "

@@ -91,6 +91,22 @@ def load_contract(year: int) -> dict:
         return yaml.load(f, Loader=_SafeLoader)
 
 
+def out_of_date(year: int) -> str | None:
+    """Why schemas/raw/<year>.yaml cannot be used (missing, or not what the codebook says), or None.
+
+    The contract is what the supplier reads, so it is committed rather than built on the fly;
+    after a codebook edit (a new year, a reworded option) it must be written again.
+    """
+    path = contract_path(year)
+    fix = "Schrijf de contracten opnieuw met `python scripts/write_contracts.py` (zie 'Een nieuw jaar toevoegen' in de README)."
+    if not path.is_file():
+        return f"Het leveringscontract {path.relative_to(SCHEMAS.parent).as_posix()} voor {year} ontbreekt. {fix}"
+    if load_contract(year) != build_contract(year):
+        return (f"Het leveringscontract {path.relative_to(SCHEMAS.parent).as_posix()} komt niet meer overeen met het "
+                f"codeboek (schemas/codebook.yaml). {fix}")
+    return None
+
+
 def field_roles(contract: dict) -> dict[str, str]:
     """Raw header -> metadata field name (respons_id, gemeente, ...) for metadata columns."""
     return {f["name"]: f["veld"] for f in contract["fields"] if "veld" in f}

@@ -277,8 +277,8 @@ def codebook_expectations(book: cb.Codebook | None = None) -> list[Controle]:
             "bestaan: de levering van dat jaar heeft een kolom die het codeboek niet kent, of het codeboek mist een "
             "jaar. Zoek de inzending op (antwoorden.bron_kolom) en herstel codeboek of levering; niet publiceren.",
             {"vraag_id": vid})
-        codes = [o["optie_code"] for o in q["opties"]]
         for year in years:
+            codes = [o["optie_code"] for o in book.options(vid, year)]  # an option may be of some years only
             add(f"codeboek.optie_geldig.{vid}.{year}", "optie_code", "ExpectColumnValuesToBeInSet",
                 {"column": "optie_code", "value_set": codes},
                 f"Elk antwoord op vraag {vid} in {year} is een antwoordoptie die dat jaar werd aangeboden "

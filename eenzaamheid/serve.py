@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from .paths import CLEAN, ROOT
+from .paths import CLEAN, CODE_ROOT
 
 DB_PATH = CLEAN / "benchmark.db"
 METADATA_PATH = CLEAN / "metadata.json"
@@ -48,8 +48,8 @@ def datasette_args(host: str = "127.0.0.1", port: int = 8001, db_path: Path | No
     return [
         sys.executable, "-m", "datasette", "serve", "--immutable", str(db_path),
         "--metadata", str(metadata_path), "--host", host, "--port", str(port),
-        "--plugins-dir", str(ROOT / "plugins"), "--template-dir", str(ROOT / "templates"),
-        "--static", f"static:{ROOT / 'static'}", "--static", f"bestanden:{db_path.parent}",
+        "--plugins-dir", str(CODE_ROOT / "plugins"), "--template-dir", str(CODE_ROOT / "templates"),
+        "--static", f"static:{CODE_ROOT / 'static'}", "--static", f"bestanden:{db_path.parent}",
         "--setting", "suggest_facets", "off",
         "--setting", "sql_time_limit_ms", "3000",
         "--setting", "max_returned_rows", "2000",

@@ -86,3 +86,16 @@ def test_wording_differs_where_the_reports_say_it_changed():
 def test_skip_rule_for_kartrekker():
     rule = next(r for r in BOOK.skip_rules() if r["vraag_id"] == "kartrekker")
     assert rule["als_vraag"] == "coalitie" and "nee" not in rule["als_opties"] and "ja_levend" in rule["als_opties"]
+
+
+def test_year_fields_refer_to_what_the_codebook_defines():
+    """What a new year adds (versions, reworded option labels, options of some years) points at existing things."""
+    years = set(BOOK.years)
+    assert years == {d["jaar"] for d in BOOK.data["leveringen"]} == {j["jaar"] for j in BOOK.data["jaargangen"]}
+    for q in BOOK.data["vragen"]:
+        codes = {o["optie_code"] for o in q.get("opties", [])}
+        for v in q["versies"]:
+            assert v["jaar"] in years, (q["vraag_id"], v["jaar"])
+            assert set(v.get("optielabels") or {}) <= codes, (q["vraag_id"], v["jaar"])
+        for o in q.get("opties", []):
+            assert set(o.get("jaren", [])) <= set(BOOK.years_asked(q["vraag_id"])), (q["vraag_id"], o["optie_code"])

@@ -90,7 +90,20 @@ def _load(table: str) -> dict:
         # package shows a description for every field, so the title stands in where none is given.
         if not field.get("description") and field.get("title"):
             field["description"] = field["title"]
+        _follow_codebook(field)
     return schema
+
+
+def _follow_codebook(field: dict) -> None:
+    """The survey years and source documents come from the codebook, so a new year needs no schema edit:
+    a `jaar` field's range is the codebook's years, a `bron` enum its `bronnen`."""
+    from .. import codebook  # the codebook is read only when a schema is
+    constraints = field.get("constraints") or {}
+    book = codebook.load()
+    if field["name"] == "jaar" and "maximum" in constraints:
+        constraints["minimum"], constraints["maximum"] = book.years[0], book.years[-1]
+    if field["name"] == "bron" and "enum" in constraints:
+        constraints["enum"] = list(book.sources)
 
 
 def load(table: str) -> dict:

@@ -43,7 +43,8 @@ def antwoordopties(book: cb.Codebook) -> pd.DataFrame:
             item_years = item["jaren"] if item else years
             for o in q.get("opties", []):
                 label = item["label"] if q["type"] == "meervoudig" else o["label"]
+                option_years = [y for y in item_years if y in o.get("jaren", item_years)]  # an option of some years only
                 rows.append({"vraag_id": q["vraag_id"], "item_code": item["item_code"] if item else "",
                              "item_label": item["label"] if item else None, "optie_code": o["optie_code"],
-                             "label": label, "jaren": ",".join(map(str, item_years))})
+                             "label": label, "jaren": ",".join(map(str, option_years))})
     return pd.DataFrame(rows)

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from .. import __version__
 
-from ..paths import ROOT
+from ..paths import CODE_ROOT, ROOT
 from . import cleanschema
 
 VIEWS_SQL = Path(__file__).with_name("views.sql")
@@ -116,7 +116,7 @@ def provenance(frames: dict[str, pd.DataFrame], raw_dir: Path) -> list[dict]:
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=CODE_ROOT, capture_output=True, text=True,
                                 check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "onbekend"

@@ -13,7 +13,7 @@ DELIVERY_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
 NOT_DELIVERIES = {"manifest.csv", "demo_vervuiling.csv"}  # compared case-insensitively; *.md too
 MANIFEST_NAME = "MANIFEST.csv"
 MANIFEST_COLUMNS = ("bestand", "jaar", "sha256", "bytes", "ontvangen", "synthetisch")
-_YEAR = re.compile(r"(?<!\d)(2019|202[0-4])(?!\d)")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")  # any year; validate checks it against the codebook
 
 
 class UsageError(Exception):

@@ -31,7 +31,22 @@ from .manifest import (MANIFEST_COLUMNS, MANIFEST_NAME, UsageError, _Manifests, 
 from .structure import _check_structure
 from .values import _check_values
 
-YEARS = codebook.YEARS
+
+def __getattr__(name: str):
+    if name == "YEARS":  # the survey years follow the codebook (schemas/codebook.yaml, `leveringen`)
+        return codebook.load().years
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _known_year(year: int, what: str) -> None:
+    years = codebook.load().years
+    if year not in years:
+        raise UsageError(f"Onbekend jaar {year}{what}: het codeboek (schemas/codebook.yaml) kent {years[0]}-{years[-1]}. "
+                         "Een nieuw jaar voegt u toe in het codeboek; zie 'Een nieuw jaar toevoegen' in de README.")
+    if why := contract.out_of_date(year):
+        raise UsageError(why)
+
+
 @dataclass
 class FileSummary:
     bestand: str
@@ -76,11 +91,13 @@ class ValidationResult:
 def validate_paths(paths: list[Path], manifest: Path | None = None, year: int | None = None) -> ValidationResult:
     """Validate every delivery found under `paths` (files, year folders or the raw root)."""
     started = time.perf_counter()
-    if year is not None and year not in YEARS:
-        raise UsageError(f"Onbekend jaar {year}: kies uit {YEARS[0]}-{YEARS[-1]}.")
+    if year is not None:
+        _known_year(year, "")
     if manifest is not None and not Path(manifest).is_file():
         raise UsageError(f"Manifest '{manifest}' bestaat niet.")
     files = [(p, year or year_of(p)) for p in discover([Path(p) for p in paths])]
+    for path, y in files:
+        _known_year(y, f" van '{display_path(path)}'")
     manifests = _Manifests(Path(manifest) if manifest else None)
     problems, summaries = [], []
     for path, y in files:

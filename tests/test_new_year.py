@@ -1,0 +1,189 @@
+"""A new survey year is onboarded by editing the codebook only (README: "Een nieuw jaar toevoegen").
+
+The synthetic fixture tests/fixtures/jaar2025/ holds a 2025 delivery whose questionnaire differs
+from 2024 (one question new, one dropped, one option reworded, one column renamed) and the
+codebook patch for it. The test copies the project's data (schemas/, raw/, reference/, checks/,
+metadata.yml) into tmp_path, adds the delivery, applies the patch, writes the contracts and runs
+the installed CLI on that copy through EENZAAMHEID_ROOT: no code is added or changed.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURE = REPO / "tests" / "fixtures" / "jaar2025"
+DELIVERY = "benchmark_eenzaamheid_2025_export.csv"
+DATA = ("schemas", "raw", "reference", "checks", "metadata.yml")
+CLI = [sys.executable, "-m", "eenzaamheid.cli"]
+NEW_LABEL = "Ja, we ontwikkelen de samenwerking door of bouwen haar af"
+
+
+def _run(args: list[str], root: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "EENZAAMHEID_ROOT": str(root), "PYTHONPATH": str(REPO)}
+    return subprocess.run(args, cwd=cwd or root, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def year2025(tmp_path_factory):
+    """The steward's steps from the README, on a copy of the data; every step's result."""
+    root = tmp_path_factory.mktemp("nieuw_jaar")
+    for name in DATA:
+        (shutil.copytree if (REPO / name).is_dir() else shutil.copy2)(REPO / name, root / name)
+    # 1. the delivery, unchanged, in raw/2025/ and registered in the manifest
+    (root / "raw" / "2025").mkdir()
+    target = root / "raw" / "2025" / DELIVERY
+    shutil.copy2(FIXTURE / DELIVERY, target)
+    manifest = root / "raw" / "MANIFEST.csv"
+    with open(manifest, encoding="utf-8-sig", newline="") as f:
+        columns = next(csv.reader(f))  # whatever columns the manifest has; unknown ones stay empty
+    with open(manifest, "a", encoding="utf-8", newline="") as f:
+        csv.DictWriter(f, columns, restval="", lineterminator="\n").writerow(
+            {"bestand": f"2025/{DELIVERY}", "jaar": 2025, "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+             "bytes": target.stat().st_size, "ontvangen": "2025-12-08", "synthetisch": "true"})
+    # 2. the codebook edit
+    patched = subprocess.run(["patch", "-p1", "--no-backup-if-mismatch", "-i", str(FIXTURE / "codebook.patch")],
+                             cwd=root, capture_output=True, text=True)
+    assert patched.returncode == 0, patched.stdout + patched.stderr
+    steps = {"voor_contracten": _run(CLI + ["validate", "raw/2025/"], root)}
+    # 3. the contracts, 4. validate, 5. build
+    steps["contracten"] = _run([sys.executable, str(REPO / "scripts" / "write_contracts.py")], root)
+    steps["validate"] = _run(CLI + ["validate", "raw/2025/", "--format", "json"], root)
+    steps["build"] = _run(CLI + ["build", "--allow-quarantine", "--uit", str(root / "uit")], root)
+    return root, steps
+
+
+def _query(root: Path, sql: str, *params) -> list[tuple]:
+    with sqlite3.connect(root / "uit" / "benchmark.db") as db:
+        return db.execute(sql, params).fetchall()
+
+
+def test_the_patch_touches_only_the_codebook():
+    targets = [line.split()[1] for line in (FIXTURE / "codebook.patch").read_text(encoding="utf-8").splitlines()
+               if line.startswith("+++ ")]
+    assert targets == ["b/schemas/codebook.yaml"]
+    assert "synthetisch" in (FIXTURE / "README.md").read_text(encoding="utf-8").lower()
+
+
+def test_every_data_path_follows_the_root_override(tmp_path):
+    probe = ("import json\n"
+             "from eenzaamheid import paths, codebook, contract, site_metadata, municipalities, quality, build, serve\n"
+             "from eenzaamheid.pipeline import cleanschema, export\n"
+             "print(json.dumps([str(p) for p in (paths.ROOT, paths.RAW, paths.CLEAN, paths.CHECKS, paths.REFERENCE,\n"
+             "    codebook.CODEBOOK_PATH, contract.RAW_SCHEMAS, contract.contract_path(2024), cleanschema.CLEAN_SCHEMAS,\n"
+             "    cleanschema.schema_path('gepubliceerde_cijfers'), export.METADATA_PATH, site_metadata.METADATA_YML,\n"
+             "    quality.HANDMATIG_PATH, quality.PUBLISHED_PATH, build.DB_PATH, serve.DB_PATH)]))\n")
+    out = _run([sys.executable, "-c", probe], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert all(Path(p).is_relative_to(tmp_path.resolve()) for p in json.loads(out.stdout)), out.stdout
+
+
+def test_a_year_the_codebook_does_not_know_points_to_the_guide(tmp_path):
+    (tmp_path / "2026").mkdir()
+    (tmp_path / "2026" / "benchmark_eenzaamheid_2026_export.csv").write_text("ResponseId\n1\n", encoding="utf-8")
+    out = subprocess.run(CLI + ["validate", str(tmp_path / "2026")], cwd=REPO, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "Onbekend jaar 2026" in out.stderr and "Een nieuw jaar toevoegen" in out.stderr
+
+
+def test_a_missing_contract_is_reported_with_the_fix(year2025):
+    _, steps = year2025
+    before = steps["voor_contracten"]
+    assert before.returncode == 2 and "Traceback" not in before.stderr
+    assert "schemas/raw/2025.yaml" in before.stderr and "write_contracts.py" in before.stderr
+
+
+def test_contracts_regenerate_from_the_patched_codebook(year2025):
+    root, steps = year2025
+    assert steps["contracten"].returncode == 0, steps["contracten"].stderr
+    check = ("from eenzaamheid import codebook, contract\n"
+             "assert codebook.YEARS[-1] == 2025, codebook.YEARS\n"
+             "for y in codebook.YEARS:\n"
+             "    assert contract.out_of_date(y) is None, y\n"
+             "    assert contract.contract_path(y).read_text(encoding='utf-8') == contract.dump(contract.build_contract(y)), y\n")
+    out = _run([sys.executable, "-c", check], root)
+    assert out.returncode == 0, out.stderr
+    fields = {f["name"]: f for f in __import__("yaml").safe_load((root / "schemas/raw/2025.yaml").read_text("utf-8"))["fields"]}
+    assert fields["meldpunt_toegankelijk"]["vraag_id"] == "meldpunt"
+    assert not [f for f in fields.values() if f.get("vraag_id") == "week_communicatiemateriaal"]
+    assert NEW_LABEL in next(f for f in fields.values() if f.get("vraag_id") == "coalitie")["constraints"]["enum"]
+
+
+def test_validate_accepts_the_2025_delivery(year2025):
+    _, steps = year2025
+    out = steps["validate"]
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr
+    report = json.loads(out.stdout)
+    assert [f["jaar"] for f in report["bestanden"]] == [2025]
+    # only warnings: the e-mail address the 2024 demo plants in free text (row 5) came along
+    assert {(p["regel"], p["ernst"]) for p in report["problemen"]} == {("persoonsgegevens_in_vrije_tekst", "waarschuwing")}
+
+
+def test_build_publishes_2025_with_the_changed_questionnaire(year2025):
+    root, steps = year2025
+    assert steps["build"].returncode == 0, steps["build"].stdout[-2000:] + steps["build"].stderr
+    assert _query(root, "SELECT count(*) FROM inzendingen WHERE jaar = 2025 AND status = 'geaccepteerd'") == [(40,)]
+    # the new question: answered in 2025 only
+    assert _query(root, "SELECT jaar, count(*) FROM antwoorden WHERE vraag_id = 'lokale_campagne' GROUP BY jaar") == [(2025, 40)]
+    # the dropped question: answers up to 2024, none in 2025
+    assert _query(root, "SELECT count(*) FROM antwoorden WHERE vraag_id = 'week_communicatiemateriaal' AND jaar = 2025") == [(0,)]
+    assert _query(root, "SELECT count(*) FROM antwoorden WHERE vraag_id = 'week_communicatiemateriaal' AND jaar = 2024")[0][0] > 0
+    # the renamed column, read through the codebook's header for 2025
+    assert _query(root, "SELECT DISTINCT bron_kolom FROM antwoorden WHERE vraag_id = 'meldpunt' AND jaar = 2025") == \
+        [("meldpunt_toegankelijk",)]
+    assert _query(root, "SELECT count(*) FROM antwoorden WHERE vraag_id = 'meldpunt' AND jaar = 2025") == [(40,)]
+    # the reworded option: its new label maps to the same code
+    reworded = _query(root, "SELECT DISTINCT ruwe_waarde FROM antwoorden WHERE vraag_id = 'coalitie' AND jaar = 2025 "
+                            "AND optie_code = 'ja_doorontwikkelen'")
+    assert reworded == [(NEW_LABEL,)]
+
+
+def test_the_reworded_option_is_a_comparability_break(year2025):
+    root, _ = year2025
+    [(state, reason)] = _query(root, "SELECT vergelijkbaar_met_vorig_jaar, reden FROM vraagversies "
+                                     "WHERE vraag_id = 'coalitie' AND jaar = 2025")
+    assert state == "nee" and NEW_LABEL in reason
+    trend = _query(root, "SELECT DISTINCT jaar, vergelijkbaar_met_vorig_jaar FROM vraag_trend "
+                         "WHERE vraag_id = 'coalitie' AND jaar >= 2024 ORDER BY jaar")
+    assert trend == [(2024, "ja"), (2025, "nee")]
+    # the renamed column alone is no break
+    assert _query(root, "SELECT vergelijkbaar_met_vorig_jaar FROM vraagversies WHERE vraag_id = 'meldpunt' AND jaar = 2025") \
+        == [("ja",)]
+
+
+def test_year_tables_follow_the_codebook(year2025):
+    root, _ = year2025
+    assert _query(root, "SELECT uitgenodigd, respondenten FROM jaargangen WHERE jaar = 2025") == [(270, 40)]
+    assert _query(root, "SELECT count(*) FROM deelname WHERE jaar = 2025")[0][0] > 300
+    assert _query(root, "SELECT count(*) FROM deelname WHERE jaar = 2025 AND deelgenomen = 1") == [(40,)]
+    # no published figure for 2025: the reconciliation has nothing to check for it
+    per_year = "SELECT count(*) FROM reconciliatie r JOIN gepubliceerde_cijfers g USING (cijfer_id) WHERE g.jaar = ?"
+    assert _query(root, per_year, 2025) == [(0,)]
+    assert _query(root, per_year, 2024)[0][0] > 0
+
+
+def test_an_option_of_some_years_only_is_allowed_in_those_years_only():
+    """A new (or dropped) answer option is one codebook field, `jaren` on the option."""
+    from eenzaamheid import codebook as cb
+    from eenzaamheid.pipeline import codebook_tables
+
+    data = copy.deepcopy(cb.load().data)
+    coalitie = next(q for q in data["vragen"] if q["vraag_id"] == "coalitie")
+    coalitie["opties"].append({"optie_code": "ja_afgerond", "label": "Ja, de samenwerking is afgerond", "jaren": [2024]})
+    book = cb.Codebook(data)
+    labels = {y: next(c for c in book.answer_columns(y) if c.vraag_id == "coalitie").labels for y in (2023, 2024)}
+    assert "Ja, de samenwerking is afgerond" in labels[2024] and "Ja, de samenwerking is afgerond" not in labels[2023]
+    options = codebook_tables.antwoordopties(book).set_index(["vraag_id", "optie_code"])
+    assert options.loc[("coalitie", "ja_afgerond"), "jaren"] == "2024"
+    assert options.loc[("coalitie", "nee"), "jaren"] == "2021,2022,2023,2024"
