@@ -14,6 +14,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(VENV_PY) || $(PY) -m venv $(VENV)
 	$(VENV_PY) -m pip install -c constraints.txt -r requirements.txt
 	$(VENV_PY) -m pip install -c constraints.txt -e .
+	$(VENV_PY) -c "from eenzaamheid.pipeline import deidentify; deidentify.warm()"  # deduce's lookup structures, once (~75 s)
 	touch $@
 
 # Debian chromium + driver for browser tests; only if missing, never fatal.

@@ -118,6 +118,8 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     }
     from .pipeline.reconcile import reconcile  # needs the other frames
     frames["reconciliatie"] = reconcile(frames)
+    from .pipeline.privacy import redact_published  # every published copy of delivered text, last
+    redact_published(frames)
     quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())
     return CleanData(frames, result.problems, quarantined, validation=result)
 

@@ -48,7 +48,7 @@ import yaml
 from .pipeline import cleanschema
 from . import codebook as cb
 from .paths import CHECKS
-from .pipeline.privacy import mask
+from .pipeline.privacy import redact_value as mask  # the same redaction as the published tables
 
 FATAAL, FOUT, WAARSCHUWING = "fataal", "fout", "waarschuwing"
 ERNSTEN = (FATAAL, FOUT, WAARSCHUWING)

@@ -12,7 +12,8 @@ external assets, everything escaped) and the same content as a JSON-able dict:
   counts as fatal), otherwise 'Niet publiceerbaar' with the fatal checks listed.
 
 The output is deterministic (no timestamps or durations, everything sorted) and free text is
-masked (privacy.mask) once more, whatever the callers did.
+redacted (privacy.redact_value, as in the published tables) once more, whatever
+the callers did.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from .pipeline import cleanschema
-from .pipeline.privacy import mask
+from .pipeline.privacy import redact_value, report_problem
 from .problems import FOUT, WAARSCHUWING
 from .quality import ERNSTEN, FATAAL, QualityResult
 
@@ -43,11 +44,11 @@ _RANK = {e: i for i, e in enumerate(ERNSTEN)}
 # --- the content as a dict ----------------------------------------------------------------------
 
 def _clean(value):
-    """JSON-able, NaN/NA -> None, strings masked."""
+    """JSON-able, NaN/NA -> None, strings redacted."""
     if value is None or value is pd.NA:
         return None
     if isinstance(value, str):
-        return mask(value)
+        return redact_value(value)
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -92,13 +93,13 @@ def _deliveries(validation) -> list[dict]:
         return []
     problems = defaultdict(list)
     for p in sorted(validation.problems, key=lambda p: p.sort_key()):
-        problems[p.bestand].append(_clean(p.as_dict()))
+        problems[p.bestand].append(_clean(report_problem(p)))
     years = {f.bestand: f.jaar for f in validation.files}
     out = []
     for name in sorted(set(years) | set(problems)):
         found = problems.get(name, [])
         errors = sum(p["ernst"] == FOUT for p in found)
-        out.append({"bestand": mask(name), "jaar": years.get(name), "geslaagd": errors == 0, "fouten": errors,
+        out.append({"bestand": redact_value(name), "jaar": years.get(name), "geslaagd": errors == 0, "fouten": errors,
                     "waarschuwingen": sum(p["ernst"] == WAARSCHUWING for p in found), "problemen": found})
     return out
 
@@ -119,7 +120,7 @@ def to_dict(validation, quality: QualityResult | None, clean_checks: dict[str, s
     for name in _table_order(set(per_table) | set(clean_checks)):
         check = clean_checks.get(name)
         schema = (None if check is None else
-                  {"geslaagd": check == PASSED, "melding": None if check == PASSED else mask(str(check))})
+                  {"geslaagd": check == PASSED, "melding": None if check == PASSED else redact_value(str(check))})
         found = per_table.get(name, [])
         if schema is not None and not schema["geslaagd"]:  # one readable line per failed check
             schema["regels"] = [line.strip() for line in schema["melding"].splitlines()[1:] if line.strip()]

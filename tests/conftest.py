@@ -80,3 +80,19 @@ def site(built_site_dir, tmp_path_factory) -> Site:
     log_path = tmp_path_factory.mktemp("site_log") / "datasette.log"
     with start_datasette(db_path, log_path) as url:
         yield Site(url=url, db_path=db_path, clean_dir=built_site_dir, log_path=log_path)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def redaction_cache_copy(tmp_path_factory) -> Path:
+    """Builds in the tests read the committed redaction cache (checks/redacties.json: no deduce for the
+    demo's free text) but write what they learn to a copy, never to the repository."""
+    import os
+    import shutil
+
+    from eenzaamheid.pipeline import deidentify
+
+    copy = tmp_path_factory.mktemp("redacties") / "redacties.json"
+    if deidentify.DEFAULT_CACHE.exists():
+        shutil.copy(deidentify.DEFAULT_CACHE, copy)
+    os.environ[deidentify.CACHE_ENV] = str(copy)
+    return copy

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .. import codebook, contract
 from ..problems import FOUT, WAARSCHUWING, Problem, display_path, problem
-from . import ingest
+from . import ingest, privacy
 from .crossfield import _check_cross_field, _per_value
 from .manifest import (MANIFEST_COLUMNS, MANIFEST_NAME, UsageError, _Manifests, discover,  # noqa: F401 (API)
                        sha256, year_of)
@@ -145,6 +145,7 @@ def _check_table(frame: pd.DataFrame, year: int, name: str, summary: FileSummary
     delivered = {contract_name: frame.columns[i] for contract_name, i in columns.items()}
     problems += _check_values(data, year, name, delivered)
     problems += _check_cross_field(data, year, name, delivered)
+    problems += privacy.control_character_problems(frame, name)
     summary.overgeslagen_antwoorden = _skipped(data, year)
     return problems
 

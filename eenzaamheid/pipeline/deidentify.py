@@ -1,0 +1,121 @@
+"""Person names and street addresses in Dutch free text, found by `deduce`, behind a cache.
+
+deduce (Dutch de-identification, docdeid) builds its lookup structures once per install (~75 s,
+kept in its own package folder; `make venv` does it) and still needs ~6.6 s to load in every
+process; a text then takes ~2 ms. Its answer is deterministic, so the result per text is kept
+in a committed file (checks/redacties.json: the text's sha256 -> the redacted text, or null when
+nothing was found; never the delivered text itself). A build whose free text is all in that
+file never imports deduce.
+
+Which of deduce's findings we redact: persons, street addresses (street + house number, P.O.
+box) and postcodes, BSN, phone numbers and e-mail addresses (a location with a number). Place names, organisations and
+care institutions, dates and ages stay readable: a municipality's answer names its own town,
+its partners and its year plan, and none of these identify a resident.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+from ..paths import CHECKS
+
+CACHE_ENV = "EENZAAMHEID_REDACTIE_CACHE"   # another cache file (tests, a steward's own checkout)
+DEFAULT_CACHE = CHECKS / "redacties.json"
+RULES_VERSION = 1                            # raise when what we redact changes: old entries are dropped
+# deduce processors we do not need (dates, ages; URLs are ours). Place names and institutions stay
+# on although we keep them: recognised as such, "Den Haag" or "GGD Hollands Midden" is no person.
+DISABLED = {"dates", "ages", "urls"}
+# deduce tag -> our placeholder kind
+TAGS = {"persoon": "naam", "patient": "naam", "locatie": "adres", "bsn": "bsn",
+        "telefoonnummer": "telefoon", "emailadres": "email"}
+
+_deduce = None
+_cache: dict[str, list | None] | None = None
+_dirty = False
+
+
+def version() -> str:
+    return f"deduce-{metadata.version('deduce')}/regels-{RULES_VERSION}"
+
+
+def cache_path() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE)
+
+
+def key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _load_cache() -> dict[str, list | None]:
+    global _cache
+    if _cache is None:
+        _cache = {}
+        try:
+            stored = json.loads(cache_path().read_text(encoding="utf-8"))
+            if stored.get("versie") == version():
+                _cache = dict(stored.get("teksten", {}))
+        except (OSError, ValueError, AttributeError):
+            pass  # no or unreadable cache: deduce answers, the cache is rewritten
+    return _cache
+
+
+def cached(text: str) -> tuple[bool, tuple[str, int] | None]:
+    """(known, result): result None means nothing to redact."""
+    cache = _load_cache()
+    k = key(text)
+    if k not in cache:
+        return False, None
+    hit = cache[k]
+    return True, None if hit is None else (hit[0], int(hit[1]))
+
+
+def remember(text: str, result: tuple[str, int] | None) -> None:
+    global _dirty
+    _load_cache()[key(text)] = None if result is None or result[0] == text else [result[0], result[1]]
+    _dirty = True
+
+
+def save_cache() -> None:
+    """Write the cache when it learned something (atomically: a killed build leaves the old file)."""
+    global _dirty
+    if not _dirty or _cache is None:
+        return
+    path = cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    entries = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(_cache.items()))
+    tmp.write_text(f'{{"versie": {json.dumps(version())}, "teksten": {{\n{entries}\n}}}}\n', encoding="utf-8")
+    os.replace(tmp, path)
+    _dirty = False
+
+
+def _model():
+    global _deduce
+    if _deduce is None:
+        import logging
+
+        from deduce import Deduce
+        logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))  # its "please wait" note
+        _deduce = Deduce()
+    return _deduce
+
+
+def spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every personal detail deduce finds that we redact."""
+    doc = _model().deidentify(text, disabled=DISABLED)
+    # deduce tags place names, street + number, postcodes and P.O. boxes all 'locatie': only the
+    # last three hold a number
+    return [(a.start_char, a.end_char, TAGS[a.tag]) for a in doc.annotations
+            if a.tag in TAGS and (a.tag != "locatie" or any(c.isdigit() for c in a.text))]
+
+
+def warm() -> float:
+    """Build deduce's lookup structures (first use after install) and return the seconds it took."""
+    import time
+
+    started = time.perf_counter()
+    _model().deidentify("Jan Jansen, Kerkstraat 1, 1234 AB Utrecht.", disabled=DISABLED)
+    return time.perf_counter() - started
