@@ -71,6 +71,9 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     manifest = _manifest(raw_dir)
     result = validate.validate_paths([raw_dir])
     errors = [p for p in result.problems if p.ernst == FOUT]
+    clash = next((p for p in errors if p.regel == "levering_dubbel"), None)
+    if clash:  # quarantining both would publish the year empty: never, not even with --allow-quarantine
+        raise BuildError(f"{clash.melding} De build stopt (ook met --allow-quarantine).")
     if errors and not allow_quarantine:
         raise BuildError(f"De validatie vond {len(errors)} fout(en); de build stopt. Bekijk ze met "
                          "`eenzaamheid validate raw/` en herstel de levering, of bouw met --allow-quarantine "

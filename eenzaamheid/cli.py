@@ -42,11 +42,12 @@ Controleer een of meer leveringen tegen het contract van hun jaar, **zonder iets
 
 Een nieuwe levering controleren:
 
-1. Zet het bestand ongewijzigd in `raw/<jaar>/`, bijvoorbeeld `raw/2024/benchmark_eenzaamheid_2024.csv`.
+1. Neem het bestand op met `eenzaamheid ontvang BESTAND --jaar 2024`: dat zet het ongewijzigd in `raw/2024/`
+   en registreert het in `raw/MANIFEST.csv` (met sha256 en grootte). Een gecorrigeerde levering neemt u op met
+   `--vervangt` (zie `eenzaamheid ontvang --help`).
 
-2. Registreer het in `raw/MANIFEST.csv` met de kolommen `bestand,jaar,sha256,bytes,ontvangen,synthetisch`
-   (`bestand` ten opzichte van `raw/`; de sha256 krijgt u met `sha256sum raw/2024/<bestand>`;
-   staat het bestand er nog niet in, dan noemt de melding de juiste sha256).
+2. Elk bestand in `raw/<jaar>/` dat geen .csv- of .xlsx-levering is, is een fout; twee actieve leveringen voor
+   één jaar ook.
 
 3. Voer uit: `eenzaamheid validate raw/<jaar>/` (of `raw/` voor alle jaren, of één bestand).
 

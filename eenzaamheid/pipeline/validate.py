@@ -126,7 +126,7 @@ def _not_accepted(path: Path) -> Problem:
 
 def _check_table(frame: pd.DataFrame, year: int, name: str, summary: FileSummary) -> list[Problem]:
     spec = contract.load_contract(year)
-    problems, columns = _check_structure(list(frame.columns), spec, name, year)
+    problems, columns = _check_structure(list(frame.columns), spec, name, year, frame)
     table, blank = _categorical(frame)
     empty = pd.Series(blank.all(axis=1), index=frame.index)  # over all delivered columns, unknown ones too
     summary.rijen_geleverd, summary.lege_rijen = len(frame), int(empty.sum())
