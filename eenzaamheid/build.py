@@ -88,7 +88,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     for path in validate.discover([raw_dir]):
         rel = path.resolve().relative_to(raw_dir.resolve()).as_posix()
         entry = manifest[manifest["bestand"] == rel]
-        year = int(entry["jaar"].iloc[0]) if len(entry) else validate.year_of(path)
+        year = validate.year_of(path)  # as validated; a manifest year that contradicts it is a validation error
         synthetic = bool(len(entry)) and entry["synthetisch"].iloc[0].strip().lower() == "true"
         raw = ingest.read_delivery(path, year)
         newer = replaced_by.get(rel) or None

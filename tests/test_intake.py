@@ -150,6 +150,14 @@ def test_manifest_year_contradicting_the_folder(raw, tmp_path):
     assert (p["bestand"], p["waarde"], p["ernst"]) == ("raw/2022/benchmark_eenzaamheid_2022_export.csv", "2021", "fout")
 
 
+def test_build_with_a_wrong_manifest_year_says_so_without_a_traceback(raw, tmp_path):
+    manifest = raw / "MANIFEST.csv"
+    manifest.write_bytes(manifest.read_bytes().replace(b"2022/benchmark_eenzaamheid_2022_export.csv,2022,",
+                                                       b"2022/benchmark_eenzaamheid_2022_export.csv,twintig,"))
+    proc = run_cli("build", "--raw", raw, "--uit", tmp_path / "out", "--allow-quarantine", cwd=tmp_path)
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+
+
 def test_manifest_with_bom_is_read_by_validate_and_build_code(raw, tmp_path):
     from eenzaamheid.build import _manifest
 
