@@ -133,17 +133,17 @@ def ontvang(
 ) -> None:
     from . import report as render
     from .pipeline.intake import NotAccepted, receive
-    from .pipeline.validate import UsageError, sha256, validate_paths
+    from .pipeline.validate import UsageError, validate_paths
 
     try:
-        target = receive(bestand, jaar, raw, replaces=vervangt, received=ontvangen, synthetic=synthetisch)
+        target, row = receive(bestand, jaar, raw, replaces=vervangt, received=ontvangen, synthetic=synthetisch)
     except UsageError as exc:
         _usage(str(exc))
     except NotAccepted as exc:
         typer.echo(f"Fout: {exc}", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    typer.echo(f"Ontvangen: {target} ({target.stat().st_size} bytes, sha256 {sha256(target)}), geregistreerd in "
-               f"{raw / 'MANIFEST.csv'}" + (f" als vervanging van {vervangt}." if vervangt else "."))
+    typer.echo(f"Ontvangen: {target} ({row['bytes']} bytes, sha256 {row['sha256']}), geregistreerd in "
+               f"{raw / 'MANIFEST.csv'}" + (f" als vervanging van {row['vervangt']}." if row["vervangt"] else "."))
     result = validate_paths([target])
     render.print_text(result)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_PROBLEMS)

@@ -25,8 +25,8 @@ class NotAccepted(Exception):
 
 
 def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
-            received: str | None = None, synthetic: bool = False) -> Path:
-    """Copy `source` into raw_dir/<year>/ and append its manifest row; return the copy's path."""
+            received: str | None = None, synthetic: bool = False) -> tuple[Path, dict]:
+    """Copy `source` into raw_dir/<year>/ and append its manifest row; return the copy's path and the row."""
     source, raw_dir = Path(source), Path(raw_dir)
     if not source.is_file():
         raise UsageError(f"Bestand '{source}' bestaat niet (of is een map).")
@@ -63,7 +63,7 @@ def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
     row = {"bestand": key, "jaar": str(year), "sha256": digest, "bytes": str(target.stat().st_size),
            "ontvangen": date, "synthetisch": "true" if synthetic else "false", REPLACES: old}
     _append_row(manifest, row)
-    return target
+    return target, row
 
 
 def _date(received: str | None) -> str:
