@@ -15,7 +15,6 @@ kwaliteitsrapport_geweigerd.* in the output folder when it is refused.
 """
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -58,8 +57,15 @@ class CleanData:
 
 
 def _manifest(raw_dir: Path) -> pd.DataFrame:
-    with open(raw_dir / validate.MANIFEST_NAME, encoding="utf-8") as f:
-        return pd.DataFrame(list(csv.DictReader(f)))
+    """The manifest's rows (BOM-tolerant); empty when it cannot be read: validation reports why."""
+    from .pipeline import manifest
+
+    try:
+        rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
+    except manifest.ManifestError:
+        rows = []
+    return pd.DataFrame(rows, columns=list(dict.fromkeys([*validate.MANIFEST_COLUMNS, manifest.REPLACES,
+                                                          *(rows[0] if rows else [])])))
 
 
 def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanData:
@@ -69,6 +75,9 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     manifest = _manifest(raw_dir)
     result = validate.validate_paths([raw_dir])
     errors = [p for p in result.problems if p.ernst == FOUT]
+    clash = next((p for p in errors if p.regel == "levering_dubbel"), None)
+    if clash:  # quarantining both would publish the year empty: never, not even with --allow-quarantine
+        raise BuildError(f"{clash.melding} De build stopt (ook met --allow-quarantine).")
     if errors and not allow_quarantine:
         raise BuildError(f"De validatie vond {len(errors)} fout(en); de build stopt. Bekijk ze met "
                          "`eenzaamheid validate raw/` en herstel de levering, of bouw met --allow-quarantine "
@@ -79,17 +88,21 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
 
     parts: list[harmonize.Harmonized] = []
     files = []
+    replaced_by = dict(zip(manifest["vervangt"], manifest["bestand"]))  # a replaced delivery is history
     for path in validate.discover([raw_dir]):
         rel = path.resolve().relative_to(raw_dir.resolve()).as_posix()
         entry = manifest[manifest["bestand"] == rel]
-        year = int(entry["jaar"].iloc[0]) if len(entry) else validate.year_of(path)
+        year = validate.year_of(path)  # as validated; a manifest year that contradicts it is a validation error
         synthetic = bool(len(entry)) and entry["synthetisch"].iloc[0].strip().lower() == "true"
         raw = ingest.read_delivery(path, year)
-        parts.append(harmonize.harmonize(raw, by_file.get(validate.display_path(path), []), rel, synthetic))
-        files.append({"bestand": rel, "jaar": year, "formaat": raw.detected["formaat"],
+        newer = replaced_by.get(rel) or None
+        if newer is None:
+            parts.append(harmonize.harmonize(raw, by_file.get(validate.display_path(path), []), rel, synthetic))
+        files.append({"bestand": rel, "jaar": year, "formaat": raw.detected["formaat"] or path.suffix.lower()[1:],
                       "sha256": validate.sha256(path), "bytes": path.stat().st_size, "rijen": len(raw.frame),
                       "ontvangen": entry["ontvangen"].iloc[0] if len(entry) else None,
-                      "schema": f"schemas/raw/{year}.yaml", "synthetisch": int(synthetic)})
+                      "schema": f"schemas/raw/{year}.yaml", "synthetisch": int(synthetic),
+                      "actief": int(newer is None), "vervangen_door": newer})
 
     inzendingen = panel.flag_submissions(pd.concat([p.inzendingen for p in parts], ignore_index=True))
     antwoorden = pd.concat([p.antwoorden for p in parts], ignore_index=True)
@@ -114,7 +127,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         "deelname": deelname,
         "opschoonlog": log,
         "gepubliceerde_cijfers": pd.read_csv(CHECKS / "published_figures.csv", dtype=str, keep_default_na=False),
-        "verantwoording": accounting(inzendingen, bronbestanden),
+        "verantwoording": accounting(inzendingen, bronbestanden[bronbestanden["actief"] == 1]),
     }
     from .pipeline.reconcile import reconcile  # needs the other frames
     frames["reconciliatie"] = reconcile(frames)

@@ -42,11 +42,12 @@ Controleer een of meer leveringen tegen het contract van hun jaar, **zonder iets
 
 Een nieuwe levering controleren:
 
-1. Zet het bestand ongewijzigd in `raw/<jaar>/`, bijvoorbeeld `raw/2024/benchmark_eenzaamheid_2024.csv`.
+1. Neem het bestand op met `eenzaamheid ontvang BESTAND --jaar 2024`: dat zet het ongewijzigd in `raw/2024/`
+   en registreert het in `raw/MANIFEST.csv` (met sha256 en grootte). Een gecorrigeerde levering neemt u op met
+   `--vervangt` (zie `eenzaamheid ontvang --help`).
 
-2. Registreer het in `raw/MANIFEST.csv` met de kolommen `bestand,jaar,sha256,bytes,ontvangen,synthetisch`
-   (`bestand` ten opzichte van `raw/`; de sha256 krijgt u met `sha256sum raw/2024/<bestand>`;
-   staat het bestand er nog niet in, dan noemt de melding de juiste sha256).
+2. Elk bestand in `raw/<jaar>/` dat geen .csv- of .xlsx-levering is, is een fout; twee actieve leveringen voor
+   één jaar ook.
 
 3. Voer uit: `eenzaamheid validate raw/<jaar>/` (of `raw/` voor alle jaren, of één bestand).
 
@@ -99,6 +100,55 @@ def validate(
     raise typer.Exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
 
 
+ONTVANG_HELP = """
+Neem een levering op: kopieer het bestand **ongewijzigd** naar `raw/<jaar>/`, registreer het in
+`raw/MANIFEST.csv` (sha256, grootte, ontvangstdatum, synthetisch) en controleer het meteen met `validate`.
+
+Een gecorrigeerde levering (herlevering) neemt u op met `--vervangt`, bijvoorbeeld
+`eenzaamheid ontvang gecorrigeerd.csv --jaar 2024 --vervangt 2024/benchmark_eenzaamheid_2024_export.csv`.
+De oude levering blijft in `raw/` staan (raw/ wordt nooit gewijzigd of opgeschoond), is vanaf nu als vervangen
+gemarkeerd en telt niet meer mee in de build.
+
+Een bestaand ander bestand met dezelfde naam wordt nooit overschreven: geef de nieuwe levering dan een eigen naam.
+
+**Exitcodes:** die van `validate` (0 = geen fouten, 1 = fouten gevonden); 1 ook als het bestandstype niet wordt
+geaccepteerd; 2 = verkeerd aangeroepen (bestand bestaat niet, onbekend jaar, --vervangt onbekend, naam al bezet).
+"""
+
+
+@app.command("ontvang", help=ONTVANG_HELP)
+def ontvang(
+    bestand: Annotated[Path, typer.Argument(help="Het geleverde bestand (.csv of .xlsx).", metavar="BESTAND",
+                                            show_default=False)],
+    jaar: Annotated[int, typer.Option("--jaar", help="Jaar van de benchmark waarover de levering gaat.",
+                                      show_default=False)],
+    vervangt: Annotated[Optional[str], typer.Option("--vervangt", metavar="OUD", help="De levering die deze "
+                                                    "vervangt, als pad zoals in raw/MANIFEST.csv (2024/…).",
+                                                    show_default=False)] = None,
+    ontvangen: Annotated[Optional[str], typer.Option("--ontvangen", metavar="DATUM", help="Ontvangstdatum "
+                                                     "JJJJ-MM-DD (standaard vandaag).", show_default=False)] = None,
+    synthetisch: Annotated[bool, typer.Option("--synthetisch", help="Het bestand bevat synthetische demodata, "
+                                              "geen echte antwoorden.")] = False,
+    raw: Annotated[Path, typer.Option("--raw", help="Map met de leveringen en MANIFEST.csv.")] = RAW,
+) -> None:
+    from . import report as render
+    from .pipeline.intake import NotAccepted, receive
+    from .pipeline.validate import UsageError, validate_paths
+
+    try:
+        target, row = receive(bestand, jaar, raw, replaces=vervangt, received=ontvangen, synthetic=synthetisch)
+    except UsageError as exc:
+        _usage(str(exc))
+    except NotAccepted as exc:
+        typer.echo(f"Fout: {exc}", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    typer.echo(f"Ontvangen: {target} ({row['bytes']} bytes, sha256 {row['sha256']}), geregistreerd in "
+               f"{raw / 'MANIFEST.csv'}" + (f" als vervanging van {row['vervangt']}." if row["vervangt"] else "."))
+    result = validate_paths([target])
+    render.print_text(result)
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
+
+
 @app.command("build")
 def build(
     allow_quarantine: Annotated[bool, typer.Option("--allow-quarantine", help="Bouw ook als de validatie fouten "
@@ -129,6 +179,8 @@ def build(
     for r in acc.to_dict("records"):
         typer.echo(f"{r['bestand']}: {r['geleverd']} geleverd = {r['geaccepteerd']} geaccepteerd + "
                    f"{r['vervangen_duplicaat']} vervangen + {r['in_quarantaine']} in quarantaine")
+    for r in data.frames["bronbestanden"].query("actief == 0").to_dict("records"):
+        typer.echo(f"{r['bestand']}: vervangen door {r['vervangen_door']}; bewaard in raw/, telt niet mee")
     if data.quarantined:
         typer.echo(f"Let op: {data.quarantined} rij(en) apart gezet (in_quarantaine); zie de tabel inzendingen.")
     from .build import REPORT

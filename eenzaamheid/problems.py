@@ -50,6 +50,12 @@ RULES: dict[str, str] = {
     "manifest_onleesbaar": FOUT,
     "sha256_afwijkend": FOUT,
     "geen_manifest": WAARSCHUWING,
+    "bestandstype_onbekend": FOUT,
+    "manifest_bestand_ontbreekt": FOUT,
+    "manifest_jaar_afwijkend": FOUT,
+    "manifest_vervangt_onbekend": FOUT,
+    "levering_dubbel": FOUT,
+    "levering_vervangen": WAARSCHUWING,
 }
 
 MAX_VALUE_CHARS = 80

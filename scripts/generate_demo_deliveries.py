@@ -480,7 +480,8 @@ def generate(out: Path, scale: int = 1, only_year: int | None = None) -> list[di
         else:
             write_xlsx(path, header, rows, delivery, received)
         manifest.append({"bestand": f"{year}/{path.name}", "jaar": year, "sha256": sha256(path),
-                         "bytes": path.stat().st_size, "ontvangen": received.isoformat(), "synthetisch": "true"})
+                         "bytes": path.stat().st_size, "ontvangen": received.isoformat(), "synthetisch": "true",
+                         "vervangt": ""})
     write_table(out / "MANIFEST.csv", manifest)
     if scale == 1 and only_year is None:
         write_table(out / "demo_vervuiling.csv", dirt.records)

@@ -23,7 +23,7 @@ COLUMNS = {
     "vraagversies": "vraag_id jaar formulering formulering_status bron vindplaats ruwe_kolommen "
                     "vergelijkbaar_met_vorig_jaar reden",
     "antwoordopties": "vraag_id item_code item_label optie_code label jaren",
-    "bronbestanden": "bestand jaar formaat sha256 bytes rijen ontvangen schema synthetisch",
+    "bronbestanden": "bestand jaar formaat sha256 bytes rijen ontvangen schema synthetisch actief vervangen_door",
     "inzendingen": "inzending_id jaar bestand rij respons_id starttijd eindtijd gemeente_geleverd gemeente_code "
                    "opvolger_code provincie_code resolutie status reden vast_panel_2022_2024 groep_2022_2023 synthetisch",
     "antwoorden": "inzending_id jaar vraag_id item_code optie_code waarde ruwe_waarde bron_kolom",

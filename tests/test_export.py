@@ -47,6 +47,7 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
         "bytes": manifest["bytes"].astype(int), "rijen": [126, 104, 110, 162, 175, 157],
         "ontvangen": manifest["ontvangen"], "schema": "schemas/raw/" + manifest["jaar"] + ".yaml",
         "synthetisch": manifest["synthetisch"].str.lower().eq("true").astype(int),
+        "actief": 1, "vervangen_door": None,
     })
     file_of = dict(zip(bron["jaar"], bron["bestand"]))
     jaargangen = pd.DataFrame([{

@@ -435,7 +435,7 @@ def package_metadata(metadata_path: Path = METADATA_PATH) -> dict:
 
 def any_synthetic(manifest: Path = RAW / "MANIFEST.csv") -> bool:
     """True while any delivery in raw/MANIFEST.csv is flagged synthetic."""
-    with open(manifest, encoding="utf-8", newline="") as f:
+    with open(manifest, encoding="utf-8-sig", newline="") as f:  # Excel saves a BOM
         return any(row["synthetisch"].strip().lower() in ("true", "1", "ja") for row in csv.DictReader(f))
 
 

@@ -3,13 +3,19 @@ from __future__ import annotations
 
 import difflib
 
+import pandas as pd
+
 from ..problems import Problem, problem
 
 RENAME_MIN_RATIO = 0.8
 
 
-def _check_structure(headers: list[str], spec: dict, name: str, year: int) -> tuple[list[Problem], dict[str, int]]:
-    """Compare delivered headers with the contract; return problems and contract name -> column position."""
+def _check_structure(headers: list[str], spec: dict, name: str, year: int,
+                     frame: pd.DataFrame | None = None) -> tuple[list[Problem], dict[str, int]]:
+    """Compare delivered headers with the contract; return problems and contract name -> column position.
+
+    A missing contract column is matched to an unknown delivered one by name (a typo, case, spaces)
+    or, given the delivered `frame`, by its answers (all of them among the missing column's options)."""
     problems: list[Problem] = []
     expected = [f["name"] for f in spec["fields"]]
     position: dict[str, int] = {}
@@ -23,12 +29,16 @@ def _check_structure(headers: list[str], spec: dict, name: str, year: int) -> tu
     missing = [h for h in expected if h not in position]
     unknown = [h for h in position if h not in set(expected)]
     renamed = _match_renames(unknown, missing)
+    if frame is not None:
+        renamed.update(_match_by_values(frame, position, [u for u in unknown if u not in renamed],
+                                        [m for m in missing if m not in {w for w, _ in renamed.values()}], spec))
     columns = {h: position[h] for h in expected if h in position}
     for delivered, (wanted, ratio) in renamed.items():
         columns[wanted] = position[delivered]
-        how = "alleen hoofdletters of spaties anders" if ratio == 1 else f"{ratio:.0%} gelijk"
+        how = ("alle antwoorden zijn opties van die vraag" if ratio is None
+               else "alleen hoofdletters of spaties anders" if ratio == 1 else f"naam {ratio:.0%} gelijk")
         problems.append(problem(
-            name, "kolom_hernoemd", f"Kolom '{delivered}' lijkt de contractkolom '{wanted}' met een andere naam "
+            name, "kolom_hernoemd", f"Contractkolom '{wanted}' ontbreekt en lijkt hernoemd naar '{delivered}' "
             f"({how}). De waarden zijn gecontroleerd als '{wanted}'; vraag de leverancier om de "
             "kolomnaam uit het contract, of leg de nieuwe naam vast in schemas/codebook.yaml.", kolom=delivered))
     for h in missing:
@@ -64,3 +74,21 @@ def _match_renames(unknown: list[str], missing: list[str]) -> dict[str, tuple[st
             matched[u] = (m, -neg_ratio)
     return matched
 
+
+
+def _match_by_values(frame: pd.DataFrame, position: dict[str, int], unknown: list[str], missing: list[str],
+                     spec: dict) -> dict[str, tuple[str, None]]:
+    """Pair an unknown column with the one missing column whose options hold all its answers.
+
+    Many questions share their options (Ja/Nee), so only a single candidate counts as a match."""
+    def key(v) -> str:
+        return " ".join(str(v).split()).casefold()
+    options = {f["name"]: {key(o) for o in f.get("constraints", {}).get("enum") or []} for f in spec["fields"]}
+    matched: dict[str, tuple[str, None]] = {}
+    for u in unknown:
+        answers = {key(v) for v in frame.iloc[:, position[u]].dropna().unique()} - {""}
+        fits = [m for m in missing if answers and options.get(m) and answers <= options[m]
+                and m not in {w for w, _ in matched.values()}]
+        if len(fits) == 1:
+            matched[u] = (fits[0], None)
+    return matched

@@ -15,6 +15,7 @@ Whitespace-only cells count as empty: in Excel they look empty and nobody answer
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from ..problems import FOUT, WAARSCHUWING, Problem, display_path, problem
 from . import ingest, privacy
 from .crossfield import _check_cross_field, _per_value
 from .manifest import (MANIFEST_COLUMNS, MANIFEST_NAME, UsageError, _Manifests, discover,  # noqa: F401 (API)
-                       sha256, year_of)
+                       not_accepted, sha256, year_of)
 from .structure import _check_structure
 from .values import _check_values
 
@@ -95,11 +96,12 @@ def validate_paths(paths: list[Path], manifest: Path | None = None, year: int | 
         _known_year(year, "")
     if manifest is not None and not Path(manifest).is_file():
         raise UsageError(f"Manifest '{manifest}' bestaat niet.")
-    files = [(p, year or year_of(p)) for p in discover([Path(p) for p in paths])]
+    paths = [Path(p) for p in paths]
+    files = [(p, year or year_of(p)) for p in discover(paths)]
     for path, y in files:
         _known_year(y, f" van '{display_path(path)}'")
-    manifests = _Manifests(Path(manifest) if manifest else None)
-    problems, summaries = [], []
+    manifests = _Manifests(Path(manifest) if manifest else None, files)
+    problems, summaries = [_not_accepted(p) for p in not_accepted(paths)], []
     for path, y in files:
         found, summary = validate_file(path, y, manifests)
         problems += found
@@ -111,11 +113,17 @@ def validate_paths(paths: list[Path], manifest: Path | None = None, year: int | 
 
 def validate_file(path: Path, year: int, manifests: "_Manifests") -> tuple[list[Problem], FileSummary]:
     started = time.perf_counter()
-    raw = ingest.read_delivery(path, year)
     name = display_path(path)
+    registration = manifests.check(path, name, year)
+    if manifests.replaced_by(path):  # kept in raw/ as history; its contents no longer count
+        summary = FileSummary(name, year, path.suffix.lower().lstrip(".") or None, None, None, [])
+        summary.fouten = sum(p.ernst == FOUT for p in registration)
+        summary.waarschuwingen = len(registration) - summary.fouten
+        return registration, summary
+    raw = ingest.read_delivery(path, year)
     d = raw.detected
     summary = FileSummary(name, year, d["formaat"], d["codering"], d["scheidingsteken"], list(d["werkbladen"]))
-    problems = list(raw.problems) + manifests.check(path, name)
+    problems = list(raw.problems) + registration
     if raw.readable:
         problems += _check_table(raw.frame, year, name, summary)
     summary.fouten = sum(p.ernst == FOUT for p in problems)
@@ -124,9 +132,18 @@ def validate_file(path: Path, year: int, manifests: "_Manifests") -> tuple[list[
     return problems, summary
 
 
+def _not_accepted(path: Path) -> Problem:
+    where = ("in een submap van de jaarmap" if not re.fullmatch(r"\d{4}", path.parent.name)
+             else f"extensie '{path.suffix or '(geen)'}'")
+    return problem(display_path(path), "bestandstype_onbekend", f"Dit bestand wordt niet gelezen: dit bestandstype "
+                   f"wordt niet geaccepteerd ({where}). Alleen .csv en .xlsx direct in raw/<jaar>/ zijn leveringen. "
+                   "Vraag de leverancier om de levering als .csv of .xlsx en neem die op met `eenzaamheid ontvang`; "
+                   "zet andere bestanden buiten raw/.", waarde=path.name)
+
+
 def _check_table(frame: pd.DataFrame, year: int, name: str, summary: FileSummary) -> list[Problem]:
     spec = contract.load_contract(year)
-    problems, columns = _check_structure(list(frame.columns), spec, name, year)
+    problems, columns = _check_structure(list(frame.columns), spec, name, year, frame)
     table, blank = _categorical(frame)
     empty = pd.Series(blank.all(axis=1), index=frame.index)  # over all delivered columns, unknown ones too
     summary.rijen_geleverd, summary.lege_rijen = len(frame), int(empty.sum())
