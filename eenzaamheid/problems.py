@@ -44,6 +44,7 @@ RULES: dict[str, str] = {
     "gemeente_variant": WAARSCHUWING,
     "dubbele_inzending": WAARSCHUWING,
     "persoonsgegevens_in_vrije_tekst": WAARSCHUWING,
+    "gemeente_botsing": FOUT,
     # provenance
     "manifest_ontbreekt": FOUT,
     "manifest_onleesbaar": FOUT,

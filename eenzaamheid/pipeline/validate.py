@@ -26,6 +26,7 @@ from .. import codebook, contract
 from ..problems import FOUT, WAARSCHUWING, Problem, display_path, problem
 from . import ingest
 from .crossfield import _check_cross_field, _per_value
+from .fate import Fate
 from .manifest import (MANIFEST_COLUMNS, MANIFEST_NAME, UsageError, _Manifests, discover,  # noqa: F401 (API)
                        sha256, year_of)
 from .structure import _check_structure
@@ -46,6 +47,9 @@ class FileSummary:
     fouten: int = 0
     waarschuwingen: int = 0
     overgeslagen_antwoorden: dict[str, int] = field(default_factory=dict)  # vraag_id -> rows without answer
+    # reason -> Excel rows of delivered rows that will not count (see fate.Fate.not_counted)
+    telt_niet_mee: dict[str, list[int]] = field(default_factory=dict)
+    antwoorden_in_quarantaine: int = 0  # answers set aside on their own; the rest of their row counts
     duur_s: float = 0.0
 
     def as_dict(self) -> dict:
@@ -69,6 +73,11 @@ class ValidationResult:
     @property
     def ok(self) -> bool:
         return self.fouten == 0
+
+    @property
+    def telt_niet_mee(self) -> int:
+        """Delivered rows that will not count, over all files: never hidden behind exit 0."""
+        return sum(len(rows) for f in self.files for rows in f.telt_niet_mee.values())
 
 
 # --- entry point ----------------------------------------------------------------------
@@ -101,6 +110,9 @@ def validate_file(path: Path, year: int, manifests: "_Manifests") -> tuple[list[
     problems = list(raw.problems) + manifests.check(path, name)
     if raw.readable:
         problems += _check_table(raw.frame, year, name, summary)
+    fate = Fate.of(problems, year)
+    summary.telt_niet_mee = fate.not_counted(list(raw.frame.index) if raw.readable else [])
+    summary.antwoorden_in_quarantaine = len(fate.answer_errors)
     summary.fouten = sum(p.ernst == FOUT for p in problems)
     summary.waarschuwingen = len(problems) - summary.fouten
     summary.duur_s = round(time.perf_counter() - started, 3)
