@@ -153,7 +153,7 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
         hits = [lookup.get(_norm(v)) for v in distinct]
         # outside the options, or an error on this cell: the answer alone goes to quarantine
         known = np.array([h is not None for h in hits], dtype=bool)[codes] if len(distinct) else np.zeros(0, bool)
-        flagged = np.array([(r, col.header) in fate.answer_errors for r in rows.tolist()], dtype=bool)
+        flagged = np.isin(rows, [r for r, h in fate.answer_errors if h == col.header])
         keep = known & ~flagged
         for rij, value in zip(rows[~keep].tolist(), values.to_numpy(dtype=object)[~keep].tolist()):
             found = fate.answer_errors.get((rij, col.header), [])
