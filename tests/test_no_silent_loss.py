@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
