@@ -164,6 +164,11 @@ def _exact_duplicate(year, header, rows):
     rows[0][e] = rows[2][e].replace("09:25", "23:59")  # row 2 ends later: it counts
 
 
+def _later_row_quarantined(year, header, rows):
+    _exact_duplicate(year, header, rows)
+    rows[0][header.index(header_of(year, "respons_id"))] = ""  # the later row cannot count: it replaces nothing
+
+
 def _alias_collision(year, header, rows):
     g = header.index(header_of(year, "gemeente"))
     rows[0][g], rows[1][g] = "Den Haag", "'s-Gravenhage"
@@ -188,6 +193,7 @@ ROW_RULES = {
                               "hele inzending in quarantaine"),
     "gemeente_botsing": (_alias_collision, 1, {"quarantaine: gemeente_botsing": [2]}, "Rij 3 telt (exact herkend)"),
     "verplicht": (_set(2, "starttijd", ""), 1, {"quarantaine: verplicht": [4]}, "hele inzending in quarantaine"),
+    "verplicht_in_later_duplicate": (_later_row_quarantined, 1, {"quarantaine: verplicht": [2]}, None),
     "respons_id_dubbel": (_copy("respons_id", 0, 2), 1, {"quarantaine: respons_id_dubbel": [4]},
                           "rij 2 telt"),
     "datum_ongeldig": (_set(0, "eindtijd", "2024-13-45"), 1, {"quarantaine: datum_ongeldig": [2]},

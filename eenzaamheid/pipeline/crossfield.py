@@ -45,10 +45,12 @@ class _Rule:
     explain: Callable[[int, str], tuple[str, str | None]]  # (row, value) -> (melding, shown value)
 
 
-def _check_cross_field(data: pd.DataFrame, year: int, name: str, delivered: dict[str, str]) -> list[Problem]:
+def _check_cross_field(data: pd.DataFrame, year: int, name: str, delivered: dict[str, str],
+                       held: frozenset[int] = frozenset()) -> list[Problem]:
+    """`held`: rows already quarantined whole by the value checks; they replace no other row."""
     import pandera.pandas as pa
 
-    rules = (_field_format_rules(data, year) + _skip_rules(data, year) + _municipality_rules(data, year)
+    rules = (_field_format_rules(data, year) + _skip_rules(data, year) + _municipality_rules(data, year, held)
              + _personal_data_rules(data, year))
     if not rules or data.empty:
         return []
@@ -149,7 +151,7 @@ def _skip_rules(data: pd.DataFrame, year: int) -> list[_Rule]:
     return rules
 
 
-def _municipality_rules(data: pd.DataFrame, year: int) -> list[_Rule]:
+def _municipality_rules(data: pd.DataFrame, year: int, held: frozenset[int] = frozenset()) -> list[_Rule]:
     spec = contract.load_contract(year)
     column, end_column = _meta_header(spec, "gemeente"), _meta_header(spec, "eindtijd")
     if column not in data.columns:
@@ -185,11 +187,13 @@ def _municipality_rules(data: pd.DataFrame, year: int) -> list[_Rule]:
     else:  # reported as a missing column; without end times the row further down wins
         end = pd.Series(np.array(["NaT"] * len(data), dtype="datetime64[ns]"), index=data.index)
     exact = method.isin(EXACT_METHODS)
-    winner = _latest_submission(code.where(exact), end)  # only exactly resolved rows replace each other
+    # only exactly resolved rows replace each other, and never a row that is quarantined anyway
+    competing = exact & ~pd.Series(data.index.isin(list(held)), index=data.index)
+    winner = _latest_submission(code.where(competing), end)
     collided = _collisions(code, exact)
     code_at, end_at = dict(zip(code.index, code)), dict(zip(end.index, end))
     counting = {code_at[w]: w for w in set(winner.values())}  # municipality -> the exact row that counts
-    counting.update({code_at[r]: r for r in code.index[exact & code.notna()]
+    counting.update({code_at[r]: r for r in code.index[competing & code.notna()]
                      if code_at[r] not in counting})
 
     def when(rij) -> str:

@@ -26,7 +26,7 @@ from .. import codebook, contract
 from ..problems import FOUT, WAARSCHUWING, Problem, display_path, problem
 from . import ingest
 from .crossfield import _check_cross_field, _per_value
-from .fate import Fate
+from .fate import Fate, answer_headers, is_answer_problem
 from .manifest import (MANIFEST_COLUMNS, MANIFEST_NAME, UsageError, _Manifests, discover,  # noqa: F401 (API)
                        sha256, year_of)
 from .structure import _check_structure
@@ -138,8 +138,10 @@ def _check_table(frame: pd.DataFrame, year: int, name: str, summary: FileSummary
     data.columns = pd.Index(list(columns), dtype=object)
     data = data[~empty.to_numpy()]
     delivered = {contract_name: frame.columns[i] for contract_name, i in columns.items()}
-    problems += _check_values(data, year, name, delivered)
-    problems += _check_cross_field(data, year, name, delivered)
+    found = _check_values(data, year, name, delivered)
+    answers = answer_headers(year)
+    held = frozenset(p.rij for p in found if p.ernst == FOUT and p.rij is not None and not is_answer_problem(p, answers))
+    problems += found + _check_cross_field(data, year, name, delivered, held)
     summary.overgeslagen_antwoorden = _skipped(data, year)
     return problems
 
