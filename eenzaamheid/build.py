@@ -106,6 +106,8 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
 
     inzendingen = panel.flag_submissions(pd.concat([p.inzendingen for p in parts], ignore_index=True))
     antwoorden = pd.concat([p.antwoorden for p in parts], ignore_index=True)
+    held = pd.concat([p.antwoorden_quarantaine for p in parts], ignore_index=True)
+    answers_delivered = {f["bestand"]: p.antwoorden_geleverd for f, p in zip([f for f in files if f["actief"]], parts)}
     toelichtingen = pd.concat([p.toelichtingen for p in parts], ignore_index=True)
     log = pd.concat([p.opschoonlog for p in parts], ignore_index=True)
     log = log.sort_values(["bestand", "rij", "regel", "kolom"], na_position="first", kind="stable").reset_index(drop=True)
@@ -123,11 +125,13 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         "bronbestanden": bronbestanden,
         "inzendingen": inzendingen,
         "antwoorden": antwoorden,
+        "antwoorden_quarantaine": held,
         "toelichtingen": toelichtingen,
         "deelname": deelname,
         "opschoonlog": log,
         "gepubliceerde_cijfers": pd.read_csv(CHECKS / "published_figures.csv", dtype=str, keep_default_na=False),
-        "verantwoording": accounting(inzendingen, bronbestanden[bronbestanden["actief"] == 1]),
+        "verantwoording": accounting(inzendingen, bronbestanden[bronbestanden["actief"] == 1], antwoorden, held,
+                                     answers_delivered),
     }
     from .pipeline.reconcile import reconcile  # needs the other frames
     frames["reconciliatie"] = reconcile(frames)
@@ -157,17 +161,36 @@ def jaargangen(book: cb.Codebook, inzendingen: pd.DataFrame, bronbestanden: pd.D
     return pd.DataFrame(rows)
 
 
-def accounting(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> pd.DataFrame:
-    """Per delivery file: delivered = accepted + replaced + quarantined, or the build stops."""
+def accounting(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame, antwoorden: pd.DataFrame,
+               held: pd.DataFrame, answers_delivered: dict[str, int]) -> pd.DataFrame:
+    """Per delivery file: delivered = accepted + replaced + quarantined, for rows and for answers,
+    or the build stops. An answer counts under its submission's status; one set aside on its own
+    (antwoorden_quarantaine) is quarantined whatever its submission's status."""
+    statuses = (harmonize.ACCEPTED, harmonize.REPLACED, harmonize.QUARANTINED)
     counts = inzendingen.pivot_table(index="bestand", columns="status", values="inzending_id", aggfunc="count", fill_value=0)
     out = bronbestanden[["bestand", "rijen"]].rename(columns={"rijen": "geleverd"}).set_index("bestand")
-    for status in (harmonize.ACCEPTED, harmonize.REPLACED, harmonize.QUARANTINED):
+    for status in statuses:
         out[status] = counts[status] if status in counts else 0
+    of = inzendingen.set_index("inzending_id")[["bestand", "status"]]
+    answered = antwoorden[["inzending_id"]].join(of, on="inzending_id")
+    per_status = answered.groupby(["bestand", "status"]).size()
+    out["antwoorden_geleverd"] = pd.Series(answers_delivered, dtype="Int64")
+    for column, status in (("antwoorden_geteld", harmonize.ACCEPTED), ("antwoorden_vervangen", harmonize.REPLACED),
+                           ("antwoorden_in_quarantaine", harmonize.QUARANTINED)):
+        out[column] = per_status.xs(status, level="status") if status in per_status.index.get_level_values(1) else 0
+    out["antwoorden_in_quarantaine"] = out["antwoorden_in_quarantaine"].fillna(0) + held[["inzending_id"]].join(
+        of, on="inzending_id").groupby("bestand").size().reindex(out.index).fillna(0)
     out = out.fillna(0).astype(int).reset_index()
-    out["sluitend"] = (out["geleverd"] == out[harmonize.ACCEPTED] + out[harmonize.REPLACED] + out[harmonize.QUARANTINED]).astype(int)
+    rows_close = out["geleverd"] == out[list(statuses)].sum(axis=1)
+    answers_close = out["antwoorden_geleverd"] == out[["antwoorden_geteld", "antwoorden_vervangen",
+                                                       "antwoorden_in_quarantaine"]].sum(axis=1)
+    out["sluitend"] = (rows_close & answers_close).astype(int)
+    out = out[["bestand", "geleverd", *statuses, "antwoorden_geleverd", "antwoorden_geteld", "antwoorden_vervangen",
+               "antwoorden_in_quarantaine", "sluitend"]]
     if not out["sluitend"].all():
         broken = out[out["sluitend"] == 0]["bestand"].tolist()
-        raise BuildError(f"Rijen zijn zoekgeraakt: geleverd ≠ geaccepteerd + vervangen + quarantaine voor {broken}.")
+        raise BuildError("Rijen of antwoorden zijn zoekgeraakt: geleverd ≠ geaccepteerd (geteld) + vervangen + "
+                         f"quarantaine voor {broken}.")
     return out
 
 

@@ -178,11 +178,17 @@ def build(
     acc = data.frames["verantwoording"]
     for r in acc.to_dict("records"):
         typer.echo(f"{r['bestand']}: {r['geleverd']} geleverd = {r['geaccepteerd']} geaccepteerd + "
-                   f"{r['vervangen_duplicaat']} vervangen + {r['in_quarantaine']} in quarantaine")
+                   f"{r['vervangen_duplicaat']} vervangen + {r['in_quarantaine']} in quarantaine; antwoorden: "
+                   f"{r['antwoorden_geleverd']} geleverd = {r['antwoorden_geteld']} geteld + "
+                   f"{r['antwoorden_vervangen']} vervangen + {r['antwoorden_in_quarantaine']} in quarantaine")
     for r in data.frames["bronbestanden"].query("actief == 0").to_dict("records"):
         typer.echo(f"{r['bestand']}: vervangen door {r['vervangen_door']}; bewaard in raw/, telt niet mee")
     if data.quarantined:
         typer.echo(f"Let op: {data.quarantined} rij(en) apart gezet (in_quarantaine); zie de tabel inzendingen.")
+    held = len(data.frames["antwoorden_quarantaine"])
+    if held:
+        typer.echo(f"Let op: {held} losse antwoord(en) apart gezet; de rest van die inzendingen telt mee. Zie de "
+                   "tabel antwoorden_quarantaine.")
     from .build import REPORT
     from .quality import summary_text
 

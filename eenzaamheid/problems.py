@@ -45,6 +45,7 @@ RULES: dict[str, str] = {
     "dubbele_inzending": WAARSCHUWING,
     "persoonsgegevens_in_vrije_tekst": WAARSCHUWING,
     "stuurteken_in_tekst": WAARSCHUWING,
+    "gemeente_botsing": FOUT,
     # provenance
     "manifest_ontbreekt": FOUT,
     "manifest_onleesbaar": FOUT,

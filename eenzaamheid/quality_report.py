@@ -298,7 +298,8 @@ def to_html(report: dict) -> str:
     verdict = (f'<div class="oordeel {"ja" if ok else "nee"}" id="oordeel"><strong>{_e(report["oordeel"])}</strong>'
                + lead + f"<p>{counts}Leveringen: {s['leveringen']} bestand(en), {s['leveringsfouten']} fout(en), "
                f"{s['leveringswaarschuwingen']} waarschuwing(en)."
-               + (" Een rij met een leveringsfout telt niet mee in de cijfers (in_quarantaine)."
+               + (" Een fout in één antwoord zet alleen dat antwoord apart (antwoorden_quarantaine); een fout in de "
+                  "gemeente, verplichte gegevens of het bestand zet de hele rij apart (in_quarantaine)."
                   if s["leveringsfouten"] and ran else "") + "</p></div>")
     explanation = ("<p class=\"klein\">Ernst: <b>fataal</b> = niet publiceren; <b>fout</b> = de cijfers kloppen "
                    "waarschijnlijk niet, uitzoeken en herstellen; <b>waarschuwing</b> = opvallend maar mogelijk, de "

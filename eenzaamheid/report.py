@@ -38,8 +38,58 @@ def summary(result: ValidationResult) -> dict:
         "per_regel": {r: {"ernst": _rule_severity(r, result), "aantal": per_rule[r]} for r in sorted(per_rule)},
         "per_bestand": {f.bestand: {"fouten": f.fouten, "waarschuwingen": f.waarschuwingen} for f in result.files},
         "overgeslagen_antwoorden": dict(sorted(skipped.items())),
+        "telt_niet_mee": not_counted(result),
         "duur_s": result.duur_s,
     }
+
+
+# Why a delivered row does not count, in the steward's words (key: fate.Fate.not_counted).
+REASONS = {"vervangen_duplicaat": "vervangen door een latere inzending van dezelfde gemeente",
+           "lege_rij": "lege rij"}
+
+
+def reason_text(reason: str) -> str:
+    if reason.startswith("quarantaine: "):
+        return f"in quarantaine door een fout ({reason.removeprefix('quarantaine: ')})"
+    return REASONS.get(reason, reason)
+
+
+def not_counted(result: ValidationResult) -> dict:
+    """Delivered rows that will not count, per reason with their files and rows, and the answers set
+    aside on their own: what an exit code 0 must never hide."""
+    per_reason: dict[str, dict] = {}
+    for f in result.files:
+        for reason, rows in f.telt_niet_mee.items():
+            entry = per_reason.setdefault(reason, {"omschrijving": reason_text(reason), "aantal": 0, "rijen": {}})
+            entry["aantal"] += len(rows)
+            entry["rijen"][f.bestand] = rows
+    return {"inzendingen": result.telt_niet_mee, "per_reden": dict(sorted(per_reason.items())),
+            "antwoorden_in_quarantaine": sum(f.antwoorden_in_quarantaine for f in result.files)}
+
+
+def _count(n: int) -> str:
+    return f"{n} inzending" if n == 1 else f"{n} inzendingen"
+
+
+def not_counted_line(result: ValidationResult) -> str:
+    """'telt niet mee: N inzendingen' plus the answers set aside, for every summary line."""
+    answers = sum(f.antwoorden_in_quarantaine for f in result.files)
+    return (f"telt niet mee: {_count(result.telt_niet_mee)}"
+            + (f"; {answers} losse antwoord(en) in quarantaine (de rest van die inzendingen telt)" if answers else ""))
+
+
+def not_counted_lines(result: ValidationResult, max_rows: int = 20) -> list[str]:
+    """One line per reason: 'vervangen_duplicaat (…): 1 — 2023/x.xlsx rij 95'."""
+    lines = []
+    for reason, entry in not_counted(result)["per_reden"].items():
+        where = "; ".join(f"{bestand} rij {_rows(rows, max_rows)}" for bestand, rows in entry["rijen"].items())
+        lines.append(f"{reason} ({entry['omschrijving']}): {entry['aantal']} — {where}")
+    return lines
+
+
+def _rows(rows: list[int], limit: int) -> str:
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return shown + (f" … en nog {len(rows) - limit}" if len(rows) > limit else "")
 
 
 def _rule_severity(regel: str, result: ValidationResult) -> str:
@@ -70,10 +120,12 @@ def to_markdown(result: ValidationResult) -> str:
     s = summary(result)
     lines = ["# Validatierapport Benchmark Eén tegen eenzaamheid", "",
              f"**{'Geen fouten' if s['geldig'] else 'Fouten gevonden'}**: {s['fouten']} fouten, "
-             f"{s['waarschuwingen']} waarschuwingen in {s['bestanden']} bestand(en).", "",
-             "## Bestanden", "",
-             "| bestand | jaar | rijen | lege rijen | inzendingen | fouten | waarschuwingen | overgeslagen antwoorden |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"{s['waarschuwingen']} waarschuwingen in {s['bestanden']} bestand(en); {not_counted_line(result)}.", "",
+             "## Telt niet mee", ""]
+    lines += [f"- {_md(line)}" for line in not_counted_lines(result)] or ["Alle geleverde inzendingen tellen mee."]
+    lines += ["", "## Bestanden", "",
+              "| bestand | jaar | rijen | lege rijen | inzendingen | fouten | waarschuwingen | overgeslagen antwoorden |",
+              "|---|---|---|---|---|---|---|---|"]
     for f in result.files:
         lines.append(f"| {_md(f.bestand)} | {f.jaar} | {f.rijen_geleverd} | {f.lege_rijen} | {f.inzendingen} | "
                      f"{f.fouten} | {f.waarschuwingen} | {_md(_skipped_text(f.overgeslagen_antwoorden))} |")
@@ -116,7 +168,10 @@ def to_html(result: ValidationResult) -> str:
     e = html.escape
     s = summary(result)
     status = (f'<p class="{"ok" if s["geldig"] else "nok"}"><strong>{"Geen fouten" if s["geldig"] else "Fouten gevonden"}'
-              f'</strong>: {s["fouten"]} fouten, {s["waarschuwingen"]} waarschuwingen in {s["bestanden"]} bestand(en).</p>')
+              f'</strong>: {s["fouten"]} fouten, {s["waarschuwingen"]} waarschuwingen in {s["bestanden"]} bestand(en); '
+              f'{e(not_counted_line(result))}.</p>')
+    lost = "".join(f"<li>{e(line)}</li>" for line in not_counted_lines(result))
+    lost = f"<ul>{lost}</ul>" if lost else "<p>Alle geleverde inzendingen tellen mee.</p>"
     files = "".join(
         f"<tr><td>{e(f.bestand)}</td><td>{f.jaar}</td><td>{f.rijen_geleverd}</td><td>{f.lege_rijen}</td>"
         f"<td>{f.inzendingen}</td><td>{f.fouten}</td><td>{f.waarschuwingen}</td>"
@@ -130,7 +185,7 @@ def to_html(result: ValidationResult) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\">"
             "<title>Validatierapport Benchmark Eén tegen eenzaamheid</title>"
             f"<style>{_CSS}</style></head><body>"
-            "<h1>Validatierapport Benchmark Eén tegen eenzaamheid</h1>" + status +
+            "<h1>Validatierapport Benchmark Eén tegen eenzaamheid</h1>" + status + "<h2>Telt niet mee</h2>" + lost +
             "<h2>Bestanden</h2><table><thead><tr><th>bestand</th><th>jaar</th><th>rijen</th><th>lege rijen</th>"
             "<th>inzendingen</th><th>fouten</th><th>waarschuwingen</th><th>overgeslagen antwoorden</th></tr></thead>"
             f"<tbody>{files}</tbody></table><h2>Problemen</h2>{problems}</body></html>\n")
@@ -168,9 +223,15 @@ def print_text(result: ValidationResult, console=None, limit: int = TERMINAL_LIM
     if len(result.problems) > len(shown):
         console.print(f"… en nog {len(result.problems) - len(shown)} problemen; schrijf alles weg met "
                       "--report rapport.html.", markup=False)
+    lost = not_counted_lines(result)
+    if lost:
+        console.print("Telt niet mee:", markup=False)
+        for line in lost:
+            console.print(Text(f"  {line}"))
     verdict = ("[green]Geen fouten[/green]" if result.ok else "[red]Fouten gevonden[/red]")
     console.print(f"{verdict}: {result.fouten} fouten, {result.waarschuwingen} waarschuwingen in "
-                  f"{len(result.files)} bestand(en) ({result.duur_s:.2f} s).")
+                  f"{len(result.files)} bestand(en) ({result.duur_s:.2f} s); ", Text(f"{not_counted_line(result)}."),
+                  sep="")
 
 
 # --- files ------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def load_year(year: int) -> Year:
     for raw in read_rows(path, delivery):
         if not any(str(v).strip() for v in raw.values()):
             continue  # empty row
-        answers, valid = {}, True
+        answers = {}
         for col in columns:
             value = raw.get(col.header, "")
             if not str(value).strip():
@@ -64,11 +64,8 @@ def load_year(year: int) -> Year:
                 answers[(col.vraag_id, col.item_code)] = value
             else:
                 match = [c for lab, c in zip(col.labels, col.codes) if _norm(lab) == _norm(value)]
-                if not match:
-                    valid = False  # an answer outside the options: the row is held back
+                # an answer outside the options is held back on its own; the rest of the row counts
                 answers[(col.vraag_id, col.item_code)] = match[0] if match else None
-        if not valid:
-            continue
         res = register().resolve(year, raw[meta["gemeente"]])
         assert res.ok, res
         answers["_code"], answers["_opvolger"], answers["_eind"] = res.gemeente_code, res.opvolger_code, \

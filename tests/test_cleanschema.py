@@ -27,6 +27,7 @@ COLUMNS = {
     "inzendingen": "inzending_id jaar bestand rij respons_id starttijd eindtijd gemeente_geleverd gemeente_code "
                    "opvolger_code provincie_code resolutie status reden vast_panel_2022_2024 groep_2022_2023 synthetisch",
     "antwoorden": "inzending_id jaar vraag_id item_code optie_code waarde ruwe_waarde bron_kolom",
+    "antwoorden_quarantaine": "inzending_id jaar vraag_id item_code bron_kolom ruwe_waarde regel reden",
     "toelichtingen": "toelichting_id inzending_id jaar vraag_id gemeente_code tekst aantal_redacties bron_kolom",
     "deelname": "gemeente_code jaar deelgenomen aantal_inzendingen inzending_ids gemeente_codes_dat_jaar vast_panel_2022_2024 "
                 "groep_2022_2023",
@@ -34,7 +35,8 @@ COLUMNS = {
     "gepubliceerde_cijfers": "cijfer_id jaar populatie vraag_id item_code optie_code maat operator waarde basis "
                              "vergelijkingsjaar document vindplaats citaat kenmerk toelichting",
     "reconciliatie": "cijfer_id berekend berekende_basis verschil status reden",
-    "verantwoording": "bestand geleverd geaccepteerd vervangen_duplicaat in_quarantaine sluitend",
+    "verantwoording": "bestand geleverd geaccepteerd vervangen_duplicaat in_quarantaine antwoorden_geleverd "
+                      "antwoorden_geteld antwoorden_vervangen antwoorden_in_quarantaine sluitend",
 }
 
 DUTCH = {"de", "het", "een", "van", "en", "of", "als", "bij", "die", "dat", "met", "waarin", "naar", "niet",

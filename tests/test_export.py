@@ -82,6 +82,10 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
         {"inzending_id": "2023-00040", "jaar": 2023, "vraag_id": "week_deelname", "item_code": "", "optie_code": "nee",
          "waarde": "Nee", "ruwe_waarde": "Nee", "bron_kolom": "Doet uw gemeente mee aan de landelijke Week tegen Eenzaamheid?"},
     ])
+    antwoorden_quarantaine = pd.DataFrame([
+        {"inzending_id": "2024-00003", "jaar": 2024, "vraag_id": "week_deelname", "item_code": "",
+         "bron_kolom": "Doet uw gemeente mee aan de landelijke Week tegen Eenzaamheid?", "ruwe_waarde": "Weet ik niet",
+         "regel": "antwoord_onbekend", "reden": "antwoord_onbekend: 'Weet ik niet' is geen toegestaan antwoord."}])
     toelichtingen = pd.DataFrame([{
         "toelichting_id": "2024-00017:week_toelichting", "inzending_id": "2024-00017", "jaar": 2024,
         "vraag_id": "week_toelichting", "gemeente_code": "GM0518", "tekst": TRICKY_TEXT, "aantal_redacties": 1,
@@ -114,11 +118,13 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
     ])
     verantwoording = pd.DataFrame({"bestand": bron["bestand"], "geleverd": bron["rijen"],
                                    "geaccepteerd": bron["rijen"], "vervangen_duplicaat": 0, "in_quarantaine": 0,
-                                   "sluitend": 1})
+                                   "antwoorden_geleverd": 0, "antwoorden_geteld": 0, "antwoorden_vervangen": 0,
+                                   "antwoorden_in_quarantaine": 0, "sluitend": 1})
     frames = {
         "gemeenten": gemeenten(), "jaargangen": jaargangen, "vragen": codebook_tables.vragen(book),
         "vraagversies": codebook_tables.vraagversies(book), "antwoordopties": codebook_tables.antwoordopties(book),
-        "bronbestanden": bron, "inzendingen": inzendingen, "antwoorden": antwoorden, "toelichtingen": toelichtingen,
+        "bronbestanden": bron, "inzendingen": inzendingen, "antwoorden": antwoorden,
+        "antwoorden_quarantaine": antwoorden_quarantaine, "toelichtingen": toelichtingen,
         "deelname": deelname, "opschoonlog": opschoonlog, "gepubliceerde_cijfers": cijfers,
         "reconciliatie": reconciliatie, "verantwoording": verantwoording,
     }

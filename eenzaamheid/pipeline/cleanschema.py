@@ -49,6 +49,7 @@ TABLES: tuple[str, ...] = (
     "bronbestanden",
     "inzendingen",
     "antwoorden",
+    "antwoorden_quarantaine",
     "toelichtingen",
     "deelname",
     "opschoonlog",

@@ -14,6 +14,7 @@ import pandas as pd
 from .. import codebook, contract
 from ..municipalities import register
 from ..problems import Problem, problem
+from .fate import answer_headers
 from .privacy import PERSONAL, mask as mask_personal_data
 from .values import _meta_header, _norm
 
@@ -24,6 +25,7 @@ VARIANT_METHODS = {
     "voorganger": "een opgeheven gemeente",
     "naam_zonder_provinciesuffix": "de naam zonder provincieaanduiding",
 }
+EXACT_METHODS = ("cbs_code", "officiele_naam")
 
 
 def _per_value(s: pd.Series, fn: Callable[[pd.Index], np.ndarray | list]) -> pd.Series:
@@ -43,10 +45,12 @@ class _Rule:
     explain: Callable[[int, str], tuple[str, str | None]]  # (row, value) -> (melding, shown value)
 
 
-def _check_cross_field(data: pd.DataFrame, year: int, name: str, delivered: dict[str, str]) -> list[Problem]:
+def _check_cross_field(data: pd.DataFrame, year: int, name: str, delivered: dict[str, str],
+                       held: frozenset[int] = frozenset()) -> list[Problem]:
+    """`held`: rows already quarantined whole by the value checks; they replace no other row."""
     import pandera.pandas as pa
 
-    rules = (_field_format_rules(data, year) + _skip_rules(data, year) + _municipality_rules(data, year)
+    rules = (_field_format_rules(data, year) + _skip_rules(data, year) + _municipality_rules(data, year, held)
              + _personal_data_rules(data, year))
     if not rules or data.empty:
         return []
@@ -94,22 +98,27 @@ def _dates(s: pd.Series, fmt: str) -> pd.Series:
 def _field_format_rules(data: pd.DataFrame, year: int) -> list[_Rule]:
     """Datetimes in the contract's format, numbers parseable: typed fields the model keeps as text."""
     rules = []
+    answers = answer_headers(year)
     for f in contract.load_contract(year)["fields"]:
         if f["name"] not in data.columns:
             continue
+        then = (" Tot dan staat alleen dit antwoord in quarantaine (antwoorden_quarantaine); de rest van de "
+                "inzending telt mee." if f["name"] in answers else
+                " Tot dan staat de hele inzending in quarantaine (telt niet mee).")
         if f["type"] == "datetime":
             fmt = f["format"]
             example = pd.Timestamp(2024, 3, 1, 9, 30).strftime(fmt)
             rules.append(_Rule(f["name"], "datum_ongeldig", lambda s, fmt=fmt: _dates(s, fmt).notna(),
                                lambda rij, v, fmt=fmt, example=example: (
                                    f"'{v}' is geen geldig moment in het formaat {_human_format(fmt)} (bijvoorbeeld "
-                                   f"{example}). Vraag de leverancier om een correctie.", v)))
+                                   f"{example}). Vraag de leverancier om een correctie.{then}", v)))
         elif f["type"] in ("number", "integer"):
             def numeric(s):
                 return _per_value(s, lambda cats: pd.to_numeric(pd.Series(cats, dtype=object).str.replace(
                     ",", ".", regex=False), errors="coerce").notna().to_numpy()).astype(bool)
             rules.append(_Rule(f["name"], "getal_ongeldig", numeric,
-                               lambda rij, v: (f"'{v}' is geen getal. Vraag de leverancier om een correctie.", v)))
+                               lambda rij, v, then=then: (f"'{v}' is geen getal. Vraag de leverancier om een "
+                                                          f"correctie.{then}", v)))
     return rules
 
 
@@ -136,12 +145,13 @@ def _skip_rules(data: pd.DataFrame, year: int) -> list[_Rule]:
             answer = given.get(rij)
             shown = f"'{answer}'" if isinstance(answer, str) else "leeg"
             return (f"Deze vraag is beantwoord, maar wordt alleen gesteld als '{cond}' is beantwoord met een van: "
-                    f"{allowed}. Daar staat {shown}. Vraag de leverancier welk antwoord klopt.", v)
+                    f"{allowed}. Daar staat {shown}. Vraag de leverancier welk antwoord klopt; tot dan staat alleen dit "
+                    f"antwoord in quarantaine (antwoorden_quarantaine), de rest van de inzending telt mee.", v)
         rules += [_Rule(h, "overslaglogica", _on_rows(ok), explain) for h in dependent]
     return rules
 
 
-def _municipality_rules(data: pd.DataFrame, year: int) -> list[_Rule]:
+def _municipality_rules(data: pd.DataFrame, year: int, held: frozenset[int] = frozenset()) -> list[_Rule]:
     spec = contract.load_contract(year)
     column, end_column = _meta_header(spec, "gemeente"), _meta_header(spec, "eindtijd")
     if column not in data.columns:
@@ -161,8 +171,9 @@ def _municipality_rules(data: pd.DataFrame, year: int) -> list[_Rule]:
 
     def unknown(rij, v):
         res = resolved[v]
-        return (f"{res.melding}{candidates(res)} Vraag de leverancier welke gemeente bedoeld is; een vaste "
-                "schrijfwijze kan als alias in reference/gemeente_aliassen.csv.", v)
+        return (f"{res.melding}{candidates(res)} Tot dan staat de hele inzending in quarantaine (telt niet mee). "
+                "Vraag de leverancier welke gemeente bedoeld is; een vaste schrijfwijze kan als alias in "
+                "reference/gemeente_aliassen.csv.", v)
 
     def variant(rij, v):
         res = resolved[v]
@@ -170,24 +181,71 @@ def _municipality_rules(data: pd.DataFrame, year: int) -> list[_Rule]:
         return (f"'{v}' is {VARIANT_METHODS[res.methode]}, niet de officiële CBS-naam van {year}; wordt gelezen "
                 f"als {res.naam} ({res.gemeente_code}).{note} Klopt dat, dan hoeft u niets te doen.", v)
 
-    rules = [
-        _Rule(column, "gemeente_onbekend", _on_rows(method != "onbekend"), unknown),
-        _Rule(column, "gemeente_dubbelzinnig", _on_rows(method != "dubbelzinnig"), unknown),
-        _Rule(column, "gemeente_variant", _on_rows(~method.isin(list(VARIANT_METHODS))), variant),
-    ]
     if end_column in data.columns:
         fmt = next(f["format"] for f in spec["fields"] if f["name"] == end_column)
-        winner = _latest_submission(code, _dates(data[end_column], fmt))
-        code_at = dict(zip(code.index, code))
+        end = _dates(data[end_column], fmt)
+    else:  # reported as a missing column; without end times the row further down wins
+        end = pd.Series(np.array(["NaT"] * len(data), dtype="datetime64[ns]"), index=data.index)
+    exact = method.isin(EXACT_METHODS)
+    # only exactly resolved rows replace each other, and never a row that is quarantined anyway
+    competing = exact & ~pd.Series(data.index.isin(list(held)), index=data.index)
+    winner = _latest_submission(code.where(competing), end)
+    collided = _collisions(code, exact)
+    code_at, end_at = dict(zip(code.index, code)), dict(zip(end.index, end))
+    counting = {code_at[w]: w for w in set(winner.values())}  # municipality -> the exact row that counts
+    counting.update({code_at[r]: r for r in code.index[competing & code.notna()]
+                     if code_at[r] not in counting})
 
-        def duplicate(rij, v):
-            w, c = winner[rij], code_at[rij]
-            return (f"Gemeente {names[c]} ({c}) heeft ook in rij {w} een inzending. Regel: de inzending met de "
-                    f"laatste eindtijd ({end_column}) telt, hier rij {w}; deze rij wordt bewaard als "
-                    "'vervangen_duplicaat' en niet meegeteld.", v)
-        rules.append(_Rule(column, "dubbele_inzending", _on_rows(pd.Series(~data.index.isin(list(winner)), index=data.index)),
-                           duplicate))
-    return rules
+    def when(rij) -> str:
+        stamp = end_at.get(rij)
+        return "geen geldige eindtijd" if pd.isna(stamp) else f"eindtijd {pd.Timestamp(stamp):%Y-%m-%d %H:%M:%S}"
+
+    def duplicate(rij, v):
+        w, c = winner[rij], code_at[rij]
+        why = (f"rij {w} ({when(w)}) eindigt later dan deze rij ({when(rij)})"
+               if pd.notna(end_at.get(w)) and (pd.isna(end_at.get(rij)) or end_at[w] > end_at[rij])
+               else f"de eindtijden zijn gelijk of ontbreken ({when(w)}; deze rij {when(rij)}), dan telt de "
+                    "onderste rij")
+        return (f"Gemeente {names[c]} ({c}) heeft ook in rij {w} ('{given.get(w)}') een inzending; beide namen zijn "
+                f"exact herkend. Regel: de inzending met de laatste eindtijd ({end_column}) telt: {why}. Rij {w} telt; "
+                "deze rij wordt bewaard als 'vervangen_duplicaat' en telt niet mee. Is dat niet juist, vraag de "
+                "leverancier dan om een correctie.", v)
+
+    def collision(rij, v):
+        res, c = resolved[v], code_at[rij]
+        others = "; ".join(f"rij {o} ('{given.get(o)}'" + (", exact herkend)" if exact[o] else ", ook niet exact herkend)")
+                           for o in collided[rij])
+        counts = counting.get(c)
+        outcome = (f"Rij {counts} telt (exact herkend)." if counts is not None
+                   else "Geen van deze rijen telt tot de leverancier het heeft opgehelderd.")
+        return (f"'{v}' is {VARIANT_METHODS[res.methode]} en wordt gelezen als {names[c]} ({c}), maar {names[c]} heeft "
+                f"ook een inzending in {others}. Omdat '{v}' niet exact is herkend, kan deze rij niet zeker aan "
+                f"{names[c]} worden toegeschreven: deze rij staat in zijn geheel in quarantaine (telt niet mee) en "
+                f"vervangt geen andere rij. {outcome} Vraag de leverancier welke gemeente in rij {rij} bedoeld is.", v)
+
+    return [
+        _Rule(column, "gemeente_onbekend", _on_rows(method != "onbekend"), unknown),
+        _Rule(column, "gemeente_dubbelzinnig", _on_rows(method != "dubbelzinnig"), unknown),
+        # a colliding variant is an error below; "niets te doen" would not be true for it
+        _Rule(column, "gemeente_variant", _on_rows(~method.isin(list(VARIANT_METHODS))
+                                                   | pd.Series(data.index.isin(list(collided)), index=data.index)),
+              variant),
+        _Rule(column, "gemeente_botsing", _on_rows(pd.Series(~data.index.isin(list(collided)), index=data.index)),
+              collision),
+        _Rule(column, "dubbele_inzending", _on_rows(pd.Series(~data.index.isin(list(winner)), index=data.index)),
+              duplicate),
+    ]
+
+
+def _collisions(code: pd.Series, exact: pd.Series) -> dict[int, list[int]]:
+    """Row -> the other rows of its municipality, for every row resolved non-exactly whose
+    municipality has more than one row: a duplicate that exists only through that resolution."""
+    rows = pd.DataFrame({"code": code.to_numpy(), "exact": exact.to_numpy(), "rij": code.index.to_numpy()})
+    rows = rows.dropna(subset=["code"])
+    shared = rows[rows.groupby("code")["rij"].transform("size") > 1]
+    members = shared.groupby("code")["rij"].apply(list).to_dict()
+    return {r: [o for o in members[c] if o != r] for r, c in zip(shared.loc[~shared["exact"], "rij"].tolist(),
+                                                                 shared.loc[~shared["exact"], "code"].tolist())}
 
 
 def _latest_submission(code: pd.Series, end: pd.Series) -> dict[int, int]:

@@ -13,7 +13,8 @@ import pandas as pd
 
 from .. import codebook as cb
 from ..municipalities import register
-from ..problems import FOUT, Problem
+from ..problems import Problem
+from .fate import Fate
 from .ingest import RawTable
 from .privacy import mask, redact
 
@@ -26,6 +27,8 @@ class Harmonized:
     antwoorden: pd.DataFrame
     toelichtingen: pd.DataFrame
     opschoonlog: pd.DataFrame
+    antwoorden_quarantaine: pd.DataFrame  # answers set aside on their own, with rule and reason
+    antwoorden_geleverd: int = 0          # filled cells of the closed answer columns in the file
 
 
 def _norm(value: str) -> str:
@@ -65,20 +68,13 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
         log.append({"regel": regel, "bestand": bestand, "rij": rij, "kolom": kolom, "voor": voor, "na": na,
                     "inzending_id": f"{year}-{rij:05d}"})
 
-    # status per row from the validation problems: errors quarantine, a lost duplicate is replaced
-    file_errors = [p for p in problems if p.ernst == FOUT and p.rij is None]
-    row_errors: dict[int, list[Problem]] = {}
-    replaced: set[int] = set()
-    empty: set[int] = set()
-    for p in problems:
-        if p.rij is None:
-            continue
-        if p.regel == "lege_rij":
-            empty.add(p.rij)
-        elif p.ernst == FOUT:
-            row_errors.setdefault(p.rij, []).append(p)
-        elif p.regel == "dubbele_inzending":
-            replaced.add(p.rij)
+    # status per row from the validation problems (see fate): errors on the row's identity or the
+    # file quarantine the row whole, an error in one answer only that answer
+    fate = Fate.of(problems, year)
+    file_errors, row_errors, replaced, empty = fate.file_errors, fate.row_errors, fate.replaced, fate.empty
+    answers_held: dict[int, list[Problem]] = {}
+    for (rij, _), found in sorted(fate.answer_errors.items()):
+        answers_held.setdefault(rij, []).extend(found)
 
     def column(name):
         header = meta[name]
@@ -101,7 +97,11 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
         elif rij in row_errors:
             status, reden = QUARANTINED, " | ".join(f"{p.regel} ({p.kolom}): {p.melding}" for p in row_errors[rij])
         elif rij in replaced:
-            status, reden = REPLACED, "Dubbele inzending: een latere inzending van dezelfde gemeente telt."
+            status, reden = REPLACED, f"dubbele_inzending: {replaced[rij].melding}"
+        elif rij in answers_held:
+            status = ACCEPTED
+            reden = (f"Telt mee; {len(answers_held[rij])} antwoord(en) apart gezet in antwoorden_quarantaine: "
+                     + "; ".join(f"{p.regel} ({p.kolom})" for p in answers_held[rij]) + ".")
         else:
             status, reden = ACCEPTED, None
         if status == QUARANTINED:
@@ -127,6 +127,8 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
 
     # answers column by column, vectorized: a label is looked up once per distinct delivered value
     answer_parts: list[dict[str, np.ndarray]] = []
+    held: list[dict] = []   # answers in quarantine on their own (antwoorden_quarantaine)
+    delivered_answers = 0   # filled cells of the closed answer columns: the per-answer accounting
     texts = []
     for col in book.answer_columns(year):
         if col.header not in frame.columns:
@@ -145,12 +147,23 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
                 texts.append({"toelichting_id": f"{ids[pos]}:{col.vraag_id}", "inzending_id": ids[pos], "jaar": year,
                               "vraag_id": col.vraag_id, "tekst": clean, "aantal_redacties": n, "bron_kolom": col.header})
             continue
+        delivered_answers += len(rows)
         lookup = {_norm(label): (code, label) for label, code in zip(col.labels, col.codes)}
         codes, distinct = pd.factorize(values.to_numpy(dtype=object))
         hits = [lookup.get(_norm(v)) for v in distinct]
-        # outside the options: the row is in quarantine, the raw value stays in raw/
+        # outside the options, or an error on this cell: the answer alone goes to quarantine
         known = np.array([h is not None for h in hits], dtype=bool)[codes] if len(distinct) else np.zeros(0, bool)
-        codes, rows = codes[known], rows[known]
+        flagged = np.isin(rows, [r for r, h in fate.answer_errors if h == col.header])
+        keep = known & ~flagged
+        for rij, value in zip(rows[~keep].tolist(), values.to_numpy(dtype=object)[~keep].tolist()):
+            found = fate.answer_errors.get((rij, col.header), [])
+            regel = found[0].regel if found else "antwoord_onbekend"
+            reden = (" | ".join(f"{p.regel}: {p.melding}" for p in found) if found else
+                     f"'{value}' is geen toegestaan antwoord; alleen dit antwoord telt niet mee.")
+            held.append({"inzending_id": f"{year}-{rij:05d}", "jaar": year, "vraag_id": col.vraag_id,
+                         "item_code": col.item_code or "", "bron_kolom": col.header,
+                         "ruwe_waarde": redact(value)[0], "regel": regel, "reden": redact(reden)[0]})
+        codes, rows = codes[keep], rows[keep]
         raw_values = np.asarray(distinct, dtype=object)[codes]
         labels = _objects([h[1] if h else None for h in hits])[codes]
         for rij, value, label in zip(rows.tolist(), raw_values.tolist(), labels.tolist()):
@@ -171,7 +184,12 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
         antwoorden=_answers_frame(answer_parts),
         toelichtingen=toelichtingen,
         opschoonlog=pd.DataFrame(log, columns=["regel", "bestand", "rij", "kolom", "voor", "na", "inzending_id"]),
+        antwoorden_quarantaine=pd.DataFrame(held, columns=HELD_COLUMNS),
+        antwoorden_geleverd=delivered_answers,
     )
+
+
+HELD_COLUMNS = ["inzending_id", "jaar", "vraag_id", "item_code", "bron_kolom", "ruwe_waarde", "regel", "reden"]
 
 
 ANSWER_COLUMNS = ["inzending_id", "jaar", "vraag_id", "item_code", "optie_code", "waarde", "ruwe_waarde", "bron_kolom"]

@@ -23,6 +23,7 @@ SQL_TYPES = {"integer": int, "number": float, "boolean": int}
 INDEXES = {
     "inzendingen": [["jaar", "status"], ["gemeente_code"], ["opvolger_code"], ["bestand", "rij"]],
     "antwoorden": [["vraag_id", "item_code", "jaar"], ["jaar"]],
+    "antwoorden_quarantaine": [["jaar", "regel"]],
     "toelichtingen": [["vraag_id", "jaar"], ["gemeente_code"]],
     "deelname": [["jaar", "deelgenomen"]],
     "opschoonlog": [["bestand", "rij"], ["regel"]],

@@ -27,6 +27,7 @@ from .. import codebook, contract
 from ..problems import FOUT, WAARSCHUWING, Problem, display_path, problem
 from . import ingest, privacy
 from .crossfield import _check_cross_field, _per_value
+from .fate import Fate, answer_headers, is_answer_problem
 from .manifest import (MANIFEST_COLUMNS, MANIFEST_NAME, UsageError, _Manifests, discover,  # noqa: F401 (API)
                        not_accepted, sha256, year_of)
 from .structure import _check_structure
@@ -62,6 +63,9 @@ class FileSummary:
     fouten: int = 0
     waarschuwingen: int = 0
     overgeslagen_antwoorden: dict[str, int] = field(default_factory=dict)  # vraag_id -> rows without answer
+    # reason -> Excel rows of delivered rows that will not count (see fate.Fate.not_counted)
+    telt_niet_mee: dict[str, list[int]] = field(default_factory=dict)
+    antwoorden_in_quarantaine: int = 0  # answers set aside on their own; the rest of their row counts
     duur_s: float = 0.0
 
     def as_dict(self) -> dict:
@@ -85,6 +89,11 @@ class ValidationResult:
     @property
     def ok(self) -> bool:
         return self.fouten == 0
+
+    @property
+    def telt_niet_mee(self) -> int:
+        """Delivered rows that will not count, over all files: never hidden behind exit 0."""
+        return sum(len(rows) for f in self.files for rows in f.telt_niet_mee.values())
 
 
 # --- entry point ----------------------------------------------------------------------
@@ -126,6 +135,9 @@ def validate_file(path: Path, year: int, manifests: "_Manifests") -> tuple[list[
     problems = list(raw.problems) + registration
     if raw.readable:
         problems += _check_table(raw.frame, year, name, summary)
+    fate = Fate.of(problems, year)
+    summary.telt_niet_mee = fate.not_counted(list(raw.frame.index) if raw.readable else [])
+    summary.antwoorden_in_quarantaine = len(fate.answer_errors)
     summary.fouten = sum(p.ernst == FOUT for p in problems)
     summary.waarschuwingen = len(problems) - summary.fouten
     summary.duur_s = round(time.perf_counter() - started, 3)
@@ -160,8 +172,10 @@ def _check_table(frame: pd.DataFrame, year: int, name: str, summary: FileSummary
     data.columns = pd.Index(list(columns), dtype=object)
     data = data[~empty.to_numpy()]
     delivered = {contract_name: frame.columns[i] for contract_name, i in columns.items()}
-    problems += _check_values(data, year, name, delivered)
-    problems += _check_cross_field(data, year, name, delivered)
+    found = _check_values(data, year, name, delivered)
+    answers = answer_headers(year)
+    held = frozenset(p.rij for p in found if p.ernst == FOUT and p.rij is not None and not is_answer_problem(p, answers))
+    problems += found + _check_cross_field(data, year, name, delivered, held)
     problems += privacy.control_character_problems(frame, name)
     summary.overgeslagen_antwoorden = _skipped(data, year)
     return problems

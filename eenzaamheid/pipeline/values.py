@@ -5,6 +5,7 @@ import pandas as pd
 
 from .. import contract
 from ..problems import Problem, problem
+from .fate import answer_headers
 
 
 def _check_values(data: pd.DataFrame, year: int, name: str, delivered: dict[str, str]) -> list[Problem]:
@@ -30,11 +31,13 @@ def _check_values(data: pd.DataFrame, year: int, name: str, delivered: dict[str,
         ids = data[respons_id].astype(object)
         first_row = dict(zip(ids[~ids.duplicated()], data.index[~ids.duplicated()]))
     problems = []
+    answers = answer_headers(year)
     for column, check, value, rij in failures[["column", "check", "failure_case", "index"]].itertuples(index=False):
         kolom = delivered.get(column, column)
         if check == "not_nullable":
             problems.append(problem(name, "verplicht", f"Verplicht veld '{kolom}' is leeg. Vraag de leverancier om "
-                                    "de ontbrekende waarde; zonder deze waarde kan de inzending niet worden verwerkt.",
+                                    "de ontbrekende waarde; zonder deze waarde kan de inzending niet worden verwerkt: tot dan "
+                                    "staat de hele inzending in quarantaine (telt niet mee).",
                                     rij=rij, kolom=kolom))
         elif check == "field_uniqueness":
             if pd.isna(value):
@@ -42,12 +45,16 @@ def _check_values(data: pd.DataFrame, year: int, name: str, delivered: dict[str,
             problems.append(problem(name, "respons_id_dubbel", f"Respons-ID '{value}' komt ook voor in rij "
                                     f"{first_row[value]}. "
                                     "Elke inzending hoort een eigen respons-ID te hebben; vraag de leverancier welke "
-                                    "rij juist is.", rij=rij, kolom=kolom, waarde=value))
+                                    "rij juist is. Tot dan staat deze rij in zijn geheel in quarantaine (telt niet mee); rij "
+                                    f"{first_row[value]} telt.", rij=rij, kolom=kolom, waarde=value))
         elif str(check).startswith("isin") and column in labels:
-            problems.append(_answer_problem(name, rij, kolom, value, labels[column]))
+            problems.append(_answer_problem(name, rij, kolom, value, labels[column], kolom in answers))
         else:  # a check the contract may gain later: still report it, in its own words
+            then = (" Tot dan staat alleen dit antwoord in quarantaine (antwoorden_quarantaine); de rest van de "
+                    "inzending telt mee." if kolom in answers else
+                    " Tot dan staat de hele inzending in quarantaine (telt niet mee).")
             problems.append(problem(name, "antwoord_onbekend", f"Waarde voldoet niet aan het contract ({check}). "
-                                    "Vraag de leverancier om een correctie.", rij=rij, kolom=kolom, waarde=value))
+                                    f"Vraag de leverancier om een correctie.{then}", rij=rij, kolom=kolom, waarde=value))
     return problems
 
 
@@ -55,7 +62,7 @@ def _norm(text: str) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-def _answer_problem(name: str, rij: int, kolom: str, value, allowed: list[str]) -> Problem:
+def _answer_problem(name: str, rij: int, kolom: str, value, allowed: list[str], is_answer: bool = True) -> Problem:
     label = {_norm(a): a for a in allowed}.get(_norm(value))
     if label is not None:
         return problem(name, "antwoord_opmaak", f"'{value}' wijkt alleen in spaties of hoofdletters af van het "
@@ -63,7 +70,9 @@ def _answer_problem(name: str, rij: int, kolom: str, value, allowed: list[str]) 
                        rij=rij, kolom=kolom, waarde=value)
     options = "; ".join(f"'{a}'" for a in allowed)
     return problem(name, "antwoord_onbekend", f"'{value}' is geen toegestaan antwoord. Toegestaan: {options}. "
-                   "Vraag de leverancier om een correctie; tot dan telt dit antwoord niet mee.",
+                   "Vraag de leverancier om een correctie; tot dan "
+                   + ("staat alleen dit antwoord in quarantaine (antwoorden_quarantaine) en telt de rest van de "
+                      "inzending mee." if is_answer else "staat de hele inzending in quarantaine (telt niet mee)."),
                    rij=rij, kolom=kolom, waarde=value)
 
 
