@@ -162,7 +162,7 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
                      f"'{value}' is geen toegestaan antwoord; alleen dit antwoord telt niet mee.")
             held.append({"inzending_id": f"{year}-{rij:05d}", "jaar": year, "vraag_id": col.vraag_id,
                          "item_code": col.item_code or "", "bron_kolom": col.header,
-                         "ruwe_waarde": redact(value)[0], "regel": regel, "reden": redact(reden)[0]})
+                         "ruwe_waarde": value, "regel": regel, "reden": reden})
         codes, rows = codes[keep], rows[keep]
         raw_values = np.asarray(distinct, dtype=object)[codes]
         labels = _objects([h[1] if h else None for h in hits])[codes]
