@@ -256,11 +256,13 @@ class BuildRefused(BuildError):
 
 def _synthetic(raw_dir: Path) -> bool:
     """Any delivery flagged synthetic in the manifest (True when it cannot be read: the safe side)."""
+    from .pipeline import manifest
+
     try:
-        with open(raw_dir / validate.MANIFEST_NAME, encoding="utf-8-sig", newline="") as f:
-            return any((r.get("synthetisch") or "").strip().lower() in ("true", "1", "ja") for r in csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error):
+        rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
+    except (OSError, manifest.ManifestError):
         return True
+    return any((r.get("synthetisch") or "").strip().lower() in ("true", "1", "ja") for r in rows)
 
 
 def _refuse(live: Path, why: refusal.Refusal, data: CleanData, synthetic: bool | None = None) -> BuildRefused:
