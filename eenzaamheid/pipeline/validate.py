@@ -100,16 +100,18 @@ def validate_file(path: Path, year: int, manifests: "_Manifests") -> tuple[list[
     summary = FileSummary(name, year, d["formaat"], d["codering"], d["scheidingsteken"], list(d["werkbladen"]))
     problems = list(raw.problems) + manifests.check(path, name)
     if raw.readable:
-        problems += _check_table(raw.frame, year, name, summary)
+        problems += _check_table(raw.frame, year, name, summary, raw.duplicate_headers)
     summary.fouten = sum(p.ernst == FOUT for p in problems)
     summary.waarschuwingen = len(problems) - summary.fouten
     summary.duur_s = round(time.perf_counter() - started, 3)
     return problems, summary
 
 
-def _check_table(frame: pd.DataFrame, year: int, name: str, summary: FileSummary) -> list[Problem]:
+def _check_table(frame: pd.DataFrame, year: int, name: str, summary: FileSummary,
+                 duplicate_headers: list[str] = ()) -> list[Problem]:
     spec = contract.load_contract(year)
-    problems, columns = _check_structure(list(frame.columns), spec, name, year)
+    # repeated headers after the frame's own: reported as kolom_dubbel, never given a position
+    problems, columns = _check_structure(list(frame.columns) + list(duplicate_headers), spec, name, year)
     table, blank = _categorical(frame)
     empty = pd.Series(blank.all(axis=1), index=frame.index)  # over all delivered columns, unknown ones too
     summary.rijen_geleverd, summary.lege_rijen = len(frame), int(empty.sum())
