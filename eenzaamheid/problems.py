@@ -80,7 +80,7 @@ def problem(bestand: str, regel: str, melding: str, *, rij: int | None = None, k
             waarde=None, ernst: str | None = None) -> Problem:
     """Build a Problem; severity comes from RULES unless a rule has a documented exception."""
     return Problem(bestand, None if rij is None else int(rij), kolom, clip(waarde), regel,
-                   ernst or RULES[regel], melding)
+                   ernst or RULES[regel], printable(melding))
 
 
 def clip(value, limit: int = MAX_VALUE_CHARS) -> str | None:

@@ -188,7 +188,7 @@ def test_escape_sequences_from_a_delivery_are_shown_escaped_in_every_report(raw,
     lines[0] = lines[0] + DELIMITER + "Extra\x1b[31m kolom\x07"  # unknown column: quoted in the message
     path = write_lines(raw, lines)
     result = validate_paths([path])
-    assert any("\x1b" in p.melding for p in result.problems)  # the message does quote the header
+    assert any("Extra\\x1b[31m kolom\\x07" in p.melding for p in result.problems)  # quoted, escaped
     for fmt in ("json", "markdown", "html"):
         rendered = report.render(result, fmt)
         assert "\x1b" not in rendered and "\x07" not in rendered, fmt
