@@ -259,7 +259,7 @@ def _read_xlsx(path: Path, delivery, table: RawTable, name: str) -> list[list]:
     finally:
         wb.close()
     if _has_formulas(path):
-        table.problems += _formulas_without_value(path, used, rows, name)
+        table.problems += _formulas_without_value(path, used, rows[0] if rows else [], name)
     return rows
 
 
@@ -351,4 +351,3 @@ def _first_of_duplicates(frame: pd.DataFrame, table: RawTable) -> pd.DataFrame:
         return frame
     table.duplicate_headers = [str(h) for h in frame.columns[repeated]]
     return frame.loc[:, ~repeated]
-

@@ -68,25 +68,30 @@ def _has_formulas(path: Path) -> bool:
                    if n.startswith("xl/worksheets/") and n.endswith(".xml"))
 
 
-def _formulas_without_value(path: Path, sheet: str, rows: list[list], name: str) -> list[Problem]:
+def _formulas_without_value(path: Path, sheet: str, header: list, name: str) -> list[Problem]:
     """Formula cells whose result was never stored (saved by a program that does not calculate):
-    openpyxl reads them as empty, so the answer would silently be missing."""
+    openpyxl reads them as empty, so the answer would silently be missing. A stored empty text
+    (a formula that gives "") is a result and is not reported."""
+    import itertools
+
     import openpyxl
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    results = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        header = rows[0] if rows else []
         found = []
-        for r, cells in enumerate(wb[sheet].iter_rows(), start=1):
+        rows = itertools.zip_longest(formulas[sheet].iter_rows(), results[sheet].iter_rows(values_only=True),
+                                     fillvalue=())
+        for r, (cells, values) in enumerate(rows, start=1):
             for c, cell in enumerate(cells):
-                if cell.data_type == "f" and (r > len(rows) or c >= len(rows[r - 1]) or rows[r - 1][c] is None):
-                    kolom = header[c] if c < len(header) and r > 1 else None
+                if cell.data_type == "f" and (c >= len(values) or values[c] is None):
                     found.append(problem(
                         name, "formule_zonder_waarde", f"Cel {cell.coordinate} bevat een formule zonder opgeslagen "
                         "uitkomst; de cel is als leeg gelezen. Open het bestand in Excel, laat het herberekenen en "
                         "sla het opnieuw op (of vraag de leverancier om waarden in plaats van formules).",
-                        rij=r if r > 1 else None, kolom=kolom, waarde=cell.value))
+                        rij=r if r > 1 else None, kolom=header[c] if r > 1 and c < len(header) else None,
+                        waarde=cell.value))
         return found
     finally:
-        wb.close()
-
+        formulas.close()
+        results.close()
