@@ -51,7 +51,8 @@ def summary(result: ValidationResult) -> dict:
         "fouten": result.fouten,
         "waarschuwingen": result.waarschuwingen,
         "per_regel": {r: {"ernst": _rule_severity(r, result), "aantal": per_rule[r]} for r in sorted(per_rule)},
-        "per_bestand": {_shown(f.bestand): {"fouten": f.fouten, "waarschuwingen": f.waarschuwingen} for f in result.files},
+        "per_bestand": {_shown(f.bestand): {"fouten": f.fouten, "waarschuwingen": f.waarschuwingen}
+                        for f in result.files},
         "overgeslagen_antwoorden": dict(sorted(skipped.items())),
         "duur_s": result.duur_s,
     }

@@ -211,8 +211,8 @@ FORMULAS = ["=HYPERLINK(\"http://x.example\";\"klik\")", "+31 6 1234 5678 bellen
 def test_exported_csv_neutralises_text_that_starts_like_a_formula(tmp_path):
     frames = minimal_frames()
     base = frames["toelichtingen"].iloc[0]
-    rows = []
-    for i, text in enumerate(FORMULAS + ["-3", "gewone tekst"]):
+    rows, texts = [], FORMULAS + ["-3", "gewone tekst"]
+    for i, text in enumerate(texts):
         row = base.copy()
         row["toelichting_id"], row["tekst"] = f"{base['inzending_id']}:t{i}", text
         rows.append(row)
@@ -220,7 +220,7 @@ def test_exported_csv_neutralises_text_that_starts_like_a_formula(tmp_path):
     export.export_tables(frames, tmp_path)
     with open(tmp_path / "csv" / "toelichtingen.csv", encoding="utf-8", newline="") as f:
         written = {r["toelichting_id"]: r["tekst"] for r in csv.DictReader(f)}
-    by_text = {text: written[f"{base['inzending_id']}:t{i}"] for i, text in enumerate(FORMULAS + ["-3", "gewone tekst"])}
+    by_text = {text: written[f"{base['inzending_id']}:t{i}"] for i, text in enumerate(texts)}
     for text in FORMULAS:
         assert by_text[text] == "'" + text
     assert by_text["-3"] == "-3" and by_text["gewone tekst"] == "gewone tekst"

@@ -27,8 +27,8 @@ def _check_csv_cells(frame: pd.DataFrame, text: str, detected: dict, name: str) 
                     and (("\n" in v or "\r" in v) or (undefined and "\ufffd" in v))]
         for value in distinct:
             rows = values.index[(values == value).to_numpy()]
-            if ("\n" in value or "\r" in value) and (
-                    _holds_records(value, delimiter, frame.shape[1]) or (rows[-1], i) == last and text.endswith(value)):
+            runs_to_end = (rows[-1], i) == last and text.endswith(value)  # the csv module read on to EOF
+            if ("\n" in value or "\r" in value) and (_holds_records(value, delimiter, frame.shape[1]) or runs_to_end):
                 lines = value.splitlines()
                 found += [problem(
                     name, "aanhalingsteken_open", f"In kolom '{header}' opent een aanhalingsteken (\") dat niet (op "
