@@ -7,6 +7,7 @@ as delivered, a rule id, a severity and a Dutch message saying what is wrong and
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,9 @@ RULES: dict[str, str] = {
     "aantal_velden": FOUT,
     # extra_werkblad is a warning when the contract's sheet is there, an error when it is not
     "extra_werkblad": WAARSCHUWING,
+    "aanhalingsteken_open": FOUT,
+    "teken_ongeldig": FOUT,
+    "formule_zonder_waarde": FOUT,
     # structure
     "kolom_ontbreekt": FOUT,
     "kolom_onbekend": FOUT,
@@ -84,7 +88,7 @@ def problem(bestand: str, regel: str, melding: str, *, rij: int | None = None, k
             waarde=None, ernst: str | None = None) -> Problem:
     """Build a Problem; severity comes from RULES unless a rule has a documented exception."""
     return Problem(bestand, None if rij is None else int(rij), kolom, clip(waarde), regel,
-                   ernst or RULES[regel], melding)
+                   ernst or RULES[regel], printable(melding))
 
 
 def clip(value, limit: int = MAX_VALUE_CHARS) -> str | None:
@@ -95,6 +99,16 @@ def clip(value, limit: int = MAX_VALUE_CHARS) -> str | None:
     if not text.isprintable():
         text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# C0/C1 controls and DEL (Cc), line/paragraph separators and the bidi overrides (trojan-source text)
+_UNSAFE = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]")
+
+
+def printable(text: str) -> str:
+    """The text with every control character shown escaped (ESC as \\x1b): a delivered cell quoted in a
+    message must not move the steward's cursor, recolour the terminal or reorder what is shown."""
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def display_path(path: Path) -> str:

@@ -12,7 +12,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from .problems import FOUT, RULES, WAARSCHUWING, Problem
+from .problems import FOUT, RULES, WAARSCHUWING, Problem, printable
 from .pipeline.validate import ValidationResult
 
 COLUMNS = ("bestand", "rij", "kolom", "waarde", "regel", "ernst", "melding")
@@ -22,6 +22,21 @@ TERMINAL_LIMIT = 200  # beyond this many problems the terminal points to --repor
 
 def sorted_problems(result: ValidationResult) -> list[Problem]:
     return sorted(result.problems, key=Problem.sort_key)
+
+
+def _shown(value):
+    """A value as every format shows it: text (also in lists) with control characters escaped, so a
+    delivered cell quoted in a message or a header cannot drive the steward's terminal or editor."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value
+
+
+def _fields(item) -> dict:
+    """A problem's or file summary's fields, as shown."""
+    return {k: _shown(v) for k, v in item.as_dict().items()}
 
 
 def summary(result: ValidationResult) -> dict:
@@ -36,7 +51,8 @@ def summary(result: ValidationResult) -> dict:
         "fouten": result.fouten,
         "waarschuwingen": result.waarschuwingen,
         "per_regel": {r: {"ernst": _rule_severity(r, result), "aantal": per_rule[r]} for r in sorted(per_rule)},
-        "per_bestand": {f.bestand: {"fouten": f.fouten, "waarschuwingen": f.waarschuwingen} for f in result.files},
+        "per_bestand": {_shown(f.bestand): {"fouten": f.fouten, "waarschuwingen": f.waarschuwingen}
+                        for f in result.files},
         "overgeslagen_antwoorden": dict(sorted(skipped.items())),
         "telt_niet_mee": not_counted(result),
         "duur_s": result.duur_s,
@@ -98,8 +114,8 @@ def _rule_severity(regel: str, result: ValidationResult) -> str:
 
 
 def to_dict(result: ValidationResult) -> dict:
-    return {"bestanden": [f.as_dict() for f in result.files],
-            "problemen": [p.as_dict() for p in sorted_problems(result)],
+    return {"bestanden": [_fields(f) for f in result.files],
+            "problemen": [_fields(p) for p in sorted_problems(result)],
             "samenvatting": summary(result)}
 
 
@@ -112,7 +128,7 @@ def to_json(result: ValidationResult) -> str:
 def _md(value) -> str:
     if value is None:
         return ""
-    return (str(value).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return (printable(str(value)).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
             .replace("\n", " "))
 
 
@@ -135,7 +151,7 @@ def to_markdown(result: ValidationResult) -> str:
     else:
         lines += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
         for p in sorted_problems(result):
-            lines.append("| " + " | ".join(_md(v) for v in p.as_dict().values()) + " |")
+            lines.append("| " + " | ".join(_md(v) for v in _fields(p).values()) + " |")
     if s["per_regel"]:
         lines += ["", "## Per regel", "", "| regel | ernst | aantal |", "|---|---|---|"]
         lines += [f"| {r} | {v['ernst']} | {v['aantal']} |" for r, v in s["per_regel"].items()]
@@ -173,12 +189,12 @@ def to_html(result: ValidationResult) -> str:
     lost = "".join(f"<li>{e(line)}</li>" for line in not_counted_lines(result))
     lost = f"<ul>{lost}</ul>" if lost else "<p>Alle geleverde inzendingen tellen mee.</p>"
     files = "".join(
-        f"<tr><td>{e(f.bestand)}</td><td>{f.jaar}</td><td>{f.rijen_geleverd}</td><td>{f.lege_rijen}</td>"
+        f"<tr><td>{e(_shown(f.bestand))}</td><td>{f.jaar}</td><td>{f.rijen_geleverd}</td><td>{f.lege_rijen}</td>"
         f"<td>{f.inzendingen}</td><td>{f.fouten}</td><td>{f.waarschuwingen}</td>"
         f"<td>{e(_skipped_text(f.overgeslagen_antwoorden))}</td></tr>" for f in result.files)
     rows = "".join(
         f'<tr class="{e(p.ernst)}">' + "".join(
-            f'<td class="{c}">{"" if v is None else e(str(v))}</td>' for c, v in p.as_dict().items()) + "</tr>"
+            f'<td class="{c}">{"" if v is None else e(str(v))}</td>' for c, v in _fields(p).items()) + "</tr>"
         for p in sorted_problems(result))
     problems = (f"<table><thead><tr>{''.join(f'<th>{c}</th>' for c in COLUMNS)}</tr></thead><tbody>{rows}"
                 "</tbody></table>" if rows else "<p>Geen problemen gevonden.</p>")
@@ -206,7 +222,7 @@ def print_text(result: ValidationResult, console=None, limit: int = TERMINAL_LIM
     for c in ("bestand", "jaar", "rijen", "lege rijen", "fouten", "waarschuwingen", "overgeslagen antwoorden"):
         files.add_column(c, overflow="fold")
     for f in result.files:
-        files.add_row(Text(f.bestand), str(f.jaar), str(f.rijen_geleverd), str(f.lege_rijen), str(f.fouten),
+        files.add_row(Text(_shown(f.bestand)), str(f.jaar), str(f.rijen_geleverd), str(f.lege_rijen), str(f.fouten),
                       str(f.waarschuwingen), Text(_skipped_text(f.overgeslagen_antwoorden)))
     console.print(files)
     shown = sorted_problems(result)[:limit]
@@ -218,7 +234,7 @@ def print_text(result: ValidationResult, console=None, limit: int = TERMINAL_LIM
         for p in shown:
             style = "red" if p.ernst == FOUT else "yellow"
             table.add_row(*(Text("" if v is None else str(v), style=style if c == "ernst" else "")
-                            for c, v in p.as_dict().items()))
+                            for c, v in _fields(p).items()))
         console.print(table)
     if len(result.problems) > len(shown):
         console.print(f"… en nog {len(result.problems) - len(shown)} problemen; schrijf alles weg met "

@@ -11,6 +11,10 @@ Value formatting, the same in every format:
   string is written as "" in every format, so that CSV, JSON and Parquet agree;
 - integer → digits without '.0'; number → the shortest text that reads back as the same float
   ('59', '0.1', '33.33333333333333'); date/datetime → the ISO strings as they are in the frame.
+- CSV only: a text cell that starts with =, +, -, @, tab or carriage return gets a leading ' (OWASP's
+  advice against formula injection: Excel would run it as a formula). Numbers, and text that is a plain
+  number ('-3'), are left alone, and so are fields whose schema lists the allowed values (the
+  operator '=' of gepubliceerde_cijfers is ours, not delivered text). JSON and Parquet keep the text.
 """
 from __future__ import annotations
 
@@ -286,9 +290,21 @@ def _write_atomic_with(path: Path, write) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _mapped(rows: _Rows, fn) -> list[np.ndarray]:
-    """Per column fn(value) for each distinct value, as an object array indexed like the values."""
-    return [_objects([fn(v) for v in c.values]) for c in rows.columns]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+def _neutralised(value):
+    """A text cell as written to CSV: a leading ' when a spreadsheet would read it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _free_text_fields(table: str) -> list[bool]:
+    """Per field: a string whose values are not fixed by an enum or a pattern in the schema."""
+    return [f["type"] == "string" and not {"enum", "pattern"} & set(f.get("constraints", {}))
+            for f in cleanschema.load(table)["fields"]]
 
 
 def _write_csv(rows: _Rows, f) -> None:
@@ -296,9 +312,11 @@ def _write_csv(rows: _Rows, f) -> None:
     # QUOTE_MINIMAL quotes cells containing a comma, a quote or a line break (\n or \r)
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(cleanschema.field_names(rows.table))
+    free_text = _free_text_fields(rows.table)
     if len(rows.columns) < 2:  # a row of one empty cell is written as "": leave it to the writer
         for chunk in rows.chunks():
-            writer.writerows(zip(*(c.take(chunk) for c in rows.columns)))
+            writer.writerows(zip(*([_neutralised(v) for v in c.take(chunk)] if text else c.take(chunk)
+                                   for c, text in zip(rows.columns, free_text))))
         f.write(buffer.getvalue().encode("utf-8"))
         return
     f.write(buffer.getvalue().encode("utf-8"))
@@ -307,10 +325,16 @@ def _write_csv(rows: _Rows, f) -> None:
         """The cell as the writer writes it in a row of several cells (quoted on its own)."""
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([_text(value), ""])
-        return buffer.getvalue()[:-2]  # without the empty last cell: ",\n"
+        text = _text(value)
+        writer.writerow([text, ""])
+        written = buffer.getvalue()[:-2]  # without the empty last cell: ",\n"
+        if "\r" in text and not written.startswith('"'):
+            # the writer quotes only for the line terminator (\n): a lone \r would end the record for readers
+            written = '"' + text.replace('"', '""') + '"'
+        return written
 
-    cells = _mapped(rows, cell)
+    cells = [_objects([cell(_neutralised(v) if text else v) for v in c.values])
+             for c, text in zip(rows.columns, free_text)]
     for chunk in rows.chunks():
         lines = [",".join(row) for row in zip(*(t[c.codes[chunk]].tolist() for t, c in zip(cells, rows.columns)))]
         lines.append("")

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import codebook
 from ..problems import FOUT, Problem, display_path, problem
+from .ingest_cells import _check_csv_cells, _formulas_without_value, _has_formulas
 
 FIRST_DATA_ROW = 2  # Excel: header in row 1
 ARROW_MIN_BYTES = 1 << 20  # smaller csv files are read as fast by the csv module (no per-column set-up)
@@ -34,6 +35,9 @@ class RawTable:
     frame: pd.DataFrame       # str or None per cell; columns = raw headers; index = Excel row number
     detected: dict            # formaat, codering, scheidingsteken, werkbladen
     problems: list[Problem] = field(default_factory=list)
+    # headers that occur again after their first column: `frame` keeps only the first (one column per
+    # name, so a header always selects a Series); structure reports them as kolom_dubbel
+    duplicate_headers: list[str] = field(default_factory=list)
 
     @property
     def readable(self) -> bool:
@@ -54,7 +58,8 @@ def read_delivery(path: Path, year: int) -> RawTable:
         return table
 
     if fmt is None:
-        return unreadable(f"Onbekend bestandstype '{path.suffix}': alleen .xlsx en .csv worden gelezen.")
+        return unreadable(_NOT_ACCEPTED.get(path.suffix.lower(), f"Bestandstype '{path.suffix}' wordt niet "
+                                            "geaccepteerd: alleen .xlsx en .csv worden gelezen."))
     if not path.is_file():
         return unreadable("Het bestand is niet te openen.")
     if path.stat().st_size == 0:
@@ -63,25 +68,48 @@ def read_delivery(path: Path, year: int) -> RawTable:
         table.problems.append(problem(name, "formaat_afwijkend", f"Het contract voor {year} verwacht een "
                                       f"{delivery.formaat}-bestand, geleverd is {fmt}. Het bestand is als {fmt} "
                                       "gelezen; vraag de leverancier om een levering in het afgesproken formaat."))
+    text = None
     try:
-        rows = _read_xlsx(path, delivery, table, name) if fmt == "xlsx" else _read_csv(path, delivery, table, name)
+        if fmt == "xlsx":
+            rows = _read_xlsx(path, delivery, table, name)
+        else:
+            rows, text = _read_csv(path, delivery, table, name)
+    except _Unreadable as exc:
+        return unreadable(str(exc))
     except Exception as exc:  # corrupt zip, not a workbook, ...: report, never crash the run
         return unreadable(f"Het bestand kan niet als {fmt} worden gelezen ({type(exc).__name__}: {exc}).")
     if isinstance(rows, _Columns):
         if not rows or not any(rows.header()):
             return unreadable("Het bestand heeft geen kopregel.")
-        table.frame = _columns_frame(rows)
-        return table
-    if not rows or not any(h not in (None, "") for h in rows[0]):
-        return unreadable("Het bestand heeft geen kopregel.")
-    table.frame = _to_frame(rows, table, name)
+        table.frame = _first_of_duplicates(_columns_frame(rows), table)
+    else:
+        if not rows or not any(h not in (None, "") for h in rows[0]):
+            return unreadable("Het bestand heeft geen kopregel.")
+        table.frame = _first_of_duplicates(_to_frame(rows, table, name), table)
+    if text is not None:
+        table.problems += _check_csv_cells(table.frame, text, table.detected, name)
     return table
+
+
+class _Unreadable(Exception):
+    """The file cannot be read as a delivery at all; the message (Dutch) says why."""
+
+
+_SAVE_AS_XLSX = "; open het in Excel of LibreOffice en sla het op als Excel-werkmap (.xlsx), of lever een .csv."
+_NOT_ACCEPTED = {
+    ".xls": "Het oude Excel-formaat (.xls) wordt niet geaccepteerd" + _SAVE_AS_XLSX,
+    ".xlsb": "Een binaire Excel-werkmap (.xlsb) wordt niet geaccepteerd" + _SAVE_AS_XLSX,
+    ".ods": "Een OpenDocument-rekenblad (.ods) wordt niet geaccepteerd" + _SAVE_AS_XLSX,
+}
 
 
 # --- csv ------------------------------------------------------------------------------
 
-def _read_csv(path: Path, delivery, table: RawTable, name: str) -> list[list]:
+def _read_csv(path: Path, delivery, table: RawTable, name: str) -> tuple[list[list], str]:
     data = path.read_bytes()
+    if _utf16(data):
+        raise _Unreadable("Het bestand is gecodeerd als UTF-16 (of UTF-32); UTF-16 wordt niet geaccepteerd. Sla "
+                          "het op als CSV UTF-8 (in Excel: 'CSV UTF-8 (door komma's gescheiden)').")
     encoding, text = _decode(data)
     table.detected["codering"] = encoding
     expected = delivery.codering
@@ -99,7 +127,7 @@ def _read_csv(path: Path, delivery, table: RawTable, name: str) -> list[list]:
             f"vraagt {_DELIMITER_NAMES.get(delivery.scheidingsteken, delivery.scheidingsteken)}. Het bestand is "
             f"met {_DELIMITER_NAMES[delimiter]} gelezen; vraag de leverancier om een levering volgens het "
             "contract.", waarde=delimiter))
-    return _parse_csv(data, encoding, text, delimiter)
+    return _parse_csv(data, encoding, text, delimiter), text
 
 
 def _parse_csv(data: bytes, encoding: str, text: str, delimiter: str) -> "list[list] | _Columns":
@@ -112,6 +140,9 @@ def _parse_csv(data: bytes, encoding: str, text: str, delimiter: str) -> "list[l
     whatever arrow does not read the same way (records of another width, blank lines in a
     multi-column file, a BOM left in the text) makes it refuse, after which the csv module reads.
     """
+    # one free-text cell may be long (the csv module refuses fields over 128 KiB by default), but no
+    # field can be longer than the file: an unclosed quote is reported by _check_csv_cells instead
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         width = len(next(csv.reader(io.StringIO(text[:1 << 16], newline=""), delimiter=delimiter), []))
         if width > 1 and len(data) >= ARROW_MIN_BYTES and not text.startswith("\ufeff"):
@@ -170,8 +201,16 @@ def _decode(data: bytes) -> tuple[str, str]:
     try:
         return "utf-8", data.decode("utf-8")
     except UnicodeDecodeError:
-        # the five bytes cp1252 leaves undefined are shown as U+FFFD and then fail the value checks
+        # the five bytes cp1252 leaves undefined become U+FFFD, reported per cell by ingest_cells (teken_ongeldig)
         return "cp1252", data.decode("cp1252", errors="replace")
+
+
+def _utf16(data: bytes) -> bool:
+    """A UTF-16/32 byte order mark, or text whose every other byte is NUL (UTF-16 without a BOM)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return True
+    sample = data[:4096]
+    return len(sample) >= 4 and sample.count(0) * 3 >= len(sample)
 
 
 def _detect_delimiter(text: str) -> str:
@@ -216,9 +255,12 @@ def _read_xlsx(path: Path, delivery, table: RawTable, name: str) -> list[list]:
                 f"{_quoted(sheets)}. Voor de overige controles is '{used}' gelezen. Vraag de leverancier om een "
                 f"levering met werkblad '{expected}'.", waarde=", ".join(sheets), ernst=FOUT))
         fmt = delivery.datumformaat
-        return [[_cell_text(v, fmt) for v in row] for row in wb[used].iter_rows(values_only=True)]
+        rows = [[_cell_text(v, fmt) for v in row] for row in wb[used].iter_rows(values_only=True)]
     finally:
         wb.close()
+    if _has_formulas(path):
+        table.problems += _formulas_without_value(path, used, rows[0] if rows else [], name)
+    return rows
 
 
 def _cell_text(value, date_format: str) -> str | None:
@@ -244,6 +286,15 @@ def _to_frame(rows: list[list], table: RawTable, name: str) -> pd.DataFrame:
     header = ["" if h is None else str(h) for h in rows[0]]
     body = rows[1:]
     lengths = set(map(len, body))
+    if body and min(lengths) < len(header):
+        for i, row in enumerate(body):
+            if 0 < len(row) < len(header) and any(v not in (None, "") and not v.isspace() for v in row):
+                # a record cut short (a line break in an unquoted cell, a truncated export): the cells
+                # that follow are missing, not empty answers
+                table.problems.append(problem(
+                    name, "aantal_velden", f"Deze rij heeft minder velden ({len(row)}) dan de kopregel "
+                    f"({len(header)}): de rij is afgebroken, de ontbrekende waarden zijn als leeg gelezen. Vraag de "
+                    "leverancier om een correcte levering.", rij=FIRST_DATA_ROW + i, kolom=header[len(row)]))
     if body and max(lengths) > len(header):
         for i, row in enumerate(body):
             extra = [v for v in row[len(header):] if v not in (None, "")]
@@ -291,3 +342,12 @@ def _frame(header: list[str], body: list[list] | np.ndarray, lengths: set[int] =
     # dtype=object everywhere: pandas 3 would otherwise infer its string dtype and turn None into NaN
     return pd.DataFrame(array, columns=pd.Index(header, dtype=object), dtype=object,
                         index=pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(body), name="rij"))
+
+
+def _first_of_duplicates(frame: pd.DataFrame, table: RawTable) -> pd.DataFrame:
+    """One column per header: a repeated header keeps its first column (recorded for kolom_dubbel)."""
+    repeated = frame.columns.duplicated()
+    if not repeated.any():
+        return frame
+    table.duplicate_headers = [str(h) for h in frame.columns[repeated]]
+    return frame.loc[:, ~repeated]

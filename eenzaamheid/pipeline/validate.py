@@ -134,7 +134,7 @@ def validate_file(path: Path, year: int, manifests: "_Manifests") -> tuple[list[
     summary = FileSummary(name, year, d["formaat"], d["codering"], d["scheidingsteken"], list(d["werkbladen"]))
     problems = list(raw.problems) + registration
     if raw.readable:
-        problems += _check_table(raw.frame, year, name, summary)
+        problems += _check_table(raw.frame, year, name, summary, raw.duplicate_headers)
     fate = Fate.of(problems, year)
     summary.telt_niet_mee = fate.not_counted(list(raw.frame.index) if raw.readable else [])
     summary.antwoorden_in_quarantaine = len(fate.answer_errors)
@@ -153,9 +153,11 @@ def _not_accepted(path: Path) -> Problem:
                    "zet andere bestanden buiten raw/.", waarde=path.name)
 
 
-def _check_table(frame: pd.DataFrame, year: int, name: str, summary: FileSummary) -> list[Problem]:
+def _check_table(frame: pd.DataFrame, year: int, name: str, summary: FileSummary,
+                 duplicate_headers: list[str] = ()) -> list[Problem]:
     spec = contract.load_contract(year)
-    problems, columns = _check_structure(list(frame.columns), spec, name, year, frame)
+    # repeated headers after the frame's own: reported as kolom_dubbel, never given a position
+    problems, columns = _check_structure(list(frame.columns) + list(duplicate_headers), spec, name, year, frame)
     table, blank = _categorical(frame)
     empty = pd.Series(blank.all(axis=1), index=frame.index)  # over all delivered columns, unknown ones too
     summary.rijen_geleverd, summary.lege_rijen = len(frame), int(empty.sum())

@@ -1,0 +1,263 @@
+"""Odd and hostile deliveries: each case found by an independent test of the validator (issue 9).
+
+Every case breaks a copy of a real delivery from raw/ in tmp_path and checks that the break is
+reported (Dutch message, row and column where there is one), never read silently and never a
+traceback. Plus: control characters in a cell never reach the steward's terminal or a saved
+report, and the exported CSV cannot be opened as formulas.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from eenzaamheid import build, codebook, report
+from eenzaamheid.pipeline import export
+from eenzaamheid.pipeline.validate import validate_paths
+from published import RAW
+from test_export import minimal_frames
+from test_validate import first_open_column, only, run_cli
+
+CSV_FILE = "2024/benchmark_eenzaamheid_2024_export.csv"
+XLSX_FILE = "2023/benchmark_eenzaamheid_2023_export.xlsx"
+ENCODING = codebook.load().deliveries[2024].codering
+DELIMITER = codebook.load().deliveries[2024].scheidingsteken
+
+
+@pytest.fixture
+def raw(tmp_path) -> Path:
+    """A copy of raw/ (deliveries and MANIFEST.csv) to break."""
+    shutil.copytree(RAW, tmp_path / "raw")
+    return tmp_path / "raw"
+
+
+def reregister(raw: Path, rel: str) -> Path:
+    """Record the changed file's sha256 and size in the copy's manifest, as a steward would on receipt."""
+    path = raw / rel
+    with open(raw / "MANIFEST.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        if row["bestand"] == rel:
+            row["sha256"], row["bytes"] = hashlib.sha256(path.read_bytes()).hexdigest(), str(path.stat().st_size)
+    with open(raw / "MANIFEST.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def csv_lines(raw: Path) -> list[str]:
+    """The 2024 delivery as lines (the demo csv has no line breaks inside cells)."""
+    return (raw / CSV_FILE).read_bytes().decode(ENCODING).split("\r\n" if b"\r\n" in (raw / CSV_FILE).read_bytes()
+                                                                  else "\n")
+
+
+def write_lines(raw: Path, lines: list[str], encoding: str = ENCODING) -> Path:
+    (raw / CSV_FILE).write_bytes("\r\n".join(lines).encode(encoding))
+    return reregister(raw, CSV_FILE)
+
+
+def problems_of(path: Path, regel: str | None = None) -> list:
+    found = validate_paths([path]).problems
+    return [p for p in found if regel is None or p.regel == regel]
+
+
+def field_index(header: str) -> int:
+    return next(csv.reader([csv_header()], delimiter=DELIMITER)).index(header)
+
+
+def csv_header() -> str:
+    return (RAW / CSV_FILE).read_bytes().decode(ENCODING).splitlines()[0]
+
+
+def set_cell(line: str, index: int, value: str) -> str:
+    cells = next(csv.reader([line], delimiter=DELIMITER))
+    cells[index] = value
+    out = []
+    for c in cells:  # written as the supplier's export would: quotes only where needed
+        out.append(f'"{c}"' if DELIMITER in c else c)
+    return DELIMITER.join(out)
+
+
+# --- 1. a duplicated column name ---------------------------------------------------------------
+
+def test_duplicated_column_is_reported_and_the_quarantine_build_goes_on(raw):
+    lines = csv_lines(raw)
+    header = next(csv.reader([lines[0]], delimiter=DELIMITER))
+    doubled = header[8]
+    lines = [line + DELIMITER + (doubled if i == 0 else next(csv.reader([line], delimiter=DELIMITER))[8])
+             if line else line for i, line in enumerate(lines)]
+    path = write_lines(raw, lines)
+    found = problems_of(path)
+    assert [p.kolom for p in found if p.regel == "kolom_dubbel"] == [doubled]
+    assert not [p for p in found if p.regel in ("kolom_ontbreekt", "kolom_onbekend")]
+    # before the fix: AttributeError: 'DataFrame' object has no attribute 'str' in harmonize
+    data = build.clean_frames(raw, allow_quarantine=True)
+    delivered = data.frames["bronbestanden"].set_index("bestand").loc[CSV_FILE, "rijen"]
+    assert delivered == len([line for line in lines[1:] if line])
+
+
+# --- 2. rows silently lost ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("where", ["midden", "eind"])
+def test_unclosed_quote_is_an_error_naming_the_row_where_it_opens(raw, where):
+    lines = csv_lines(raw)
+    data_lines = [i for i, line in enumerate(lines) if line][1:]
+    at = data_lines[len(data_lines) // 3] if where == "midden" else data_lines[-3]
+    column = first_open_column(2024).header
+    cells = next(csv.reader([lines[at]], delimiter=DELIMITER))
+    cells[field_index(column)] = '"Nog niet bekend, wordt vervolgd'  # the quote never closes
+    lines[at] = DELIMITER.join(cells)
+    path = write_lines(raw, lines)
+    result = validate_paths([path])
+    assert not result.ok
+    found = [p for p in result.problems if p.regel == "aanhalingsteken_open"]
+    assert [(p.rij, p.kolom) for p in found] == [(at + 1, column)], result.problems
+    assert "aanhalingsteken" in found[0].melding and found[0].ernst == "fout"
+
+
+def test_unclosed_quote_stops_the_build_even_with_quarantine(raw):
+    """The rows the quote swallowed never became rows, so quarantine could not account for them."""
+    lines = csv_lines(raw)
+    at = [i for i, line in enumerate(lines) if line][1:][5]
+    column = first_open_column(2024).header
+    cells = next(csv.reader([lines[at]], delimiter=DELIMITER))
+    cells[field_index(column)] = '"Nog niet bekend, wordt vervolgd'
+    lines[at] = DELIMITER.join(cells)
+    write_lines(raw, lines)
+    with pytest.raises(build.BuildError, match="aanhalingsteken|ook met --allow-quarantine"):
+        build.clean_frames(raw, allow_quarantine=True)
+
+
+def test_truncated_row_is_an_error_naming_the_row(raw):
+    lines = csv_lines(raw)
+    at = 10
+    cells = next(csv.reader([lines[at]], delimiter=DELIMITER))
+    header = next(csv.reader([lines[0]], delimiter=DELIMITER))
+    lines[at] = DELIMITER.join(f'"{c}"' if DELIMITER in c else c for c in cells[:20])
+    path = write_lines(raw, lines)
+    found = problems_of(path, "aantal_velden")
+    assert [(p.rij, p.kolom, p.ernst) for p in found] == [(at + 1, header[20], "fout")]
+    assert "minder velden (20)" in found[0].melding and f"({len(header)})" in found[0].melding
+
+
+# --- 3. odd files --------------------------------------------------------------------------------
+
+def test_xlsx_formula_without_stored_value_is_an_error_naming_the_cell(raw):
+    path = raw / XLSX_FILE
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    column = first_open_column(2023).header
+    col = next(c.column for c in ws[1] if c.value == column)
+    ws.cell(row=7, column=col, value="=CONCAT(\"Zie \";\"bijlage\")")  # openpyxl stores no result
+    wb.save(path)
+    reregister(raw, XLSX_FILE)
+    found = problems_of(path, "formule_zonder_waarde")
+    assert [(p.rij, p.kolom, p.ernst) for p in found] == [(7, column, "fout")]
+    assert ws.cell(row=7, column=col).coordinate in found[0].melding
+
+
+def test_bytes_undefined_in_cp1252_are_an_error_naming_row_and_column(raw):
+    assert ENCODING == "cp1252"
+    lines = csv_lines(raw)
+    column = first_open_column(2024).header
+    lines[5] = set_cell(lines[5], field_index(column), "Overleg met buurtteam@UNDEFINED@s en wijkcentra")
+    (raw / CSV_FILE).write_bytes("\r\n".join(lines).encode(ENCODING).replace(b"@UNDEFINED@", b"\x81"))
+    path = reregister(raw, CSV_FILE)
+    found = problems_of(path, "teken_ongeldig")
+    assert [(p.rij, p.kolom, p.ernst) for p in found] == [(6, column, "fout")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_utf16_is_refused_as_an_encoding_not_as_spaced_out_columns(raw, encoding):
+    text = (raw / CSV_FILE).read_bytes().decode(ENCODING)
+    (raw / CSV_FILE).write_bytes(text.encode(encoding))
+    path = reregister(raw, CSV_FILE)
+    found = problems_of(path)
+    assert not [p for p in found if p.regel.startswith("kolom_")]
+    unreadable = [p for p in found if p.regel == "bestand_onleesbaar"]
+    assert len(unreadable) == 1 and "UTF-16 wordt niet geaccepteerd" in unreadable[0].melding
+
+
+def test_one_very_long_cell_does_not_make_the_file_unreadable(raw):
+    lines = csv_lines(raw)
+    column = first_open_column(2024).header
+    lines[4] = set_cell(lines[4], field_index(column), "lang " * 40_000)  # 200,000 characters
+    path = write_lines(raw, lines)
+    result = validate_paths([path])
+    assert not [p for p in result.problems if p.regel == "bestand_onleesbaar"], result.problems
+    assert result.files[0].rijen_geleverd == len([line for line in lines[1:] if line])
+
+
+# --- 4. control characters never reach the steward's terminal ------------------------------------
+
+def test_escape_sequences_from_a_delivery_are_shown_escaped_in_every_report(raw, tmp_path):
+    lines = csv_lines(raw)
+    lines[0] = lines[0] + DELIMITER + "Extra\x1b[31m kolom\x07"  # unknown column: quoted in the message
+    path = write_lines(raw, lines)
+    result = validate_paths([path])
+    assert any("Extra\\x1b[31m kolom\\x07" in p.melding for p in result.problems)  # quoted, escaped
+    for fmt in ("json", "markdown", "html"):
+        rendered = report.render(result, fmt)
+        assert "\x1b" not in rendered and "\x07" not in rendered, fmt
+        assert "\\x1b[31m" in rendered.replace("\\\\x1b", "\\x1b"), fmt
+    proc = run_cli("validate", path, cwd=tmp_path)  # the terminal table (rich), as the steward sees it
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout and "\\x1b[31m" in proc.stdout
+    for suffix in (".md", ".html", ".json"):
+        out = tmp_path / f"rapport{suffix}"
+        assert run_cli("validate", path, "--report", out, cwd=tmp_path).returncode == 1
+        assert "\x1b" not in out.read_text(encoding="utf-8")
+
+
+# --- 5. formula injection in the exported CSV ------------------------------------------------
+
+FORMULAS = ["=HYPERLINK(\"http://x.example\";\"klik\")", "+31 6 1234 5678 bellen", "-niet ingevuld",
+            "@SUM(A1:A2)", "\tinspringen", "\rregel"]
+
+
+def test_exported_csv_neutralises_text_that_starts_like_a_formula(tmp_path):
+    frames = minimal_frames()
+    base = frames["toelichtingen"].iloc[0]
+    rows, texts = [], FORMULAS + ["-3", "gewone tekst"]
+    for i, text in enumerate(texts):
+        row = base.copy()
+        row["toelichting_id"], row["tekst"] = f"{base['inzending_id']}:t{i}", text
+        rows.append(row)
+    frames["toelichtingen"] = type(frames["toelichtingen"])(rows)
+    export.export_tables(frames, tmp_path)
+    with open(tmp_path / "csv" / "toelichtingen.csv", encoding="utf-8", newline="") as f:
+        written = {r["toelichting_id"]: r["tekst"] for r in csv.DictReader(f)}
+    by_text = {text: written[f"{base['inzending_id']}:t{i}"] for i, text in enumerate(texts)}
+    for text in FORMULAS:
+        assert by_text[text] == "'" + text
+    assert by_text["-3"] == "-3" and by_text["gewone tekst"] == "gewone tekst"
+    # JSON keeps the text as delivered (after redaction)
+    kept = {r["tekst"] for r in json.loads((tmp_path / "json" / "toelichtingen.json").read_text(encoding="utf-8"))}
+    assert set(FORMULAS) <= kept
+    # our own controlled values stay as they are: the operator '=' and negative numbers
+    with open(tmp_path / "csv" / "gepubliceerde_cijfers.csv", encoding="utf-8", newline="") as f:
+        assert {r["operator"] for r in csv.DictReader(f)} <= {"=", "<=", ">=", "≈"}
+    again = tmp_path / "again"
+    export.export_tables(frames, again)
+    assert (again / "csv" / "toelichtingen.csv").read_bytes() == (tmp_path / "csv" / "toelichtingen.csv").read_bytes()
+
+
+# --- 6. a file type that is not accepted, named explicitly -------------------------------------
+
+@pytest.mark.parametrize("suffix,what", [(".xls", "oude Excel-formaat"), (".ods", "OpenDocument"),
+                                         (".xlsb", "binaire Excel-werkmap")])
+def test_unsupported_file_type_named_explicitly_is_a_clear_error(raw, tmp_path, suffix, what):
+    path = raw / "2024" / f"benchmark_eenzaamheid_2024_export{suffix}"
+    shutil.copy(raw / XLSX_FILE, path)
+    proc = run_cli("validate", path, cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    proc = run_cli("validate", path, "--format", "json", cwd=tmp_path)
+    found = only(json.loads(proc.stdout)["problemen"], "bestand_onleesbaar")
+    assert len(found) == 1 and what in found[0]["melding"] and "wordt niet geaccepteerd" in found[0]["melding"]
+    assert ".xlsx" in found[0]["melding"]
