@@ -73,7 +73,8 @@ def test_build_refuses_the_collision_and_never_replaces_wassenaar(tmp_path):
     proc = subprocess.run([EENZAAMHEID, "build", "--raw", str(tmp_path / "raw"), "--uit", str(tmp_path / "out")],
                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert proc.returncode == 1
-    assert "De validatie vond 1 fout(en)" in proc.stderr
+    assert "bij stap 'validatie'" in proc.stderr and "vond 1 fout(en)" in proc.stderr
+    assert "gemeente_botsing" in proc.stderr, proc.stderr  # the cause is named, not only counted
     assert not (tmp_path / "out" / "benchmark.db").exists()
 
     frames = build.clean_frames(tmp_path / "raw", allow_quarantine=True).frames
