@@ -66,7 +66,7 @@ REASONS = {"vervangen_duplicaat": "vervangen door een latere inzending van dezel
 
 def reason_text(reason: str) -> str:
     if reason.startswith("quarantaine: "):
-        return f"in quarantaine door een fout ({reason.removeprefix('quarantaine: ')})"
+        return f"hele rij in quarantaine door fout {reason.removeprefix('quarantaine: ')}"
     return REASONS.get(reason, reason)
 
 
@@ -99,7 +99,7 @@ def not_counted_lines(result: ValidationResult, max_rows: int = 20) -> list[str]
     lines = []
     for reason, entry in not_counted(result)["per_reden"].items():
         where = "; ".join(f"{bestand} rij {_rows(rows, max_rows)}" for bestand, rows in entry["rijen"].items())
-        lines.append(f"{reason} ({entry['omschrijving']}): {entry['aantal']} — {where}")
+        lines.append(f"{entry['omschrijving']} [{reason}]: {entry['aantal']} — {where}")
     return lines
 
 
