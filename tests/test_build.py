@@ -62,6 +62,12 @@ def test_build_reports_rows_held_back(built):
     assert "2023/benchmark_eenzaamheid_2023_export.xlsx: 175 geleverd = 174 geaccepteerd + 1 vervangen + 0 in quarantaine" in stdout
 
 
+def test_published_files_are_readable_by_others(built):
+    """The web server and colleagues read the publication: no file is private to the build's user."""
+    private = [p.name for p in built[0].rglob("*") if p.is_file() and not p.stat().st_mode & 0o004]
+    assert private == []
+
+
 def test_every_delivered_row_is_accounted_for(db):
     rows = db.execute("select * from verantwoording").fetchall()
     assert len(rows) == 6 and all(r["sluitend"] == 1 for r in rows)
