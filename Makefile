@@ -5,7 +5,7 @@ VENV_PY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed
 HOST ?= 127.0.0.1
 
-.PHONY: venv system-deps demo validate build check serve test bench lock clean-venv
+.PHONY: venv system-deps demo validate build check serve serve-public test bench lock clean-venv
 
 # Create .venv (if missing) and install pinned deps + the project (editable).
 venv: $(STAMP)
@@ -24,6 +24,12 @@ system-deps:
 	  { $$SUDO apt-get update -qq && \
 	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; } \
 	  || echo "WARNING: could not install chromium; browser tests will be skipped."; \
+	fi
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then echo "nginx present"; else \
+	  SUDO=; if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi; \
+	  { $$SUDO apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light; } \
+	  || echo "WARNING: could not install nginx; the caching-front tests will be skipped."; \
 	fi
 
 # Regenerate the demo deliveries in raw/ (deterministic).
@@ -45,6 +51,11 @@ check: venv
 # Serve the built database with Datasette on localhost.
 serve: venv build
 	$(VENV)/bin/eenzaamheid serve --host $(HOST)
+
+# Serve with the caching front: nginx (deploy/nginx.conf.template) on 127.0.0.1:$(PORT), Datasette behind it.
+PORT ?= 8080
+serve-public: venv build system-deps
+	$(VENV)/bin/eenzaamheid serve --front --port $(PORT)
 
 # Run the test suite.
 test: venv system-deps

@@ -249,6 +249,8 @@ def serve(
     db: Annotated[Optional[Path], typer.Option("--db", help="De database (standaard clean/benchmark.db); "
                                                "metadata.json en de exports naast de database.",
                                                show_default=False)] = None,
+    front: Annotated[bool, typer.Option("--front", help="Met nginx als cache ervoor (deploy/nginx.conf.template): "
+                                        "nginx op --port, Datasette op een vrije poort, beide op 127.0.0.1.")] = False,
 ) -> None:
     """Publiceer clean/benchmark.db met Datasette (alleen-lezen) op http://127.0.0.1:8001."""
     from .serve import DB_PATH, default_workers, serve as run_serve, workers_warning
@@ -259,6 +261,13 @@ def serve(
     workers = workers or default_workers()
     if warning := workers_warning(workers):
         typer.echo(warning, err=True)
+    if front:
+        from .front import serve_public
+
+        if host != "127.0.0.1":
+            _usage("--front draait alleen op 127.0.0.1; zet voor een publiek adres nginx zelf op "
+                   "(deploy/README.md).")
+        raise typer.Exit(serve_public(port, workers, db_path))
     run_serve(host, port, workers, db_path)
 
 

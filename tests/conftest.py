@@ -35,9 +35,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def start_datasette(db_path: Path, log_path: Path, timeout: float = 60):
-    """Serve db_path (its metadata.json next to it) on a free loopback port; yield the base URL."""
-    port = free_port()
+def start_datasette(db_path: Path, log_path: Path, timeout: float = 60, port: int | None = None):
+    """Serve db_path (its metadata.json next to it) on a loopback port (a free one unless given);
+    yield the base URL."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:  # a file, not a pipe: a full pipe would block the server
         proc = subprocess.Popen(serve.datasette_args("127.0.0.1", port, db_path=db_path),
