@@ -110,7 +110,8 @@ def test_gzip_once_per_page_and_both_encodings_cached(front):
     url = hashed(front, "inzendingen?_size=50")
     plain = [front.get(url, headers={"accept-encoding": "identity"}) for _ in range(2)]
     packed = [front.get(url, headers={"accept-encoding": "gzip, deflate, br"}) for _ in range(2)]
-    other_spelling = front.get(url, headers={"accept-encoding": "gzip"})
+    # Datasette says Vary: Cookie; one copy per visitor's cookie would make the cache useless
+    other_spelling = front.get(url, headers={"accept-encoding": "gzip", "cookie": "bezoeker=1"})
     assert "content-encoding" not in plain[0].headers
     assert packed[0].headers["content-encoding"] == "gzip"
     assert packed[0].num_bytes_downloaded < len(plain[0].content) / 3
