@@ -62,7 +62,7 @@ test: venv system-deps
 	$(VENV_PY) -m pytest
 
 # Measure speed and memory; writes bench/RESULTS.md (not part of the tests).
-bench: venv build
+bench: venv build system-deps
 	$(VENV_PY) bench/run.py
 	@command -v wrk >/dev/null || { SUDO=; [ "$$(id -u)" != 0 ] && SUDO=sudo; $$SUDO apt-get install -y -qq wrk; }
 	$(VENV_PY) bench/serve.py
