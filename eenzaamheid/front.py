@@ -105,12 +105,12 @@ def nginx_command(nginx: str, prefix: Path, conf: Path) -> list[str]:
 def wait_for_port(host: str, port: int, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} stopped with exit code {process.returncode}")
+        if process.poll() is not None:  # messages in Dutch: the operator reads them
+            raise RuntimeError(f"{Path(process.args[0]).name} stopte met exitcode {process.returncode}")
         with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
             return
         time.sleep(0.1)
-    raise RuntimeError(f"nothing answers on {host}:{port} after {timeout} s")
+    raise RuntimeError(f"niets antwoordt op {host}:{port} na {timeout:.0f} s")
 
 
 @contextlib.contextmanager
@@ -165,10 +165,14 @@ def serve_public(port: int, workers: int, db_path: Path) -> int:
                       f"nginx-map {tmp})", flush=True)
                 while proxy.poll() is None and backend.poll() is None:
                     time.sleep(0.5)
+                print("nginx of Datasette is gestopt; de andere wordt ook gestopt.", file=sys.stderr)
                 return 1
         except KeyboardInterrupt:
             return 0
-        except (RuntimeError, subprocess.CalledProcessError) as error:
+        except subprocess.CalledProcessError:  # nginx -t printed what is wrong
+            print("De nginx-configuratie is afgekeurd (zie hierboven).", file=sys.stderr)
+            return 1
+        except RuntimeError as error:
             print(f"De site met cache kon niet starten: {error}", file=sys.stderr)
             return 1
         finally:

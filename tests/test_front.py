@@ -174,3 +174,11 @@ def test_render_takes_the_error_page_headers_from_security_py(tmp_path):
         assert conf.count(f'"{value.decode()}" always;') == 1, name
     assert "server 10.0.0.2:8001" in conf and "server 10.0.0.3:8001" in conf
     assert "{{" not in conf
+
+
+def test_front_refuses_a_public_address(built_site_dir):
+    """`--front` runs nginx as the current user on loopback only; a public address is a usage error."""
+    done = subprocess.run([sys.executable, "-m", "eenzaamheid.cli", "serve", "--front", "--host", "0.0.0.0",
+                           "--db", str(built_site_dir / "benchmark.db")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "--front" in done.stderr and "Traceback" not in done.stderr
