@@ -243,7 +243,7 @@ def quality_gate(db_path: Path, data: CleanData, report_dir: Path, refused_dir: 
 def write_report(stem: Path, data: CleanData, why: refusal.Refusal | None = None, synthetic: bool | None = None) -> None:
     """The steward's report (stem.html and stem.json): deliveries, clean tables, database checks;
     for a refused build, led by why it was refused."""
-    from . import quality_report
+    from .quality import report as quality_report
 
     if synthetic is None:
         synthetic = bool(data.frames["bronbestanden"]["synthetisch"].astype(int).any())

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from eenzaamheid import build, quality, quality_report
+from eenzaamheid import build, quality
+from eenzaamheid.quality import report as quality_report
 from eenzaamheid.pipeline import cleanschema, validate
 from eenzaamheid import codebook as cb
 from eenzaamheid.paths import RAW

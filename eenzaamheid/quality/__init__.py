@@ -2,7 +2,7 @@
 
 Modules: model (Controle, QualityResult), generated (from codebook and schemas), manual (the
 steward's checks), families (set-based SQL), engine (running them), results, tables (the two
-result tables).
+result tables), report (the steward's HTML/JSON report; imported on its own).
 
 Where the checks come from (`herkomst`):
 
