@@ -94,7 +94,7 @@ def main() -> int:
                         measure([EENZAAMHEID, "validate", str(year_csv)], args.runs), ""))
         results.append(("validate één jaar (2023, xlsx, 175 rijen)", "< 1 s",
                         measure([EENZAAMHEID, "validate", str(year_xlsx)], args.runs), ""))
-        results.append(("volledige build (6 jaren)", "< 10 s",
+        results.append(("volledige build (6 jaren)", "≤ 6 s",
                         measure([EENZAAMHEID, "build", "--allow-quarantine", "--uit", str(work / "clean")], args.runs), ""))
         gate = measure_gate(work / "clean" / "benchmark.db", args.runs)
         scaled = {}
@@ -150,7 +150,7 @@ def main() -> int:
     # other sections (bench/serve.py's) stay as they are
     path = ROOT / "bench" / "RESULTS.md"
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    kept = [s for s in re.split(r"\n(?=## )", old)[1:] if not s.startswith(("## " + h for h in OWN_SECTIONS))]
+    kept = [s for s in re.split(r"\n(?=## )", old)[1:] if not s.startswith(tuple("## " + h for h in OWN_SECTIONS))]
     path.write_text("\n".join(lines) + "\n" + "".join("\n" + s.rstrip("\n") + "\n" for s in kept), encoding="utf-8")
     print("\n".join(lines))
     return 0

@@ -346,9 +346,10 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
 
 
 def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage: Path | None) -> CleanData:
-    from . import site_metadata
+    from . import quality, site_metadata
     from .pipeline import export, load
 
+    quality.prewarm()  # Great Expectations is imported in a second process meanwhile (quality/worker.py)
     publication.recover(live)  # what a killed build left: staging folders, a half-done fallback switch
     live.mkdir(parents=True, exist_ok=True)
     if datapackage is not None and not _package_inside(live, datapackage):
@@ -380,5 +381,6 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
             package_zip(staging, staging / PACKAGE_ZIP, synthetic)
         publish(staging, live, datapackage)
     finally:
+        quality.discard()
         shutil.rmtree(staging, ignore_errors=True)
     return data

@@ -2,7 +2,8 @@
 
 Modules: model (Controle, QualityResult), generated (from codebook and schemas), manual (the
 steward's checks), families (set-based SQL), engine (running them), results, tables (the two
-result tables), report (the steward's HTML/JSON report; imported on its own).
+result tables), worker (the gate in a warm second process during a build), report (the
+steward's HTML/JSON report; imported on its own).
 
 Where the checks come from (`herkomst`):
 
@@ -24,15 +25,16 @@ run set-based: all of a table's codebook and schema checks as ONE UnexpectedRows
 failing rows carry the controle_id they violate (families.py); GE's own work per expectation,
 not the SQL, was what made the gate slow (bench/RESULTS.md).
 """
-from .engine import expectations, is_synthetic, run
+from .engine import expectations, is_synthetic
 from .generated import codebook_expectations, schema_expectations
 from .manual import manual_expectations, published_value
 from .model import (ERNSTEN, FATAAL, FOUT, HANDMATIG_PATH, HERKOMSTEN, PUBLISHED_PATH, UNEXPECTED_ROWS, WAARSCHUWING,
                     Controle, QualityConfigError, QualityResult)
 from .results import summary_text
 from .tables import CONTROLE_COLUMNS, RESULTAAT_COLUMNS, TABLE_SCHEMAS, write_tables
+from .worker import discard, prewarm, run  # run: in the warm process when the build started one
 
 __all__ = ["CONTROLE_COLUMNS", "ERNSTEN", "FATAAL", "FOUT", "HANDMATIG_PATH", "HERKOMSTEN", "PUBLISHED_PATH",
            "RESULTAAT_COLUMNS", "TABLE_SCHEMAS", "UNEXPECTED_ROWS", "WAARSCHUWING", "Controle", "QualityConfigError",
-           "QualityResult", "codebook_expectations", "expectations", "is_synthetic", "manual_expectations",
-           "published_value", "run", "schema_expectations", "summary_text", "write_tables"]
+           "QualityResult", "codebook_expectations", "discard", "expectations", "is_synthetic", "manual_expectations",
+           "prewarm", "published_value", "run", "schema_expectations", "summary_text", "write_tables"]
