@@ -515,6 +515,26 @@ def test_a_missing_column_fails_only_the_checks_on_it(demo_db, tmp_path):
     assert len(others) > 5 and others["geslaagd"].all() and others["getoetst"].gt(0).all()
 
 
+def test_the_warm_gate_process_gives_the_same_result(demo_db, demo_result, tmp_path):
+    """The build imports GE in a second process (quality.prewarm) and runs the gate there: the same
+    result as in this process, its errors raised here, and nothing left running."""
+    quality.prewarm()
+    worker = quality.worker._warm
+    assert worker is not None and worker.process.poll() is None
+    again = quality.run(demo_db)
+    assert worker.process.returncode == 0 and quality.worker._warm is None
+    assert again.controles.equals(demo_result.controles) and again.resultaten.equals(demo_result.resultaten)
+    broken = tmp_path / "benchmark.db"
+    broken.write_text("geen database", encoding="utf-8")
+    quality.prewarm()
+    with pytest.raises(ValueError, match="geen leesbare SQLite-database"):
+        quality.run(broken)
+    quality.prewarm()
+    worker = quality.worker._warm
+    quality.discard()  # a build that stops before the gate
+    assert worker.process.poll() is not None and quality.worker._warm is None
+
+
 def test_run_leaves_the_database_untouched(demo_db, demo_bytes, demo_result):
     assert demo_db.read_bytes() == demo_bytes  # opened read-only, nothing written beside it either
     assert sorted(p.name for p in demo_db.parent.iterdir() if p.name.startswith(demo_db.name)) == [demo_db.name]
