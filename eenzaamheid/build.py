@@ -243,7 +243,7 @@ def quality_gate(db_path: Path, data: CleanData, report_dir: Path, refused_dir: 
 def write_report(stem: Path, data: CleanData, why: refusal.Refusal | None = None, synthetic: bool | None = None) -> None:
     """The steward's report (stem.html and stem.json): deliveries, clean tables, database checks;
     for a refused build, led by why it was refused."""
-    from . import quality_report
+    from .quality import report as quality_report
 
     if synthetic is None:
         synthetic = bool(data.frames["bronbestanden"]["synthetisch"].astype(int).any())
@@ -346,9 +346,10 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
 
 
 def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage: Path | None) -> CleanData:
-    from . import site_metadata
+    from . import quality, site_metadata
     from .pipeline import export, load
 
+    quality.prewarm()  # Great Expectations is imported in a second process meanwhile (quality/worker.py)
     publication.recover(live)  # what a killed build left: staging folders, a half-done fallback switch
     live.mkdir(parents=True, exist_ok=True)
     if datapackage is not None and not _package_inside(live, datapackage):
@@ -380,5 +381,6 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
             package_zip(staging, staging / PACKAGE_ZIP, synthetic)
         publish(staging, live, datapackage)
     finally:
+        quality.discard()
         shutil.rmtree(staging, ignore_errors=True)
     return data

@@ -215,7 +215,8 @@ def check(
     **Exitcodes:** 0 = geen fatale controle en geen fout gefaald (waarschuwingen kunnen er zijn), 1 = een fatale
     controle of een fout gefaald, 2 = verkeerd aangeroepen (database bestaat niet, onbekend rapportformaat).
     """
-    from . import quality, quality_report
+    from . import quality
+    from .quality import report as quality_report
     from .build import DB_PATH
     from .pipeline.validate import validate_paths
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from eenzaamheid import build, quality, quality_report
+from eenzaamheid import build, quality
+from eenzaamheid.quality import report as quality_report
 from eenzaamheid.pipeline import cleanschema, validate
 from eenzaamheid import codebook as cb
 from eenzaamheid.paths import RAW
@@ -442,6 +443,9 @@ def test_planted_violation_fails_exactly_its_check(case, demo_db, tmp_path):
     else:
         assert contains(rows, planted_row), rows[:5]
         assert len(rows) == entry["afwijkend"]  # all failing rows, not a sample
+        values = json.loads(entry["waargenomen"]).get("afwijkende_waarden")
+        if values is not None:  # the failing values are counted over every failing row (GE: the first 200)
+            assert sum(v["count"] for v in values) == entry["afwijkend"], values
     assert not result.publiceerbaar if entry["ernst"] == "fataal" else result.publiceerbaar
     assert not result.ok
 
@@ -493,6 +497,42 @@ def test_a_check_that_cannot_run_fails_with_its_reason(demo_db, tmp_path, capfd)
     observed = json.loads(found["schema.kolommen.verantwoording"]["waargenomen"])
     assert "extra" in observed["observed_value"]
     assert not result.publiceerbaar
+
+
+def test_a_missing_column_fails_only_the_checks_on_it(demo_db, tmp_path):
+    """The generated checks of a table run as one query: a column that is gone fails exactly the
+    checks that need it (with the reason), and the table's other checks still run and pass."""
+    db = tmp_path / "benchmark.db"
+    shutil.copy(demo_db, db)
+    plant(db, "ALTER TABLE verantwoording DROP COLUMN sluitend")
+    result = quality.run(db)
+    on_column = {c.controle_id for c in quality.expectations() if c.tabel == "verantwoording" and c.kolom == "sluitend"}
+    assert set(failed(result)) == on_column | {"schema.kolommen.verantwoording"}
+    assert all("sluitend" in json.loads(failed(result)[cid]["waargenomen"])["fout"] for cid in on_column)
+    merged = result.controles.merge(result.resultaten, on="controle_id")
+    others = merged[(merged["tabel"] == "verantwoording") & ~merged["controle_id"].isin(on_column)
+                     & (merged["controle_id"] != "schema.kolommen.verantwoording")]
+    assert len(others) > 5 and others["geslaagd"].all() and others["getoetst"].gt(0).all()
+
+
+def test_the_warm_gate_process_gives_the_same_result(demo_db, demo_result, tmp_path):
+    """The build imports GE in a second process (quality.prewarm) and runs the gate there: the same
+    result as in this process, its errors raised here, and nothing left running."""
+    quality.prewarm()
+    worker = quality.worker._warm
+    assert worker is not None and worker.process.poll() is None
+    again = quality.run(demo_db)
+    assert worker.process.returncode == 0 and quality.worker._warm is None
+    assert again.controles.equals(demo_result.controles) and again.resultaten.equals(demo_result.resultaten)
+    broken = tmp_path / "benchmark.db"
+    broken.write_text("geen database", encoding="utf-8")
+    quality.prewarm()
+    with pytest.raises(ValueError, match="geen leesbare SQLite-database"):
+        quality.run(broken)
+    quality.prewarm()
+    worker = quality.worker._warm
+    quality.discard()  # a build that stops before the gate
+    assert worker.process.poll() is not None and quality.worker._warm is None
 
 
 def test_run_leaves_the_database_untouched(demo_db, demo_bytes, demo_result):

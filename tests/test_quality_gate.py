@@ -221,7 +221,7 @@ def test_check_command_exit_codes_and_report(built_site_dir, tmp_path):
 
 
 def test_report_says_synthetic_only_while_the_build_is():
-    from eenzaamheid import quality_report
+    from eenzaamheid.quality import report as quality_report
 
     demo, demo_dict = quality_report.render(None, None, None, synthetic=True)
     real, real_dict = quality_report.render(None, None, None, synthetic=False)

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .pipeline import cleanschema
-from .pipeline.privacy import redact_value, report_problem
-from .problems import FOUT, WAARSCHUWING
-from .quality import ERNSTEN, FATAAL, QualityResult
+from ..pipeline import cleanschema
+from ..pipeline.privacy import redact_value, report_problem
+from ..problems import FOUT, WAARSCHUWING
+from .model import ERNSTEN, FATAAL, QualityResult
 
 PUBLISHABLE, NOT_PUBLISHABLE = "Publiceerbaar", "Niet publiceerbaar"
 # shown while any delivery in the build is synthetic (raw/MANIFEST.csv), as on every Datasette page
@@ -36,7 +36,7 @@ SYNTHETIC_NOTICE = ("<strong>Let op: synthetische demodata.</strong> De levering
                     "en gekalibreerd op de gepubliceerde landelijke cijfers; de rijen in dit rapport zijn niet de "
                     "antwoorden van echte gemeenten.")
 PASSED = "geslaagd"
-from .refusal import NOT_RUN  # noqa: E402  (one wording for report and CLI)
+from ..refusal import NOT_RUN  # noqa: E402  (one wording for report and CLI)
 TITLE = "Kwaliteitsrapport Benchmark Eén tegen eenzaamheid"
 _RANK = {e: i for i, e in enumerate(ERNSTEN)}
 
@@ -351,7 +351,7 @@ def render(validation, quality: QualityResult | None, clean_checks: dict[str, st
     return to_html(report), report
 
 
-from .report import write_atomic as _write_atomic  # noqa: E402  (one atomic writer for all reports)
+from ..report import write_atomic as _write_atomic  # noqa: E402  (one atomic writer for all reports)
 
 
 def to_json(report: dict) -> str:
