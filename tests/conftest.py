@@ -1,15 +1,22 @@
-"""Shared fixtures: the site as the public sees it, a real Datasette process on loopback.
+"""Shared fixtures: one demo build per test run, the site as the public sees it, a real Datasette
+process on loopback.
 
-`site` builds the demo data once per test session into a temporary clean folder and serves it
-with exactly the arguments `eenzaamheid serve` uses (`serve.datasette_args`): our plugins,
-templates and static files, immutable database, the exports under /bestanden/.
+`demo_build` runs `eenzaamheid build --allow-quarantine` on the demo deliveries once per run, in a
+folder every xdist worker of the run shares (the first worker builds under a file lock, the others
+wait and reuse it); tests only read it and copy it where they change a publication.
+`site` serves it with exactly the arguments `eenzaamheid serve` uses (`serve.datasette_args`): our
+plugins, templates and static files, immutable database, the exports under /bestanden/.
 `start_datasette` starts another server (e.g. on a modified copy of the database).
 """
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import json
+import os
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +25,23 @@ import httpx
 import pytest
 
 from eenzaamheid import build, serve
+
+ROOT = Path(__file__).resolve().parent.parent
+EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
+
+# The files that take longest (measured with --durations), longest first, go to the xdist workers
+# first: with --dist loadfile and --no-loadscope-reorder (pyproject) a file runs in one worker and
+# files go out in collection order, so a long file does not become the tail. test_privacy.py leads:
+# on a fresh install its planted build pays deduce's one-off warm-up (~75 s) while the other worker
+# runs the rest.
+SLOW_FIRST = ("test_privacy.py", "test_quality.py", "test_build.py", "test_intake.py", "test_quality_gate.py",
+              "test_fuzz.py", "test_validate.py", "test_no_silent_loss.py", "test_new_year.py", "test_site_security.py",
+              "test_build_and_serve.py", "test_site_browser.py", "test_hostile_input.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
 
 
 @dataclass
@@ -66,13 +90,40 @@ def start_datasette(db_path: Path, log_path: Path, timeout: float = 60, port: in
             proc.wait(10)
 
 
+@dataclass
+class DemoBuild:
+    out: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def shared_run_dir(tmp_path_factory) -> Path:
+    """A folder of this test run that every xdist worker shares (each worker's basetemp lies in it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
-def built_site_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site_clean")
-    build.build(clean_dir=out, allow_quarantine=True, datapackage=out / "datapackage.json")
-    if not (out / "metadata.json").exists():
+def demo_build(tmp_path_factory, redaction_cache_copy) -> DemoBuild:
+    """The demo deliveries built by the real CLI, once per run for all workers. Read only: copy it to change it."""
+    shared = shared_run_dir(tmp_path_factory)
+    out, result = shared / "demo_build", shared / "demo_build.json"
+    with open(shared / "demo_build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
+        if not result.exists():
+            proc = subprocess.run([EENZAAMHEID, "build", "--allow-quarantine", "--uit", str(out)],
+                                  capture_output=True, text=True, cwd=ROOT)
+            result.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
+    return DemoBuild(out=out, **json.loads(result.read_text()))
+
+
+@pytest.fixture(scope="session")
+def built_site_dir(demo_build) -> Path:
+    assert demo_build.returncode == 0, demo_build.stdout[-2000:] + demo_build.stderr[-3000:]
+    if not (demo_build.out / "metadata.json").exists():
         pytest.skip("the build does not write metadata.json (served metadata) yet")
-    return out
+    return demo_build.out
 
 
 @pytest.fixture(scope="session")

@@ -29,11 +29,10 @@ def run_build(out: Path, *extra: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("clean")
-    proc = run_build(out, "--allow-quarantine")
-    assert proc.returncode == 0, proc.stderr
-    return out, proc.stdout
+def built(demo_build):
+    """`eenzaamheid build --allow-quarantine --uit <tmp>` on the demo, the run's shared build (conftest): read only."""
+    assert demo_build.returncode == 0, demo_build.stderr
+    return demo_build.out, demo_build.stdout
 
 
 @pytest.fixture(scope="module")
@@ -302,8 +301,10 @@ def test_a_second_build_on_the_same_folder_is_refused_cleanly(built, tmp_path):
     assert "Er loopt al een build naar" in second.stderr and str(first.pid) in second.stderr
     assert "Traceback" not in second.stderr and "Error" not in second.stderr
     assert _files(live) == before, "the refused build touched the publication"
-    proc = run_build(live, "--allow-quarantine")  # the lock died with its holder
-    assert proc.returncode == 0, proc.stderr
+    # the lock died with its holder: the next build takes it (and, without --allow-quarantine, stops at validation)
+    proc = run_build(live)
+    assert proc.returncode == 1 and "bij stap 'validatie'" in proc.stderr, proc.stderr
+    assert "Er loopt al een build naar" not in proc.stderr
 
 
 def test_failing_build_leaves_previous_outputs_intact(built, tmp_path, monkeypatch):

@@ -1,7 +1,7 @@
 """Person names and street addresses in Dutch free text, found by `deduce`, behind a cache.
 
 deduce (Dutch de-identification, docdeid) builds its lookup structures once per install (~75 s,
-kept in its own package folder; `make venv` does it) and still needs ~6.6 s to load in every
+kept in its own package folder; `make deduce` does it ahead) and still needs ~6.6 s to load in every
 process; a text then takes ~2 ms. Its answer is deterministic, so the result per text is kept
 in a committed file (checks/redacties.json: the text's sha256 -> the redacted text, or null when
 nothing was found; never the delivered text itself). A build whose free text is all in that
