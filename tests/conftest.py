@@ -35,8 +35,8 @@ EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
 # on a fresh install its planted build pays deduce's one-off warm-up (~75 s) while the other worker
 # runs the rest.
 SLOW_FIRST = ("test_privacy.py", "test_quality.py", "test_build.py", "test_intake.py", "test_quality_gate.py",
-              "test_fuzz.py", "test_validate.py", "test_no_silent_loss.py", "test_new_year.py", "test_front.py", "test_site_security.py",
-              "test_build_and_serve.py", "test_site_browser.py", "test_hostile_input.py")
+              "test_fuzz.py", "test_validate.py", "test_no_silent_loss.py", "test_new_year.py", "test_front.py",
+              "test_site_security.py", "test_build_and_serve.py", "test_site_browser.py", "test_hostile_input.py")
 
 
 def pytest_collection_modifyitems(items):
