@@ -58,6 +58,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_up(proc: subprocess.Popen, url: str, log_path: Path, timeout: float, what: str) -> None:
+    """Poll url/robots.txt until it answers 200; fail with the server's log if it stops or times out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"{what} stopped (exit {proc.returncode}):\n{log_path.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/robots.txt", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not answer within {timeout} s:\n{log_path.read_text()[-4000:]}")
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def start_datasette(db_path: Path, log_path: Path, timeout: float = 60, port: int | None = None):
     """Serve db_path (its metadata.json next to it) on a loopback port (a free one unless given);
@@ -68,18 +84,7 @@ def start_datasette(db_path: Path, log_path: Path, timeout: float = 60, port: in
         proc = subprocess.Popen(serve.datasette_args("127.0.0.1", port, db_path=db_path),
                                 stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"Datasette stopped (exit {proc.returncode}):\n{log_path.read_text()[-4000:]}")
-            try:
-                if httpx.get(f"{url}/robots.txt", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Datasette did not answer within {timeout} s:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.1)
+        wait_until_up(proc, url, log_path, timeout, "Datasette")
         yield url
     finally:
         proc.terminate()

@@ -11,7 +11,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ import pytest
 from eenzaamheid import front as front_module
 from eenzaamheid.site.security import SECURITY_HEADERS
 
-from conftest import free_port, start_datasette
+from conftest import free_port, start_datasette, wait_until_up
 
 pytestmark = pytest.mark.skipif(front_module.find_nginx() is None,
                                 reason="nginx is not installed (Debian package nginx-light; `make system-deps`)")
@@ -39,18 +38,7 @@ def front(built_site_dir, tmp_path_factory):
                                  "--workers", "2", "--db", str(built_site_dir / "benchmark.db")],
                                 stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"serve --front stopped (exit {proc.returncode}):\n{log_path.read_text()[-4000:]}")
-            try:
-                if httpx.get(f"{url}/robots.txt", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"serve --front did not answer:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.2)
+        wait_until_up(proc, url, log_path, 90, "serve --front")
         with httpx.Client(base_url=url, timeout=30) as client:
             yield client
     finally:
