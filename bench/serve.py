@@ -69,7 +69,7 @@ def wrk(url: str, seconds: int, connections: int, extra: list[str] = ()) -> dict
         if m is None:
             raise ValueError(f"cannot read wrk's latency {text!r} in:\n{out}")
         return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[m.group(2)]
-    p99 = ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p99 = ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # the line, not "73.99%" in Stdev
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p99_ms": p99, "fouten": int(errors.group(1)) if errors else 0}
