@@ -221,13 +221,15 @@ def check_frames(frames: dict[str, pd.DataFrame], outcome: dict[str, str] | None
     return checked
 
 
-def quality_gate(db_path: Path, data: CleanData, report_dir: Path, refused_dir: Path | None = None) -> QualityResult:
-    """Run the Great Expectations checks on the staged database, store them in it as the tables
-    kwaliteitscontroles and kwaliteitsresultaten, and write the report. Raises BuildRefused (after
-    writing the refused report to refused_dir, if given) when a fatal check fails."""
+def quality_gate(db_path: Path, data: CleanData, report_dir: Path, refused_dir: Path | None = None,
+                 pending=None) -> QualityResult:
+    """Run the Great Expectations checks on the staged database (or wait for the run `pending`
+    started), store them in it as the tables kwaliteitscontroles and kwaliteitsresultaten, and
+    write the report. Raises BuildRefused (after writing the refused report to refused_dir, if
+    given) when a fatal check fails."""
     from . import quality
 
-    result = quality.run(db_path)
+    result = (pending or quality.start(db_path)).result()
     data.quality = result
     if not result.publiceerbaar:
         why = refusal.from_quality(result)
@@ -371,7 +373,9 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
         except BuildError as exc:  # no database checks: never publishable
             raise _refuse(live, refusal.from_clean_checks(data.clean_checks, str(exc)), data) from None
         load.write_database(data.frames, staging / DB_NAME, raw_dir)
-        quality_gate(staging / DB_NAME, data, staging, live)
+        # the gate runs in the warm process while this one writes the exports (on the other core);
+        # nothing is published before it passed, and a refusal discards the staged exports
+        pending = quality.start(staging / DB_NAME)
         site_metadata.write(staging / DB_NAME, staging / SITE_METADATA)
         export.export_tables(data.frames, staging)
         if datapackage is not None:
@@ -379,6 +383,7 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
             if _package_inside(live, datapackage):  # part of the folder, switched with it
                 export.write_datapackage(staging / datapackage.name, "csv", synthetic=synthetic)
             package_zip(staging, staging / PACKAGE_ZIP, synthetic)
+        quality_gate(staging / DB_NAME, data, staging, live, pending)
         publish(staging, live, datapackage)
     finally:
         quality.discard()

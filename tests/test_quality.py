@@ -533,6 +533,12 @@ def test_the_warm_gate_process_gives_the_same_result(demo_db, demo_result, tmp_p
     worker = quality.worker._warm
     quality.discard()  # a build that stops before the gate
     assert worker.process.poll() is not None and quality.worker._warm is None
+    quality.prewarm()
+    worker = quality.worker._warm
+    quality.start(demo_db)  # the build writes its exports while the gate runs ...
+    assert worker.process.poll() is None and quality.worker._started is worker
+    quality.discard()  # ... and stops before collecting it: nothing is left running
+    assert worker.process.poll() is not None and quality.worker._started is None
 
 
 def test_run_leaves_the_database_untouched(demo_db, demo_bytes, demo_result):

@@ -18,7 +18,8 @@ from pathlib import Path
 from . import engine
 from .model import QualityResult
 
-_warm: "_Worker | None" = None
+_warm: "_Worker | None" = None     # imported GE, waiting for a database
+_started: "_Worker | None" = None  # running the checks; its result not yet collected
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds eenzaamheid/
 
 
@@ -46,10 +47,20 @@ class _Worker:
         self.process = subprocess.Popen([sys.executable, "-c", "from eenzaamheid.quality.worker import _serve; _serve()"], env=env,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
-    def run(self, db_path: Path) -> QualityResult | None:
+    def start(self, db_path: Path) -> bool:
+        """Hand over the database; the checks run while the caller goes on. False if the worker is gone."""
+        try:
+            self.process.stdin.write(f"{Path(db_path).resolve()}\n".encode("utf-8"))
+            self.process.stdin.flush()
+            return True
+        except OSError:
+            self.stop()
+            return False
+
+    def result(self) -> QualityResult | None:
         """The result, or None when the worker failed (the caller then runs the checks itself)."""
         try:
-            out, _ = self.process.communicate(f"{Path(db_path).resolve()}\n".encode("utf-8"))
+            out, _ = self.process.communicate()
             ok, value = pickle.loads(out)
         except Exception:
             self.stop()
@@ -75,21 +86,45 @@ def prewarm() -> None:
 
 
 def discard() -> None:
-    """Stop the warm process without using it (the build stopped before the gate)."""
-    global _warm
+    """Stop the warm process without using it, and a gate whose result nobody will collect
+    (the build stopped before or during the gate)."""
+    global _warm, _started
+    for worker in (_warm, _started):
+        if worker is not None:
+            worker.stop()
+    _warm = _started = None
+
+
+class Pending:
+    """A gate started on a database: `result()` waits for it. The database must not change
+    in between (the build writes its exports meanwhile, not the database)."""
+
+    def __init__(self, db_path: Path, worker: "_Worker | None") -> None:
+        self.db_path, self.worker = Path(db_path), worker
+
+    def result(self) -> QualityResult:
+        global _started
+        worker, self.worker = self.worker, None
+        if _started is worker:
+            _started = None
+        if worker is not None:
+            result = worker.result()
+            if result is not None:
+                return result
+        return engine.run(self.db_path)
+
+
+def start(db_path: Path) -> Pending:
+    """Start engine.run in the warm process when there is one (else it runs in `result()`)."""
+    global _warm, _started
     worker, _warm = _warm, None
-    if worker is not None:
+    if worker is not None and not (Path(db_path).is_file() and worker.start(db_path)):
         worker.stop()
+        worker = None
+    _started = worker
+    return Pending(db_path, worker)
 
 
 def run(db_path: Path) -> QualityResult:
     """engine.run, in the warm process when there is one."""
-    global _warm
-    worker, _warm = _warm, None
-    if worker is not None and Path(db_path).is_file():
-        result = worker.run(db_path)
-        if result is not None:
-            return result
-    elif worker is not None:
-        worker.stop()
-    return engine.run(db_path)
+    return start(db_path).result()
