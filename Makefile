@@ -10,15 +10,20 @@ HOST ?= 127.0.0.1
 # Create .venv (if missing) and install pinned deps + the project (editable).
 venv: $(STAMP)
 
+# deduce goes first: its one-off build of lookup structures (~75 s on one core, needed by the first
+# build with free text the redaction cache does not know; in the tests test_privacy.py) then runs in
+# the background while pip installs the rest. Whoever needs deduce meanwhile waits for it (a lock in
+# eenzaamheid/pipeline/deidentify.py) instead of building it a second time.
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(VENV_PY) || $(PY) -m venv $(VENV)
+	$(VENV_PY) -m pip install -c constraints.txt $$(grep -E '^deduce==' requirements.txt)
+	PYTHONPATH=$(CURDIR) $(VENV_PY) -m eenzaamheid.pipeline.deidentify > $(VENV)/deduce-opbouw.log 2>&1 &
 	$(VENV_PY) -m pip install -c constraints.txt -r requirements.txt -e .
 	touch $@
 
-# Build deduce's lookup structures ahead (~75 s, once per install); otherwise the first build with
-# free text the redaction cache does not know pays it (in the tests: test_privacy.py, scheduled first).
+# Build deduce's lookup structures now and wait for it (make venv starts it in the background).
 deduce: venv
-	$(VENV_PY) -c "from eenzaamheid.pipeline import deidentify; print(f'{deidentify.warm():.0f} s')"
+	$(VENV_PY) -m eenzaamheid.pipeline.deidentify
 
 # Debian chromium + driver for browser tests; only if missing, never fatal.
 system-deps:

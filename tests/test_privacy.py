@@ -74,6 +74,33 @@ def test_control_characters_are_reported_escaped():
     assert found[0].waarde == "\\x00, \\x1b" and "\x1b" not in found[0].melding
 
 
+def test_deduce_is_built_by_one_process_at_a_time(monkeypatch):
+    """make venv builds deduce's lookup structures in the background; a build that needs deduce
+    meanwhile must wait for that lock instead of building (and writing its cache) a second time."""
+    import fcntl
+
+    import deduce
+
+    lock_path = deidentify._build_lock_path()
+    assert lock_path is not None and lock_path.parent.is_dir()
+    seen = []
+
+    def fake_deduce():
+        with open(lock_path, "a") as other:  # another open file: blocked while _model holds the lock
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                seen.append("vrij")
+            except BlockingIOError:
+                seen.append("vergrendeld")
+        return "model"
+
+    monkeypatch.setattr(deduce, "Deduce", fake_deduce)
+    monkeypatch.setattr(deidentify, "_deduce", None)
+    assert deidentify._model() == "model" and seen == ["vergrendeld"]
+    with open(lock_path, "a") as after:  # released afterwards
+        fcntl.flock(after, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 def test_the_demo_build_needs_no_deduce():
     """Every demo free text is in the committed cache (checks/redacties.json), so its build skips deduce."""
     code = ("import sys; from eenzaamheid import build; build.clean_frames(allow_quarantine=True); "

@@ -1,7 +1,7 @@
 """Person names and street addresses in Dutch free text, found by `deduce`, behind a cache.
 
 deduce (Dutch de-identification, docdeid) builds its lookup structures once per install (~75 s,
-kept in its own package folder; `make deduce` does it ahead) and still needs ~6.6 s to load in every
+kept in its own package folder; `make venv` starts it in the background) and still needs ~6.6 s to load in every
 process; a text then takes ~2 ms. Its answer is deterministic, so the result per text is kept
 in a committed file (checks/redacties.json: the text's sha256 -> the redacted text, or null when
 nothing was found; never the delivered text itself). A build whose free text is all in that
@@ -92,14 +92,39 @@ def save_cache() -> None:
     _dirty = False
 
 
+def _build_lock_path() -> Path | None:
+    """A lock file beside deduce's own cache of lookup structures (None if deduce is missing)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("deduce")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(spec.submodule_search_locations[0]) / "data" / "lookup" / ".eenzaamheid-opbouw.lock"
+
+
 def _model():
     global _deduce
     if _deduce is None:
+        import fcntl
         import logging
 
         from deduce import Deduce
         logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))  # its "please wait" note
-        _deduce = Deduce()
+        # One process at a time builds deduce's lookup structures (`make venv` starts one in the
+        # background): deduce writes its cache file in place, and a second builder would double
+        # the ~75 s and could read a half-written cache. The others wait, then load the cache.
+        lock_path = _build_lock_path()
+        try:
+            lock = open(lock_path, "a") if lock_path is not None else None  # noqa: SIM115 - held while building
+        except OSError:  # a read-only install: no cache is written there either
+            lock = None
+        try:
+            if lock is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            _deduce = Deduce()
+        finally:
+            if lock is not None:
+                lock.close()
     return _deduce
 
 
@@ -112,10 +137,14 @@ def spans(text: str) -> list[tuple[int, int, str]]:
             if a.tag in TAGS and (a.tag != "locatie" or any(c.isdigit() for c in a.text))]
 
 
-def warm() -> float:
+def warm() -> float:  # `python -m eenzaamheid.pipeline.deidentify` (make venv, make deduce)
     """Build deduce's lookup structures (first use after install) and return the seconds it took."""
     import time
 
     started = time.perf_counter()
     _model().deidentify("Jan Jansen, Kerkstraat 1, 1234 AB Utrecht.", disabled=DISABLED)
     return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    print(f"deduce: {warm():.0f} s")
