@@ -47,7 +47,9 @@ def endpoints(base: str) -> dict[str, str]:
     queries = meta["databases"]["benchmark"].get("queries", {})
     params = {"gemeente_naast_provincie_en_land": "?gemeente=GM0518&jaar=2024", "vraag_door_de_jaren": "?vraag_id=meldpunt",
               "zoek_in_toelichtingen": "?zoekterm=GGD"}
-    out = {"home": "/", "tabel inzendingen": "/benchmark/inzendingen", "gemeentepagina": "/gemeente/GM0518",
+    out = {"home": "/", "tabel inzendingen": "/benchmark/inzendingen",
+           "tabel deelname_per_gemeente": "/benchmark/deelname_per_gemeente",
+           "tabel gepubliceerd_naast_berekend": "/benchmark/gepubliceerd_naast_berekend", "gemeentepagina": "/gemeente/GM0518",
            "vraagpagina": "/vraag/instrumenten", "kaart": "/kaart?jaar=2024"}
     for name in queries:
         out[f"query {name}"] = f"/benchmark/{name}{params.get(name, '')}"

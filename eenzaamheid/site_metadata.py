@@ -62,7 +62,9 @@ def datasette_metadata(db_path: Path) -> dict:
         for view, text in view_descriptions(VIEWS_SQL.read_text(encoding="utf-8")).items():
             if view in views:
                 columns = [r[1] for r in conn.execute(f"pragma table_info([{view}])")]
-                tables[view] = {"description": text, "columns": {c: meanings.get(c, "") for c in columns}}
+                tables[view] = {"description": text, "columns": {
+                    c: meanings.get(c) or meanings.get("<jaar>", "").replace("dat jaar", f"in {c}") if c.isdigit()
+                    else meanings.get(c, "") for c in columns}}
     finally:
         conn.close()
     for name, settings in (hand.get("tables") or {}).items():

@@ -550,19 +550,25 @@ def table_rows(datasette, gemeenten: dict):
 
     def render(display_rows) -> Markup:
         out = []
+        opening: dict = {}  # (column, kind) -> '<td class=...>': the same for every row
         for row in display_rows:
             out.append("<tr>")
             for cell in row:
                 column, kind, value = cell["column"], cell["value_type"], cell["value"]
-                if column == "gemeente_code" and kind != "pk":
-                    code = cell["raw"]
-                    label = (gemeenten.get(code) or {}).get("naam") if "&nbsp;<em>" in str(value) else None
-                    value = gemeente_cell(href, code, label) or value
-                out.append(f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">{_esc(value)}')
-                if column == "gemeente_code" and kind == "pk":
-                    out.append(f' <a class="gemeente-link" href="{href}{_esc(cell["raw"])}" '
-                               'title="Gemeentepagina">gemeentepagina</a>')
-                out.append("</td>")
+                td = opening.get((column, kind))
+                if td is None:
+                    td = opening[(column, kind)] = f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">'
+                if column == "gemeente_code":
+                    if kind != "pk":
+                        code = cell["raw"]
+                        label = (gemeenten.get(code) or {}).get("naam") if "&nbsp;<em>" in str(value) else None
+                        value = gemeente_cell(href, code, label) or value
+                        out.append(f"{td}{escape(value)}</td>")
+                    else:
+                        out.append(f'{td}{escape(value)} <a class="gemeente-link" href="{href}{escape(cell["raw"])}" '
+                                   'title="Gemeentepagina">gemeentepagina</a></td>')
+                else:
+                    out.append(f"{td}{escape(value)}</td>")
             out.append("</tr>\n")
         return Markup("".join(out))
     return render

@@ -65,12 +65,20 @@ def test_question_over_the_years_with_comparability(site):
     assert {r["jaar"] for r in rows} == {2022, 2023, 2024}
 
 
-def test_participation_per_municipality(site):
+def test_participation_per_municipality_is_a_table_that_sorts_and_filters(site):
+    """'Which municipalities took part every year?' without SQL: a table page with facets."""
     rows = query(site, "deelname_per_gemeente", _size="max")
     assert len(rows) == 342
     known = next(r for r in rows if r["gemeente_code"] == KNOWN)
     assert (known["2022"], known["2023"], known["2024"], known["vast_panel_2022_2024"]) == (1, 1, 1, 1)
     assert sum(r["vast_panel_2022_2024"] for r in rows) == 89 and sum(r["groep_2022_2023"] for r in rows) == 118
+    every_year = query(site, "deelname_per_gemeente", elk_jaar="1", _size="max")
+    assert every_year and {r["gemeente_code"] for r in every_year} == {
+        r["gemeente_code"] for r in rows if all(r[str(y)] == 1 for y in range(2019, 2025))}
+    most = query(site, "deelname_per_gemeente", _sort_desc="aantal_jaren", _size="5")
+    assert most[0]["aantal_jaren"] == max(r["aantal_jaren"] for r in rows)
+    page = httpx.get(f"{site.url}/benchmark/deelname_per_gemeente", follow_redirects=True, timeout=10).text
+    assert "Welke gemeenten deden mee in welke jaren" in page and "elk_jaar" in page  # title and facet
 
 
 def test_response_per_province(site, db):
@@ -88,9 +96,12 @@ def test_full_text_search(site, db):
     assert len(rows) == expected > 0 and all("GGD" in r["tekst"] for r in rows)
 
 
-def test_published_against_computed(site):
+def test_published_against_computed(site, db):
     rows = query(site, "gepubliceerd_naast_berekend", _size="max")
-    assert len(rows) == 284
+    assert len(rows) == db.execute("select count(*) from gepubliceerde_cijfers").fetchone()[0] > 0
     first = next(r for r in rows if r["cijfer_id"] == "R2024-001")
     assert first["gepubliceerd"] == 157 and first["berekend"] == 157 and first["status"] == "gelijk"
     assert not [r for r in rows if r["status"] == "afwijkend"]
+    assert not query(site, "gepubliceerd_naast_berekend", status="afwijkend")  # a table: filters work
+    gelijk = query(site, "gepubliceerd_naast_berekend", status="gelijk", _size="max")
+    assert len(gelijk) == sum(r["status"] == "gelijk" for r in rows) > 0

@@ -9,6 +9,7 @@ import sqlite_utils
 from eenzaamheid.build import clean_frames
 from eenzaamheid.codebook import load as load_codebook
 from eenzaamheid.paths import ROOT
+from eenzaamheid.pipeline.load import views_sql
 
 VIEWS_SQL = ROOT / "eenzaamheid" / "pipeline" / "views.sql"
 # the tables the views read, with their primary keys and the indexes the build creates
@@ -20,11 +21,15 @@ TABLES = {
     "vraagversies": ["vraag_id", "jaar"],
     "gemeenten": ["gemeente_code"],
     "jaargangen": ["jaar"],
+    "deelname": ["gemeente_code", "jaar"],
+    "gepubliceerde_cijfers": ["cijfer_id"],
+    "reconciliatie": ["cijfer_id"],
 }
 INDEXES = {"inzendingen": [["jaar", "status"], ["gemeente_code"], ["opvolger_code"]],
            "antwoorden": [["vraag_id", "item_code", "jaar"], ["jaar"]]}
 VIEWS = ["geaccepteerde_antwoorden", "aandelen", "aandelen_per_provincie", "gemeente_vergelijking",
-         "vraag_trend", "deelname_per_provincie"]
+         "vraag_trend", "deelname_per_provincie", "deelname_per_gemeente",
+         "gepubliceerd_naast_berekend"]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +46,7 @@ def db(frames, tmp_path_factory):
         database[table].insert_all(frame.astype(object).where(frame.notna(), None).to_dict("records"), pk=pk)
         for cols in INDEXES.get(table, []):
             database[table].create_index(cols)
-    database.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
+    database.executescript(views_sql(database.conn))
     database.conn.commit()
     database.conn.close()
     con = sqlite3.connect(path)
@@ -253,3 +258,15 @@ def test_views_only_count_accepted_submissions(db, frames):
     marks = ",".join("?" * len(other))
     assert rows(db, f"select count(*) as n from geaccepteerde_antwoorden where inzending_id in ({marks})", *other) == [{"n": 0}]
     assert rows(db, f"select count(*) as n from gemeente_vergelijking where inzending_id in ({marks})", *other) == [{"n": 0}]
+
+
+def test_deelname_per_gemeente_has_a_column_per_year_and_adds_them_up(db, frames):
+    got = frame(db, "select * from deelname_per_gemeente")
+    deelname = frames["deelname"]
+    years = sorted(deelname["jaar"].unique())
+    assert [c for c in got.columns if c.isdigit()] == [str(y) for y in years]  # one per year of deelname
+    assert len(got) == deelname["gemeente_code"].nunique()
+    assert (got[[str(y) for y in years]].sum(axis=1) == got["aantal_jaren"]).all()
+    assert (got["elk_jaar"] == (got["aantal_jaren"] == len(years)).astype(int)).all()
+    member = deelname.groupby("gemeente_code")["vast_panel_2022_2024"].max()
+    assert got.set_index("gemeente_code")["vast_panel_2022_2024"].equals(member.loc[got["gemeente_code"]].rename_axis("gemeente_code"))

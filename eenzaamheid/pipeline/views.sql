@@ -23,6 +23,8 @@ DROP VIEW IF EXISTS gemeente_vergelijking;
 DROP VIEW IF EXISTS aandelen_per_provincie;
 DROP VIEW IF EXISTS aandelen;
 DROP VIEW IF EXISTS deelname_per_provincie;
+DROP VIEW IF EXISTS deelname_per_gemeente;
+DROP VIEW IF EXISTS gepubliceerd_naast_berekend;
 DROP VIEW IF EXISTS geaccepteerde_antwoorden;
 
 -- geaccepteerde_antwoorden: elk antwoord van een geaccepteerde inzending, met de gemeente
@@ -185,3 +187,29 @@ SELECT b.jaar, b.provincie_code, b.provincie, b.aantal_gemeenten, coalesce(d.dee
        round(100.0 * coalesce(d.deelnemers, 0) / b.aantal_gemeenten, 1) AS percentage
 FROM bestaand b
 LEFT JOIN deelnemers d ON d.jaar = b.jaar AND d.provincie_code = b.provincie_code;
+
+-- deelname_per_gemeente: één rij per gemeente op de huidige indeling, met per jaar 1 als de
+-- gemeente (of een voorganger die erin opging) dat jaar deelnam en 0 als niet, het aantal jaren
+-- dat zij deelnam, of zij elk jaar deelnam, en of zij tot het vaste panel 2022–2024 en de groep
+-- 2022–2023 behoort (lid: deelgenomen in elk jaar van het panel). Eén kolom per jaar van de
+-- tabel deelname (de build vult ze in).
+CREATE VIEW deelname_per_gemeente AS
+SELECT d.gemeente_code, g.naam, g.provincie,  -- CAST: INTEGER columns once stored, so ?elk_jaar=1 matches
+       /* jaarkolommen */
+       CAST(sum(d.deelgenomen) AS INTEGER) AS aantal_jaren,
+       CAST(min(d.deelgenomen) = 1 AS INTEGER) AS elk_jaar,
+       CAST(max(d.vast_panel_2022_2024) AS INTEGER) AS vast_panel_2022_2024,
+       CAST(max(d.groep_2022_2023) AS INTEGER) AS groep_2022_2023
+FROM deelname d
+JOIN gemeenten g ON g.gemeente_code = d.gemeente_code
+GROUP BY d.gemeente_code;
+
+-- gepubliceerd_naast_berekend: elk cijfer uit de rapporten (gepubliceerde_cijfers) naast de
+-- waarde die uit deze dataset volgt (reconciliatie): het gepubliceerde en het berekende cijfer,
+-- de basis, het verschil en de status (gelijk, afrondingsverschil, afwijkend,
+-- bron_tegenstrijdig, niet_berekenbaar) met de reden en het citaat uit het rapport.
+CREATE VIEW gepubliceerd_naast_berekend AS
+SELECT g.cijfer_id, g.document, g.vindplaats, g.jaar, g.populatie, g.vraag_id, g.item_code, g.optie_code,
+       g.maat, g.waarde AS gepubliceerd, r.berekend, r.berekende_basis, r.verschil, r.status, r.reden, g.citaat
+FROM gepubliceerde_cijfers g
+JOIN reconciliatie r ON r.cijfer_id = g.cijfer_id;
