@@ -1,2 +1,2 @@
-"""The public site's Python parts that are not Datasette hooks themselves (the hooks live in
-plugins/eenzaamheid_site.py and call into here)."""
+"""The public site: its pages, their data, charts and hardening. The Datasette hooks live in
+plugins/eenzaamheid_site.py, a thin entry point that calls into here."""

@@ -1,0 +1,40 @@
+"""The site's ASGI wrapper: X-Robots-Tag while synthetic, the home page warmed before the
+server reports ready, and outermost the hardening of security.py."""
+from eenzaamheid.site import security
+from eenzaamheid.site.common import STATIC_DOWNLOADS
+from eenzaamheid.site.store import current_store
+
+
+def wrapper(datasette):
+    """While the data is synthetic every response (CSV and JSON too) tells search engines not
+    to index it. And the server reports itself ready only after the home page has been
+    rendered once, so that no visitor waits for Datasette's first table counts."""
+
+    def warm_before_ready(send):
+        async def wrapped_send(event):
+            if event.get("type") == "lifespan.startup.complete":
+                try:
+                    await datasette.client.get("/")
+                except Exception:  # noqa: BLE001 - warming is an optimisation only
+                    pass
+            await send(event)
+        return wrapped_send
+
+    def wrap(app):
+        async def add_header(scope, receive, send):
+            if scope["type"] == "lifespan":
+                return await app(scope, receive, warm_before_ready(send))
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+            store = current_store()
+            if store is None or not store.synthetisch:
+                return await app(scope, receive, send)
+
+            async def wrapped_send(event):
+                if event["type"] == "http.response.start":
+                    headers = [h for h in event.get("headers", []) if h[0].lower() != b"x-robots-tag"]
+                    event = {**event, "headers": headers + [[b"x-robots-tag", b"noindex"]]}
+                await send(event)
+            return await app(scope, receive, wrapped_send)
+        return security.security_middleware(add_header, STATIC_DOWNLOADS)
+    return wrap

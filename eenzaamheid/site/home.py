@@ -1,0 +1,76 @@
+"""The home page: Datasette's index.html (our override) with the canned queries, the computed
+overviews and the downloads found next to the served database."""
+from pathlib import Path
+
+from eenzaamheid.site.common import EXPORT_FORMATS, STATIC_DOWNLOADS, ZIP_NAME
+from eenzaamheid.site.render import render
+from eenzaamheid.site.store import Store, database, get_store
+
+
+async def home(request, datasette):
+    """Datasette's index.html with the database summary of Datasette's own index view, fetched
+    once from /.json. That view asks SQLite for every table's columns and keys on each request
+    (~20 ms); the database is immutable, so once is enough."""
+    store = await get_store(datasette)
+    databases = store.cache.get("index_databases")
+    if databases is None:
+        response = await datasette.client.get("/.json")
+        databases = list(response.json().values()) if response.status_code == 200 else []
+        store.cache["index_databases"] = databases
+    return await render(datasette, request, "index.html", {"databases": databases, "private": False})
+
+
+async def home_context(datasette, request, store: Store) -> dict:
+    """The template variable `home` of index.html."""
+    db = database(datasette)
+    queries = await datasette.get_canned_queries(db.name, request.actor if request else None)
+    views = sorted(await db.view_names() + materialized_views())
+    return {
+        "database": db.name,
+        "queries": [{"name": name, "title": q.get("title") or name, "description": q.get("description"),
+                     "url": datasette.urls.query(db.name, name)} for name, q in queries.items()],
+        "downloads": store.cache.get("downloads") or store.cache.setdefault("downloads", downloads(datasette)),
+        "views": [v for v in views if v != "geaccepteerde_antwoorden"],
+        "jaren": store.jaren,
+        "aantal_gemeenten": sum(1 for g in store.gemeenten.values() if g["geldig_tot"] is None),
+    }
+
+
+def materialized_views() -> list:
+    """Views the build stored as tables (they are still computed overviews to the reader)."""
+    try:
+        from eenzaamheid.pipeline.load import MATERIALIZED_VIEWS
+    except Exception:  # noqa: BLE001 - served without the project package: only real views
+        return []
+    return list(MATERIALIZED_VIEWS)
+
+
+def downloads(datasette) -> dict:
+    """The exports in the served clean folder (next to the database), per table and format."""
+    db = database(datasette)
+    folder = Path(db.path).parent if db.path else None
+    prefix = "/" + STATIC_DOWNLOADS + "/"
+    for mount, directory in getattr(datasette, "static_mounts", []):
+        if folder and Path(directory).resolve() == folder.resolve():
+            prefix = "/" + mount + "/"
+            break
+    prefix = datasette.urls.path(prefix)
+    tables: dict = {}
+    extra = []
+    if folder and folder.is_dir():
+        for fmt, label in EXPORT_FORMATS:
+            sub = folder / fmt
+            if not sub.is_dir():
+                continue
+            for f in sorted(sub.glob(f"*.{fmt}")):
+                tables.setdefault(f.stem, []).append(
+                    {"formaat": label, "url": f"{prefix}{fmt}/{f.name}", "bytes": f.stat().st_size})
+        for name, label in ((ZIP_NAME, "Het hele datapakket (zip)"),
+                            ("datapackage.json", "Beschrijving van het datapakket (Frictionless datapackage.json)"),
+                            ("kwaliteitsrapport.html", "Kwaliteitsrapport van deze build: welke controles de data "
+                                                       "doorstond, met alle afwijkende rijen"),
+                            ("kwaliteitsrapport.json", "Hetzelfde kwaliteitsrapport als JSON")):
+            if (folder / name).is_file():
+                extra.append({"label": label, "url": prefix + name, "bytes": (folder / name).stat().st_size,
+                              "naam": name})
+    return {"tabellen": [{"naam": t, "bestanden": files} for t, files in sorted(tables.items())], "pakket": extra}

@@ -1,0 +1,67 @@
+"""The participation map (/kaart?jaar=): the Netherlands as dots on the municipalities'
+centroids, coloured by whether each took part that year (and is in the fixed panel)."""
+import math
+
+from markupsafe import Markup
+
+from eenzaamheid.site.common import esc as _esc
+from eenzaamheid.site.store import Store
+
+
+def map_page(store: Store, jaar: int, base: str) -> dict:
+    """The map of a survey year with its counts per class and per province (cached per year)."""
+    cached = store.cache.get(("kaart", jaar))
+    if cached is None:
+        dots = store.kaart[jaar]
+        every = [g for g in store.gemeenten.values() if g["latitude"] is not None]
+        bounds = (min(g["latitude"] for g in every), max(g["latitude"] for g in every),
+                  min(g["longitude"] for g in every), max(g["longitude"] for g in every))
+        panel_year = jaar in store.panel_jaren.get("vast_panel_2022_2024", ())
+        counts = {"panel": 0, "deelgenomen": 0, "niet": 0}
+        per_provincie: dict = {}
+        for d in dots:
+            cls, _ = _dot_class(d, panel_year)
+            counts[cls] += 1
+            p = per_provincie.setdefault(d["provincie"], {"provincie": d["provincie"], "gemeenten": 0,
+                                                          "deelgenomen": 0, "panel": 0})
+            p["gemeenten"] += 1
+            p["deelgenomen"] += d["deelgenomen"]
+            p["panel"] += cls == "panel"
+        for p in per_provincie.values():
+            p["percentage"] = 100 * p["deelgenomen"] / p["gemeenten"]
+        title = f"Deelname aan de benchmark {jaar} per gemeente"
+        cached = {"svg": svg_map(dots, title, bounds, panel_year, base),
+                  "aantal": len(dots), "tellingen": counts, "panel_jaar": panel_year,
+                  "per_provincie": sorted(per_provincie.values(), key=lambda p: p["provincie"])}
+        store.cache[("kaart", jaar)] = cached
+    return cached
+
+def svg_map(dots: list, title: str, bounds: tuple, panel_year: bool, base: str) -> Markup:
+    """The Netherlands as dots on the municipalities' centroids: equirectangular, x scaled by
+    cos(52°). One <circle class="dot ..."> per municipality, with a <title> tooltip."""
+    min_lat, max_lat, min_lon, max_lon = bounds
+    k = 520 / ((max_lon - min_lon) * math.cos(math.radians(52)))
+    pad = 10
+    width = round((max_lon - min_lon) * math.cos(math.radians(52)) * k + 2 * pad)
+    height = round((max_lat - min_lat) * k + 2 * pad)
+    out = [f'<svg class="kaart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+           f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>']
+    # draw non-participants first so the coloured dots stay on top
+    for d in sorted(dots, key=lambda d: (d["deelgenomen"], d["vast_panel"])):
+        if d["lat"] is None or d["lon"] is None:
+            continue
+        x = pad + (d["lon"] - min_lon) * math.cos(math.radians(52)) * k
+        y = pad + (max_lat - d["lat"]) * k
+        cls, status = _dot_class(d, panel_year)
+        out.append(f'<a href="{base}{d["code"]}"><circle class="dot {cls}" cx="{x:.1f}" cy="{y:.1f}" r="5">'
+                   f'<title>{_esc(d["naam"])} ({d["code"]}, {_esc(d["provincie"])}): {status}</title></circle></a>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _dot_class(d: dict, panel_year: bool) -> tuple[str, str]:
+    if d["deelgenomen"] and panel_year and d["vast_panel"]:
+        return "panel", "deelgenomen, lid van het vaste panel 2022–2024"
+    if d["deelgenomen"]:
+        return "deelgenomen", "deelgenomen"
+    return "niet", "niet deelgenomen"

@@ -1,0 +1,118 @@
+"""The site's own pages: / (home, cached), /robots.txt, /gemeente (search), /gemeente/{code}
+and its /factsheet, /vragen, /vraag/{vraag_id}, /kaart?jaar= (registered by the plugin's
+register_routes)."""
+from datasette.utils.asgi import Response
+from markupsafe import Markup
+
+from eenzaamheid.site.common import POPULATION_LABELS, SHOWN_POPULATIONS, TYPE_LABELS
+from eenzaamheid.site.gemeente import answers_by_year, fetch_municipality, participation, search_municipalities
+from eenzaamheid.site.kaart import map_page
+from eenzaamheid.site.render import cache_headers, not_found, render, sync_templates
+from eenzaamheid.site.store import database, get_store
+from eenzaamheid.site.vragen import question_charts, question_list
+
+
+async def robots_txt(datasette):
+    store = await get_store(datasette)
+    if store.synthetisch:
+        body = ("# Synthetische demodata: niet indexeren, zodat verzonnen antwoorden nooit onder\n"
+                "# de naam van een echte gemeente worden gevonden.\nUser-agent: *\nDisallow: /\n")
+    else:
+        body = "User-agent: *\nAllow: /\n"
+    return Response.text(body, headers=cache_headers(datasette))
+
+
+async def gemeente_zoeken(request, datasette):
+    store = await get_store(datasette)
+    q = (request.args.get("q") or "").strip()[:100]
+    hits = search_municipalities(store, q) if q else []
+    current = sorted((g for g in store.gemeenten.values() if g["geldig_tot"] is None),
+                     key=lambda g: (g["provincie"], g["zoek"]))
+    per_provincie: dict = {}
+    for g in current:
+        per_provincie.setdefault(g["provincie"], []).append(g)
+    return await render(datasette, request, "gemeente_zoeken.html",
+                        {"q": q, "resultaten": hits, "per_provincie": per_provincie,
+                         "gemeente_url": datasette.urls.path("/gemeente/"),
+                         "aantal_huidig": len(current)})
+
+
+async def _municipality(request, datasette, partial_template: str):
+    store = await get_store(datasette)
+    code = request.url_vars["code"].strip().upper()
+    g = store.gemeenten.get(code)
+    if g is None:
+        return store, None, await not_found(
+            datasette, request, "Gemeente niet gevonden",
+            f"Er is geen gemeente met CBS-code ‘{request.url_vars['code']}’ in deze dataset. "
+            "Zoek een gemeente op naam of code.", [("Gemeente zoeken", datasette.urls.path("/gemeente"))])
+    if code != request.url_vars["code"]:
+        return store, None, Response.redirect(request.path.replace(request.url_vars["code"], code))
+
+    deelname, answers, notes = await database(datasette).execute_fn(
+        lambda conn: fetch_municipality(conn, code, g["opvolger_code"]))
+    jaren = answers_by_year(store, answers, notes)
+    partial = sync_templates(datasette).get_template(partial_template)
+    vraag_url = datasette.urls.path("/vraag/")
+    for j in jaren:
+        j["html"] = Markup(partial.render(j=j, g=g, vraag_url=vraag_url))
+    context = {
+        "g": g,
+        "opvolger": store.gemeenten.get(g["opvolger_code"]) if g["opvolger_code"] != code else None,
+        "voorgangers": sorted(store.voorgangers.get(code, []), key=lambda x: x["zoek"]),
+        "deelname": participation(store, g, deelname),
+        "jaren": jaren,
+        "panel_jaren": store.panel_jaren,
+    }
+    return store, context, None
+
+
+async def gemeente(request, datasette):
+    _store, context, response = await _municipality(request, datasette, "_gemeente_jaar.html")
+    if response is not None:
+        return response
+    return await render(datasette, request, "gemeente.html", context)
+
+
+async def factsheet(request, datasette):
+    _store, context, response = await _municipality(request, datasette, "_factsheet_jaar.html")
+    if response is not None:
+        return response
+    return await render(datasette, request, "factsheet.html", context)
+
+
+async def vragen(request, datasette):
+    store = await get_store(datasette)
+    return await render(datasette, request, "vragen.html", {"secties": question_list(store)})
+
+
+async def vraag(request, datasette):
+    store = await get_store(datasette)
+    vraag_id = request.url_vars["vraag_id"]
+    v = store.vraag.get(vraag_id)
+    if v is None:
+        return await not_found(datasette, request, "Vraag niet gevonden",
+                               f"Er is geen vraag ‘{vraag_id}’ in de benchmark.",
+                               [("Alle vragen", datasette.urls.path("/vragen"))])
+    charts = question_charts(store, vraag_id)
+    return await render(datasette, request, "vraag.html", {
+        "v": v, "type_label": TYPE_LABELS.get(v["type"], v["type"]), **charts,
+        "populaties": [POPULATION_LABELS[p] for p in SHOWN_POPULATIONS]})
+
+
+async def kaart(request, datasette):
+    store = await get_store(datasette)
+    raw = request.args.get("jaar") or str(store.jaren[-1])
+    try:
+        jaar = int(raw)
+    except ValueError:
+        jaar = None
+    if jaar not in store.kaart:
+        return await not_found(datasette, request, "Jaar niet gevonden",
+                               f"De benchmark heeft geen jaargang ‘{raw}’. Kies een van de jaren "
+                               + ", ".join(map(str, store.jaren)) + ".",
+                               [(str(j), datasette.urls.path(f"/kaart?jaar={j}")) for j in store.jaren])
+    cached = map_page(store, jaar, datasette.urls.path("/gemeente/"))
+    return await render(datasette, request, "kaart.html", {"jaar": jaar, "jaren": store.jaren, **cached,
+                                                           "jaargang": store.jaargangen[jaar]})
+

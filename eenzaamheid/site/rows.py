@@ -1,0 +1,76 @@
+"""Table and query pages: their rows written in plain Python.
+
+Datasette renders every cell and then loops over them in its asynchronous Jinja templates,
+which costs more than the rest of such a page. Our copies of _table.html and query.html call
+these two functions instead: the same markup, written in plain Python. They also make every
+gemeente_code cell a link to the municipality page (done here rather than in a render_cell
+hook, which Datasette would call once for every cell).
+"""
+import re
+
+from datasette.utils import to_css_class
+from markupsafe import Markup, escape
+
+from eenzaamheid.site.common import esc as _esc
+
+_GM_CODE = re.compile(r"GM\d{4}")
+
+
+def gemeente_cell(href: str, code, label=None) -> Markup | None:
+    """A gemeente_code cell as a link to the municipality page (with its name when the table
+    shows labels), or None for anything that is not a CBS code."""
+    if not isinstance(code, str) or not _GM_CODE.fullmatch(code):
+        return None
+    if label and label != code:
+        return Markup(f'<a href="{href}{code}" title="Gemeentepagina">{_esc(label)}</a>&nbsp;<em>{code}</em>')
+    return Markup(f'<a href="{href}{code}" title="Gemeentepagina">{code}</a>')
+
+
+def table_rows(datasette, gemeenten: dict):
+    """`tabelrijen(display_rows)` for _table.html. A gemeente_code that is the table's primary
+    key (table gemeenten) keeps its link to the row and gets one to the municipality page."""
+    href = datasette.urls.path("/gemeente/")
+
+    def render(display_rows) -> Markup:
+        out = []
+        opening: dict = {}  # (column, kind) -> '<td class=...>': the same for every row
+        for row in display_rows:
+            out.append("<tr>")
+            for cell in row:
+                column, kind, value = cell["column"], cell["value_type"], cell["value"]
+                td = opening.get((column, kind))
+                if td is None:
+                    td = opening[(column, kind)] = f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">'
+                if column == "gemeente_code":
+                    if kind != "pk":
+                        code = cell["raw"]
+                        label = (gemeenten.get(code) or {}).get("naam") if "&nbsp;<em>" in str(value) else None
+                        value = gemeente_cell(href, code, label) or value
+                        out.append(f"{td}{_esc(value)}</td>")
+                    else:
+                        out.append(f'{td}{_esc(value)} <a class="gemeente-link" href="{href}{_esc(cell["raw"])}" '
+                                   'title="Gemeentepagina">gemeentepagina</a></td>')
+                else:
+                    out.append(f"{td}{escape(value)}</td>")  # Datasette's display value: never None
+            out.append("</tr>\n")
+        return Markup("".join(out))
+    return render
+
+
+def query_rows(datasette):
+    """`queryrijen(columns, display_rows)` for query.html (canned queries and SQL)."""
+    href = datasette.urls.path("/gemeente/")
+
+    def render(columns, display_rows) -> Markup:
+        classes = [f'<td class="col-{_esc(to_css_class(c))}">' for c in columns]
+        linked = [c == "gemeente_code" for c in columns]
+        out = []
+        for row in display_rows:
+            out.append("<tr>")
+            for td, link, value in zip(classes, linked, row):
+                if link:
+                    value = gemeente_cell(href, value) or value
+                out.append(f"{td}{_esc(value)}</td>")
+            out.append("</tr>\n")
+        return Markup("".join(out))
+    return render

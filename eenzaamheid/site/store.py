@@ -1,0 +1,174 @@
+"""What the pages need that does not change while the immutable database is served.
+
+Everything that does not depend on the request (the codebook tables, the shares of the views
+`aandelen` and `aandelen_per_provincie`, the municipalities and their participation) is read
+once per database file into a `Store` and kept in memory (`get_store`).
+
+Whether the data is synthetic is read from the served database
+(`select count(*) from bronbestanden where synthetisch = 1`), never assumed.
+"""
+import os
+
+from eenzaamheid.site.common import DATABASE, PANEL_DEFAULT_YEARS, SHOWN_POPULATIONS, normalize
+
+
+def _codebook_order():
+    """Question, item and option order of the questionnaire (the database keeps them sorted by
+    key). From schemas/codebook.yaml through the project package; alphabetical if unavailable."""
+    try:
+        from eenzaamheid import codebook
+        book = codebook.load()
+    except Exception:  # noqa: BLE001 - the site works without it, only the order differs
+        return {}, {}, {}
+    questions, items, options = {}, {}, {}
+    for qi, q in enumerate(book.data["vragen"]):
+        questions[q["vraag_id"]] = qi
+        for ii, item in enumerate(q.get("items") or []):
+            items[(q["vraag_id"], item["item_code"])] = ii
+        for oi, o in enumerate(q.get("opties") or []):
+            options[(q["vraag_id"], o["optie_code"])] = oi
+    return questions, items, options
+
+
+def rows(conn, sql, params=()):
+    cur = conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def valid_on(g: dict, day: str) -> bool:
+    return g["geldig_van"] <= day < (g["geldig_tot"] or "9999-12-31")
+
+
+class Store:
+    """What the pages need that does not change while an immutable database is served.
+
+    synthetisch, synthetische_bestanden; jaren, jaargangen (jaar -> row); gemeenten (code -> row,
+    plus 'zoek': the normalized name); voorgangers (successor code -> merged predecessors);
+    provincies (code -> name); vragen (rows in questionnaire order), vraag (id -> row), secties
+    [(sectie, label, [vragen])]; versies ((vraag_id, jaar) -> row); opties (vraag_id -> rows in
+    questionnaire order), optie ((vraag, item, optie) -> row); aandelen (vraag_id -> rows of the
+    shown populations); nederland ((jaar, vraag, item, optie) -> (aantal, basis, percentage));
+    provincie ((jaar, provincie_code, vraag, item, optie) -> idem); kaart (jaar -> dots).
+    """
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+        self.panel_jaren = PANEL_DEFAULT_YEARS
+        self.cache = {}   # rendered pieces (charts, map) by key; deterministic, so races are harmless
+
+    @classmethod
+    def load(cls, conn):
+        try:
+            n_synth = conn.execute("select count(*) from bronbestanden where synthetisch = 1").fetchone()[0]
+        except Exception:  # noqa: BLE001 - no provenance table: we cannot tell, so we warn
+            n_synth = -1
+        q_order, i_order, o_order = _codebook_order()
+
+        gemeenten = {g["gemeente_code"]: g for g in rows(conn, "select * from gemeenten")}
+        voorgangers: dict = {}
+        for g in gemeenten.values():
+            g["zoek"] = normalize(g["naam"])
+            g["geldig_tot"] = g["geldig_tot"] or None
+            if g["opvolger_code"] != g["gemeente_code"]:
+                voorgangers.setdefault(g["opvolger_code"], []).append(g)
+        provincies = {g["provincie_code"]: g["provincie"] for g in gemeenten.values()}
+        jaargangen = {r["jaar"]: r for r in rows(conn, "select * from jaargangen order by jaar")}
+
+        vragen = rows(conn, "select * from vragen")
+        vragen.sort(key=lambda v: (v["sectie"], q_order.get(v["vraag_id"], 999), v["vraag_id"]))
+        secties: list = []
+        for v in vragen:
+            if not secties or secties[-1][0] != v["sectie"]:
+                secties.append((v["sectie"], v["sectie_label"], []))
+            secties[-1][2].append(v)
+        versies = {(r["vraag_id"], r["jaar"]): r for r in rows(conn, "select * from vraagversies")}
+
+        def option_key(r):
+            return (q_order.get(r["vraag_id"], 999), r["vraag_id"],
+                    i_order.get((r["vraag_id"], r["item_code"]), 999), r["item_code"],
+                    o_order.get((r["vraag_id"], r["optie_code"]), 999), r["optie_code"])
+
+        opties: dict = {}
+        optie = {}
+        for r in sorted(rows(conn, "select * from antwoordopties"), key=option_key):
+            r["jaren_set"] = {int(y) for y in (r["jaren"] or "").split(",") if y}
+            opties.setdefault(r["vraag_id"], []).append(r)
+            optie[(r["vraag_id"], r["item_code"], r["optie_code"])] = r
+
+        aandelen: dict = {}
+        nederland = {}
+        for r in rows(conn, "select * from aandelen"):
+            if r["populatie"] == "alle_respondenten":
+                nederland[(r["jaar"], r["vraag_id"], r["item_code"], r["optie_code"])] = (
+                    r["aantal"], r["basis"], r["percentage"])
+            if r["populatie"] in SHOWN_POPULATIONS:
+                aandelen.setdefault(r["vraag_id"], []).append(r)
+        provincie = {}
+        for r in rows(conn, "select jaar, provincie_code, vraag_id, item_code, optie_code, aantal, basis, "
+                             "percentage from aandelen_per_provincie"):
+            provincie[(r["jaar"], r["provincie_code"], r["vraag_id"], r["item_code"], r["optie_code"])] = (
+                r["aantal"], r["basis"], r["percentage"])
+
+        # Map: every municipality that existed on 1 January of a survey year, whether it took
+        # part under its own code that year, and the panels of its successor.
+        deelgenomen = {(r["gemeente_code"], r["jaar"]) for r in rows(
+            conn, "select distinct gemeente_code, jaar from inzendingen where status = 'geaccepteerd'")}
+        panels = {(r["gemeente_code"], r["jaar"]): r for r in rows(
+            conn, "select gemeente_code, jaar, vast_panel_2022_2024, groep_2022_2023 from deelname")}
+        kaart = {}
+        for jaar in jaargangen:
+            dots = []
+            for g in sorted(gemeenten.values(), key=lambda g: g["zoek"]):
+                if not valid_on(g, f"{jaar}-01-01"):
+                    continue
+                p = panels.get((g["opvolger_code"], jaar)) or {}
+                dots.append({"code": g["gemeente_code"], "naam": g["naam"], "provincie": g["provincie"],
+                             "lat": g["latitude"], "lon": g["longitude"],
+                             "deelgenomen": (g["gemeente_code"], jaar) in deelgenomen,
+                             "vast_panel": bool(p.get("vast_panel_2022_2024"))})
+            kaart[jaar] = dots
+
+        return cls(synthetisch=n_synth != 0, synthetische_bestanden=n_synth, jaren=sorted(jaargangen),
+                   jaargangen=jaargangen, gemeenten=gemeenten, voorgangers=voorgangers, provincies=provincies,
+                   vragen=vragen, vraag={v["vraag_id"]: v for v in vragen}, secties=secties, versies=versies,
+                   opties=opties, optie=optie, aandelen=aandelen, nederland=nederland, provincie=provincie,
+                   kaart=kaart)
+
+
+_STORES: dict = {}
+
+
+def current_store():
+    """The store of the database being served, or None before the first request loaded it."""
+    return next(iter(_STORES.values()), None)
+
+
+def database(datasette):
+    return datasette.databases.get(DATABASE) or datasette.get_database()
+
+
+async def get_store(datasette) -> Store:
+    db = database(datasette)
+    key = (db.name, db.path)
+    if db.is_mutable and db.path:  # not how we serve, but then a change must be seen
+        st = os.stat(db.path)
+        key += (st.st_mtime_ns, st.st_size)
+    store = _STORES.get(key)
+    if store is None:
+        store = await db.execute_fn(Store.load)
+        store.panel_jaren = _panel_years(datasette)
+        _STORES.clear()
+        _STORES[key] = store
+    return store
+
+
+def _panel_years(datasette) -> dict:
+    """Panel name -> its years, from the metadata's `panels` block if served, else the defaults."""
+    out = dict(PANEL_DEFAULT_YEARS)
+    try:
+        for name, panel in (datasette.metadata("panels") or {}).items():
+            out[name] = tuple(int(y) for y in panel["jaren"])
+    except Exception:  # noqa: BLE001 - malformed or absent: keep the defaults
+        pass
+    return out

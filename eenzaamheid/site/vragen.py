@@ -1,0 +1,65 @@
+"""The question pages (/vragen, /vraag/{vraag_id}): per item the shares per year for all
+respondents and the fixed panel, comparability breaks marked."""
+from markupsafe import Markup
+
+from eenzaamheid.site.charts import legend, svg_stacked
+from eenzaamheid.site.common import NOT_COMPARABLE, POPULATION_SHORT, SHOWN_POPULATIONS, TYPE_LABELS
+from eenzaamheid.site.store import Store
+
+
+def question_list(store: Store) -> list:
+    """The sections of /vragen: every question with its type and its comparability breaks."""
+    secties = []
+    for sectie, label, vs in store.secties:
+        out = []
+        for v in vs:
+            breaks = [(j, store.versies[(v["vraag_id"], j)]["vergelijkbaar_met_vorig_jaar"])
+                      for j in store.jaren if (v["vraag_id"], j) in store.versies
+                      and store.versies[(v["vraag_id"], j)]["vergelijkbaar_met_vorig_jaar"] in NOT_COMPARABLE]
+            out.append({**v, "type_label": TYPE_LABELS.get(v["type"], v["type"]), "breuken": breaks,
+                        "heeft_cijfers": v["vraag_id"] in store.aandelen})
+        secties.append({"sectie": sectie, "label": label, "vragen": out})
+    return secties
+
+def question_charts(store: Store, vraag_id: str) -> dict:
+    """Per item (matrix row; for a multiple-choice question every option) the shares per year
+    for all respondents and the fixed panel: rows for the SVG and the table."""
+    cached = store.cache.get(("vraag", vraag_id))
+    if cached is not None:
+        return cached
+    v = store.vraag[vraag_id]
+    versies = [store.versies[(vraag_id, j)] for j in store.jaren if (vraag_id, j) in store.versies]
+    breaks = {r["jaar"]: (r["vergelijkbaar_met_vorig_jaar"], r["reden"]) for r in versies
+              if r["vergelijkbaar_met_vorig_jaar"] in NOT_COMPARABLE}
+    data: dict = {}
+    for r in store.aandelen.get(vraag_id, []):
+        data.setdefault(r["item_code"], {}).setdefault((r["jaar"], r["populatie"]), {
+            "jaar": r["jaar"], "populatie": r["populatie"], "basis": r["basis"], "waarden": {}}
+        )["waarden"][r["optie_code"]] = (r["aantal"], r["percentage"])
+    items, seen = [], set()
+    for o in store.opties.get(vraag_id, []):
+        if o["item_code"] in seen or o["item_code"] not in data:
+            continue
+        seen.add(o["item_code"])
+        options = [(x["optie_code"], x["label"]) for x in store.opties[vraag_id] if x["item_code"] == o["item_code"]]
+        if v["type"] == "meervoudig":
+            options = [(code, "aangekruist") for code, _ in options]
+        pop_order = {p: i for i, p in enumerate(SHOWN_POPULATIONS)}
+        rows = sorted(data[o["item_code"]].values(), key=lambda r: (r["jaar"], pop_order[r["populatie"]]))
+        first_year = rows[0]["jaar"]
+        item_breaks = {j: b for j, b in breaks.items() if j != first_year}
+        title = f"{v['onderwerp']}" + (f" – {o['item_label']}" if o["item_label"] else "")
+        table, previous = [], None
+        for r in rows:
+            first_of_year = r["jaar"] != previous
+            previous = r["jaar"]
+            table.append({"jaar": r["jaar"], "populatie": POPULATION_SHORT[r["populatie"]], "basis": r["basis"],
+                          "cellen": [r["waarden"].get(code) for code, _ in options],
+                          "breuk": item_breaks.get(r["jaar"], (None,))[0] if first_of_year else None})
+        items.append({"item_code": o["item_code"], "item_label": o["item_label"], "opties": options,
+                      "svg": svg_stacked(rows, options, item_breaks, title),
+                      "legenda": legend(options) if v["type"] != "meervoudig" else Markup(""),
+                      "tabel": table})
+    result = {"items": items, "versies": versies, "breuken": breaks}
+    store.cache[("vraag", vraag_id)] = result
+    return result
