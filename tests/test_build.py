@@ -192,8 +192,13 @@ def test_killed_build_leaves_previous_outputs_intact(built, tmp_path):
     victim.wait()
     assert list(tmp_path.glob(".live.bouw-*")), "the kill came before the build staged anything"
     assert _files(out) == before, "a killed build changed the published outputs"
-    assert run_build(out, "--allow-quarantine").returncode == 0
+    # the next build cleans up at its start, also one that then stops (here: at validation,
+    # without --allow-quarantine), and leaves the publication as it was
+    proc = run_build(out)
+    assert proc.returncode == 1 and "validatie" in proc.stderr, proc.stderr
     assert not list(tmp_path.glob(".live.bouw-*")), "the next build cleans up what the killed one left"
+    after = {k: v for k, v in _files(out).items() if not k.startswith(build.REFUSED_REPORT)}  # its refusal report
+    assert after == before
 
 
 # --- the publish moment: one switch, a lock ------------------------------------------------------
