@@ -38,7 +38,7 @@ from datasette.utils.asgi import Response
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
-from eenzaamheid.site import security
+from eenzaamheid.site import downloads, over, security
 
 DATABASE = "benchmark"
 STATIC_DOWNLOADS = "bestanden"            # --static mount of the clean folder (serve.py)
@@ -779,6 +779,12 @@ def startup(datasette):
     return inner
 
 
+async def over_deze_data(request, datasette):
+    """/over: what the data is, its version and how to cite it (eenzaamheid/site/over.py)."""
+    store = await get_store(datasette)
+    return await _render(datasette, request, "over.html", await over.context(datasette, store, _database(datasette)))
+
+
 @hookimpl
 def register_routes():
     return [
@@ -790,6 +796,7 @@ def register_routes():
         (r"^/vragen/?$", vragen),
         (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/?$", vraag),
         (r"^/kaart/?$", kaart),
+        (r"^/over/?$", over_deze_data),
     ]
 
 
@@ -824,6 +831,7 @@ def _downloads(datasette) -> dict:
                     {"formaat": label, "url": f"{prefix}{fmt}/{f.name}", "bytes": f.stat().st_size})
         for name, label in ((ZIP_NAME, "Het hele datapakket (zip)"),
                             ("datapackage.json", "Beschrijving van het datapakket (Frictionless datapackage.json)"),
+                            ("dcat.ttl", "Beschrijving van de dataset voor datacatalogi (DCAT-AP-NL 3.0, Turtle)"),
                             ("kwaliteitsrapport.html", "Kwaliteitsrapport van deze build: welke controles de data "
                                                        "doorstond, met alle afwijkende rijen"),
                             ("kwaliteitsrapport.json", "Hetzelfde kwaliteitsrapport als JSON")):
@@ -839,7 +847,8 @@ def extra_template_vars(template, datasette, request):
         store = await get_store(datasette)
         out = {"synthetisch": store.synthetisch, "site_nav": [
             ("Home", datasette.urls.instance()), ("Gemeenten", datasette.urls.path("/gemeente")),
-            ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart"))],
+            ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart")),
+            ("Over deze data", datasette.urls.path("/over"))],
             "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette)}
         if template == "index.html":
             db = _database(datasette)
@@ -852,6 +861,8 @@ def extra_template_vars(template, datasette, request):
                 "downloads": store.cache.get("downloads") or store.cache.setdefault("downloads", _downloads(datasette)),
                 "views": [v for v in views if v != "geaccepteerde_antwoorden"],
                 "jaren": store.jaren,
+                "jsonld": over.cached_jsonld(store, db.path, datasette.absolute_url(request, "/"),
+                                             store.cache.get("downloads") or {}),
                 "aantal_gemeenten": sum(1 for g in store.gemeenten.values() if g["geldig_tot"] is None),
             }
         return out
@@ -929,5 +940,6 @@ def asgi_wrapper(datasette):
                     event = {**event, "headers": headers + [[b"x-robots-tag", b"noindex"]]}
                 await send(event)
             return await app(scope, receive, wrapped_send)
-        return security.security_middleware(add_header, STATIC_DOWNLOADS)
+        return security.security_middleware(downloads.downloads_middleware(add_header, STATIC_DOWNLOADS),
+                                            STATIC_DOWNLOADS)
     return wrap
