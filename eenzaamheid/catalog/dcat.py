@@ -19,6 +19,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
 
+DCAT3 = Namespace(str(DCAT))  # rdflib's DCAT is DCAT 2: dcat:version is DCAT 3
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
@@ -106,7 +107,7 @@ def graph(package: dict, catalogus: dict, files: dict[str, int | None], zip_name
     g.add((dataset, DCTERMS.temporal, period))
     g.add((dataset, DCTERMS.accrualPeriodicity, URIRef(catalogus["frequentie"])))
     g.add((dataset, DCAT.landingPage, URIRef(base + catalogus["contact"]["pad"])))
-    g.add((dataset, DCAT.version, Literal(package["version"])))
+    g.add((dataset, DCAT3.version, Literal(package["version"])))
     g.add((dataset, DCTERMS.issued, Literal(package["created"], datatype=XSD.dateTime)))
     g.add((dataset, DCTERMS.modified, Literal(package["created"], datatype=XSD.dateTime)))
     for keyword in package.get("keywords", []):
