@@ -39,6 +39,7 @@ FORMATS = {
     "json": ("JSON", "application/json", "JSON"),
     "parquet": ("PARQUET", "application/vnd.apache.parquet", "Parquet"),
     "zip": ("ZIP", "application/zip", "zip"),
+    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel"),
     "ttl": ("RDF_TURTLE", "text/turtle", "Turtle"),
 }
 DCAT_NAME = "dcat.ttl"

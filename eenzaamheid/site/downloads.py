@@ -18,10 +18,11 @@ CONTENT_TYPES = {
     ".json": "application/json; charset=utf-8",
     ".parquet": "application/vnd.apache.parquet",
     ".zip": "application/zip",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".ttl": "text/turtle; charset=utf-8",
     ".html": "text/html; charset=utf-8",
 }
-ATTACHMENT = (".csv", ".parquet", ".zip")
+ATTACHMENT = (".csv", ".parquet", ".zip", ".xlsx")
 API_SUFFIXES = (".json", ".csv")
 CORS_HEADERS = ((b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"Link"))
 

@@ -14,7 +14,9 @@ from eenzaamheid.catalog import release
 
 NOT_COMPARABLE = ("nee", "onzeker")
 ZIP_NAME = "benchmark-eenzaamheid.zip"
-JSONLD_FORMATS = {"CSV": "text/csv", "JSON": "application/json", "Parquet": "application/vnd.apache.parquet"}
+JSONLD_FORMATS = {"CSV": "text/csv", "JSON": "application/json", "Parquet": "application/vnd.apache.parquet",
+                  "Excel": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def package(db_path: str | None) -> dict:
