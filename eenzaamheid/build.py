@@ -280,19 +280,39 @@ def _refuse(live: Path, why: refusal.Refusal, data: CleanData, synthetic: bool |
 
 
 def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
-    """datapackage.json with the CSV files beside it (paths csv/...), fixed timestamps: reproducible."""
+    """The package as one download, and beside it in the staged folder datapackage.json and the
+    DCAT record (dcat.ttl), each downloadable by itself. The zip holds datapackage.json with the CSV
+    files (paths csv/...), README.md (with the data dictionary), CITATION.cff, the codebook, the
+    DCAT record and the licence texts; fixed timestamps and order: reproducible."""
     import json
     import zipfile
 
+    from .catalog import dcat, release, zipdocs
     from .pipeline import export
 
-    package = export.datapackage("csv", synthetic)
+    package = export.datapackage("csv", synthetic, csv_dir=staging / "csv")
+    package_bytes = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    meta = release.metadata(export.METADATA_PATH)
+    catalogus = meta["catalogus"]
+    files: dict[str, int | None] = {f"{fmt}/{f.name}": f.stat().st_size for fmt in EXPORT_DIRS
+                                    for f in sorted((staging / fmt).glob(f"*.{fmt}"))}
+    files.update({"datapackage.json": len(package_bytes), path.name: None})
+    dcat_bytes = dcat.turtle(package, catalogus, files, path.name)
+    export._write_atomic(staging / "datapackage.json", package_bytes)
+    export._write_atomic(staging / dcat.DCAT_NAME, dcat_bytes)
+    notice = (meta.get("datapackage") or {}).get("synthetisch_melding") or ""
+    members = {"datapackage.json": package_bytes,
+               "README.md": zipdocs.readme(package, synthetic, notice, meta.get("panels") or {}),
+               "CITATION.cff": zipdocs.citation_cff(package, catalogus),
+               "codebook.yaml": zipdocs.codebook_bytes(ROOT),
+               dcat.DCAT_NAME: dcat_bytes, **zipdocs.licence_files()}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         def add(name: str, data: bytes) -> None:
             info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
             info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
             z.writestr(info, data)
-        add("datapackage.json", (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        for name, data in members.items():
+            add(name, data)
         for csv_file in sorted((staging / "csv").glob("*.csv")):
             add(f"csv/{csv_file.name}", csv_file.read_bytes())
 

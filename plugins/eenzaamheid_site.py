@@ -44,6 +44,7 @@ def register_routes():
         (r"^/vragen/?$", routes.vragen),
         (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/?$", routes.vraag),
         (r"^/kaart/?$", routes.kaart),
+        (r"^/over/?$", routes.over_deze_data),
     ]
 
 
@@ -53,7 +54,8 @@ def extra_template_vars(template, datasette, request):
         store = await get_store(datasette)
         out = {"synthetisch": store.synthetisch, "site_nav": [
             ("Home", datasette.urls.instance()), ("Gemeenten", datasette.urls.path("/gemeente")),
-            ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart"))],
+            ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart")),
+            ("Over deze data", datasette.urls.path("/over"))],
             "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette)}
         if template == "index.html":
             out["home"] = await home_context(datasette, request, store)

@@ -168,6 +168,8 @@ def test_two_builds_are_identical(built, tmp_path):
     assert len(exports) == 3 * 15  # antwoorden_quarantaine joined the 14 tables
     assert all(a[k] == b[k] for k in exports), [k for k in exports if a[k] != b[k]]
     assert (first / "datapackage.json").read_bytes() == (tmp_path / "again" / "datapackage.json").read_bytes()
+    for name in (build.PACKAGE_ZIP, "dcat.ttl"):  # with README, CITATION.cff and the DCAT record inside
+        assert (first / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
 
     def content(path):
         conn = sqlite3.connect(path)

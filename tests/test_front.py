@@ -118,6 +118,24 @@ def test_security_headers_are_present_exactly_once(front):
         assert_security_headers_once(response)
 
 
+@pytest.mark.parametrize("path, content_type, attachment", [
+    ("/bestanden/parquet/gemeenten.parquet", "application/vnd.apache.parquet", True),
+    ("/bestanden/csv/gemeenten.csv", "text/csv; charset=utf-8", True),
+    ("/bestanden/json/gemeenten.json", "application/json; charset=utf-8", False),
+    ("/bestanden/benchmark-eenzaamheid.zip", "application/zip", True),
+    ("/bestanden/dcat.ttl", "text/turtle; charset=utf-8", False)])
+def test_downloads_keep_their_headers_through_the_front(front, path, content_type, attachment):
+    for encoding in ("identity", "gzip"):
+        r = front.get(path, headers={"accept-encoding": encoding})
+        assert r.status_code == 200, path
+        assert r.headers.get_list("content-type") == [content_type]
+        assert r.headers.get_list("access-control-allow-origin") == ["*"]
+        assert ("content-disposition" in r.headers) == attachment
+        assert_security_headers_once(r)
+    api = front.get("/benchmark/gemeenten.json?_size=1", follow_redirects=True)
+    assert api.headers.get_list("access-control-allow-origin") == ["*"]
+
+
 def modified_copy(built_site_dir: Path, folder: Path) -> Path:
     """A second, different build: the demo database with one municipality renamed."""
     folder.mkdir()

@@ -305,8 +305,10 @@ def test_download_links_resolve(site):
         assert "/bestanden/benchmark-eenzaamheid.zip" in links
         assert get(site, "/bestanden/benchmark-eenzaamheid.zip").content[:2] == b"PK"
     # Datasette's own whole-table CSV
-    assert re.search(r'href="/benchmark-[0-9a-f]{7}/gemeenten.csv\?_stream=on&amp;_size=max"', page)
-    csv = get(site, "/benchmark/gemeenten.csv?_stream=on&_size=max").text
+    assert re.search(r'href="/benchmark-[0-9a-f]{7}/gemeenten.csv\?_stream=on&amp;_size=max&amp;_dl=1"', page)
+    response = get(site, "/benchmark/gemeenten.csv?_stream=on&_size=max&_dl=1")
+    assert response.headers["content-disposition"].startswith("attachment")  # a file, not a page of text
+    csv = response.text
     assert len(csv.strip().splitlines()) == 1 + query(site, "select count(*) as n from gemeenten")[0]["n"]
 
 

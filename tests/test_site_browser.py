@@ -189,7 +189,7 @@ def test_datasette_table_page(page, site):
 CSP_PAGES = {"home": "/", "tabel": "/benchmark/inzendingen", "rij": "/benchmark/gemeenten/GM0603",
              "sql": "/benchmark?sql=select+gemeente_code,+naam+from+gemeenten+limit+5",
              "canned": "/benchmark/vraag_door_de_jaren?vraag_id=meldpunt", "database": "/benchmark", "gemeente": "/gemeente/GM0603",
-             "factsheet": "/gemeente/GM0603/factsheet", "vraag": "/vraag/meldpunt", "kaart": "/kaart",
+             "factsheet": "/gemeente/GM0603/factsheet", "vraag": "/vraag/meldpunt", "kaart": "/kaart", "over": "/over",
              "fout": "/benchmark/inzendingen?_sort=bestaat_niet",
              "traag": "/benchmark?sql=with+recursive+c(x)+as+(select+1+union+all+select+x%2B1+from+c)+select+count(*)+from+c"}
 
@@ -216,3 +216,82 @@ def test_pages_work_under_the_content_security_policy(page, site, name):
         assert page.evaluate("() => document.getElementById('x').open") is False
     if name in ("fout", "traag"):  # the browser logs the 400 status itself; that is not a problem here
         page.problems[:] = [p for p in page.problems if "status of 400" not in p]
+
+
+# ------------------------------------------------------------------ downloads and "Over deze data"
+
+def _download(page, link, folder: Path) -> Path:
+    with page.expect_download() as info:
+        link.click()
+    target = folder / info.value.suggested_filename
+    info.value.save_as(str(target))
+    return target
+
+
+def test_every_format_downloads_from_the_download_page_and_opens(page, site, tmp_path):
+    """As a person does it: click the links in the download table of the home page, open the files."""
+    import io
+    import json
+    import sqlite3
+    import zipfile
+
+    import pandas as pd
+
+    conn = sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)
+    rows = conn.execute("select count(*) from gemeenten").fetchone()[0]
+    conn.close()
+    open_page(page, site, "/#downloads", "downloads")
+    table = page.locator("table.downloads")
+
+    csv_file = _download(page, table.locator('a[href$="/csv/gemeenten.csv"]'), tmp_path)
+    assert csv_file.name == "gemeenten.csv"
+    frame = pd.read_csv(csv_file, dtype=str, keep_default_na=False)
+    assert len(frame) == rows and frame.columns[0] == "gemeente_code"
+
+    parquet_file = _download(page, table.locator('a[href$="/parquet/gemeenten.parquet"]'), tmp_path)
+    assert len(pd.read_parquet(parquet_file)) == rows
+
+    datasette_csv = _download(page, table.locator('a[href*="/gemeenten.csv?"]'), tmp_path)
+    assert len(pd.read_csv(datasette_csv, dtype=str)) == rows
+
+    zip_file = _download(page, page.locator('a[href$="/benchmark-eenzaamheid.zip"]').first, tmp_path)
+    with zipfile.ZipFile(zip_file) as z:
+        package = json.loads(z.read("datapackage.json"))
+        assert "README.md" in z.namelist() and "CITATION.cff" in z.namelist()
+        assert len(pd.read_csv(io.BytesIO(z.read("csv/gemeenten.csv")), dtype=str)) == rows
+
+    with page.expect_navigation() as nav:  # JSON opens in the browser
+        table.locator('a[href$="/json/gemeenten.json"]').click()
+    assert nav.value.headers["content-type"].startswith("application/json")
+    assert len(pd.read_json(io.BytesIO(nav.value.body()), dtype=False)) == rows
+
+    page.goto(site.url + "/bestanden/datapackage.json")
+    assert json.loads(page.locator("body").inner_text())["version"] == package["version"]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_over_page(browser, site, width):
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="nl-NL")
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    pg.on("request", lambda r: None if is_loopback(r.url) else problems.append(f"request to another host: {r.url}"))
+    try:
+        response = pg.goto(site.url + "/", wait_until="load")
+        assert response.status == 200
+        pg.get_by_role("link", name="Over deze data").first.click()
+        pg.wait_for_url("**/over")
+        assert pg.locator("h1").inner_text() == "Over deze data"
+        assert_banner_visible(pg)
+        citation = pg.locator("blockquote.citaat")
+        citation.scroll_into_view_if_needed()
+        assert citation.is_visible() and "versie " in citation.inner_text()
+        assert pg.get_by_role("heading", name="Wat is er veranderd").is_visible()
+        overflow = pg.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the page is {overflow}px wider than the screen"
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.goto(site.url + "/over", wait_until="load")
+        pg.screenshot(path=str(ARTIFACTS / f"over-{width}.png"), full_page=True)
+    finally:
+        context.close()
+    assert not problems, problems

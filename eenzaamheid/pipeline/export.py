@@ -474,7 +474,11 @@ def resource_schema(table: str) -> dict:
 
 
 def datapackage(csv_dir_relative: str = "clean/csv", synthetic: bool | None = None,
-                metadata_path: Path = METADATA_PATH) -> dict:
+                metadata_path: Path = METADATA_PATH, csv_dir: Path | None = None) -> dict:
+    """The package; `csv_dir` (the CSV files it describes) gives the data part of its version
+    (eenzaamheid/catalog/release.py: version, created, homepage and suggested citation)."""
+    from ..catalog import release
+
     meta = package_metadata(metadata_path)
     if synthetic is None:
         synthetic = any_synthetic()
@@ -498,7 +502,9 @@ def datapackage(csv_dir_relative: str = "clean/csv", synthetic: bool | None = No
         })
     package = {"profile": "tabular-data-package", "name": meta["name"], "title": meta["title"],
                "description": description}
-    for key in ("version", "homepage", "licenses", "sources", "contributors", "keywords"):
+    catalogus = release.metadata(metadata_path).get("catalogus") or {}
+    package.update(release.release(meta, catalogus, csv_dir) if catalogus else {"version": meta.get("version")})
+    for key in ("licenses", "sources", "contributors", "keywords"):
         if meta.get(key):
             package[key] = meta[key]
     package["resources"] = resources
@@ -509,7 +515,7 @@ def write_datapackage(path: Path, csv_dir_relative: str = "clean/csv", synthetic
     """Write datapackage.json (resource paths relative to its folder) and return it as a dict.
     `synthetic=None` reads raw/MANIFEST.csv: the synthetic-data notice is in the description
     while any delivery is synthetic."""
-    package = datapackage(csv_dir_relative, synthetic)
+    package = datapackage(csv_dir_relative, synthetic, csv_dir=Path(path).parent / csv_dir_relative)
     text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
     _write_atomic(Path(path), text.encode("utf-8"))
     return package

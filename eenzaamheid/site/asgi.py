@@ -1,6 +1,6 @@
 """The site's ASGI wrapper: X-Robots-Tag while synthetic, the home page warmed before the
 server reports ready, and outermost the hardening of security.py."""
-from eenzaamheid.site import security
+from eenzaamheid.site import downloads, security
 from eenzaamheid.site.common import STATIC_DOWNLOADS
 from eenzaamheid.site.store import current_store
 
@@ -36,5 +36,6 @@ def wrapper(datasette):
                     event = {**event, "headers": headers + [[b"x-robots-tag", b"noindex"]]}
                 await send(event)
             return await app(scope, receive, wrapped_send)
-        return security.security_middleware(add_header, STATIC_DOWNLOADS)
+        return security.security_middleware(downloads.downloads_middleware(add_header, STATIC_DOWNLOADS),
+                                            STATIC_DOWNLOADS)
     return wrap

@@ -2,6 +2,7 @@
 overviews and the downloads found next to the served database."""
 from pathlib import Path
 
+from eenzaamheid.site import over
 from eenzaamheid.site.common import EXPORT_FORMATS, STATIC_DOWNLOADS, ZIP_NAME
 from eenzaamheid.site.render import render
 from eenzaamheid.site.store import Store, database, get_store
@@ -25,13 +26,15 @@ async def home_context(datasette, request, store: Store) -> dict:
     db = database(datasette)
     queries = await datasette.get_canned_queries(db.name, request.actor if request else None)
     views = sorted(await db.view_names() + materialized_views())
+    files = store.cache.get("downloads") or store.cache.setdefault("downloads", downloads(datasette))
     return {
         "database": db.name,
         "queries": [{"name": name, "title": q.get("title") or name, "description": q.get("description"),
                      "url": datasette.urls.query(db.name, name)} for name, q in queries.items()],
-        "downloads": store.cache.get("downloads") or store.cache.setdefault("downloads", downloads(datasette)),
+        "downloads": files,
         "views": [v for v in views if v != "geaccepteerde_antwoorden"],
         "jaren": store.jaren,
+        "jsonld": over.cached_jsonld(store, db.path, datasette.absolute_url(request, "/"), files),
         "aantal_gemeenten": sum(1 for g in store.gemeenten.values() if g["geldig_tot"] is None),
     }
 
@@ -67,6 +70,7 @@ def downloads(datasette) -> dict:
                     {"formaat": label, "url": f"{prefix}{fmt}/{f.name}", "bytes": f.stat().st_size})
         for name, label in ((ZIP_NAME, "Het hele datapakket (zip)"),
                             ("datapackage.json", "Beschrijving van het datapakket (Frictionless datapackage.json)"),
+                            ("dcat.ttl", "Beschrijving van de dataset voor datacatalogi (DCAT-AP-NL 3.0, Turtle)"),
                             ("kwaliteitsrapport.html", "Kwaliteitsrapport van deze build: welke controles de data "
                                                        "doorstond, met alle afwijkende rijen"),
                             ("kwaliteitsrapport.json", "Hetzelfde kwaliteitsrapport als JSON")):

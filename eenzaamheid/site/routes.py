@@ -116,3 +116,10 @@ async def kaart(request, datasette):
     return await render(datasette, request, "kaart.html", {"jaar": jaar, "jaren": store.jaren, **cached,
                                                            "jaargang": store.jaargangen[jaar]})
 
+
+async def over_deze_data(request, datasette):
+    """/over: what the data is, its version and how to cite it (eenzaamheid/site/over.py)."""
+    from eenzaamheid.site import over
+
+    store = await get_store(datasette)
+    return await render(datasette, request, "over.html", await over.context(datasette, store, database(datasette)))

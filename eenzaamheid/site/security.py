@@ -48,7 +48,7 @@ _REPLACED = {name for name, _ in SECURITY_HEADERS}
 # its description and the quality report. Nothing else in that folder is served there.
 EXPORT_FORMATS = ("csv", "json", "parquet", "xlsx")
 PUBLISHED_TOP_LEVEL = ("benchmark-eenzaamheid.zip", "datapackage.json", "kwaliteitsrapport.html",
-                       "kwaliteitsrapport.json")
+                       "kwaliteitsrapport.json", "dcat.ttl")
 _EXPORT_FILE = re.compile(r"(?P<fmt>[a-z]+)/[A-Za-z0-9_\-]+\.(?P<ext>[a-z]+)")
 
 

@@ -1,0 +1,90 @@
+"""The facts that identify one publication: version, creation date and how to cite it.
+
+Version rule: `<format version>+<data hash>`, where the format version is `datapackage.version` in
+metadata.yml (raised by hand when tables or columns change meaning) and the data hash is the first
+12 hex digits of a sha256 over the published CSV files (name and bytes). A change of the codebook,
+of a delivery or of the processing that changes any published value therefore gives a new version;
+two builds of the same input give the same version, and so the same package bytes.
+
+`created` is deterministic too: the moment in $SOURCE_DATE_EPOCH when set (the reproducible-builds
+convention, for a release), otherwise the day the newest delivery in raw/MANIFEST.csv was received.
+A clock time would make every build differ.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+
+import yaml
+
+from ..paths import RAW, ROOT
+
+METADATA_PATH = ROOT / "metadata.yml"
+HASH_DIGITS = 12
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+          "oktober", "november", "december")
+
+
+def metadata(path: Path = METADATA_PATH) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def data_hash(csv_dir: Path) -> str | None:
+    """sha256 over the CSV files of the package (sorted by name); None when there are none."""
+    files = sorted(Path(csv_dir).glob("*.csv")) if csv_dir and Path(csv_dir).is_dir() else []
+    if not files:
+        return None
+    total = hashlib.sha256()
+    for f in files:
+        total.update(f.name.encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+    return total.hexdigest()[:HASH_DIGITS]
+
+
+def version(base: str, csv_dir: Path | None) -> str:
+    digest = data_hash(csv_dir) if csv_dir else None
+    return f"{base}+{digest}" if digest else str(base)
+
+
+def created(manifest: Path = RAW / "MANIFEST.csv") -> str:
+    """RFC 3339 UTC timestamp, e.g. '2024-12-16T00:00:00Z' (see the module docstring)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    days = []
+    try:
+        with open(manifest, encoding="utf-8-sig", newline="") as f:
+            for row in csv.DictReader(f):
+                try:
+                    days.append(dt.date.fromisoformat((row.get("ontvangen") or "").strip()))
+                except ValueError:
+                    continue
+    except OSError:
+        pass
+    day = max(days) if days else dt.date(1970, 1, 1)
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def dutch_date(timestamp: str) -> str:
+    """'2024-12-16T00:00:00Z' -> '16 december 2024'."""
+    day = dt.date.fromisoformat(timestamp[:10])
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def citation(title: str, publisher: str, version_: str, created_: str, url: str) -> str:
+    """The suggested citation (Dutch, APA-like): maker (year). Title (versie X) [dataset]. URL"""
+    return (f"{publisher} ({created_[:4]}). {title} (versie {version_}, {dutch_date(created_)}) "
+            f"[dataset]. {url}")
+
+
+def release(package_meta: dict, catalogus: dict, csv_dir: Path | None, manifest: Path = RAW / "MANIFEST.csv") -> dict:
+    """version, created, homepage and citation for datapackage.json."""
+    v = version(package_meta.get("version", "0"), csv_dir)
+    c = created(manifest)
+    homepage = catalogus["basis_url"].rstrip("/") + "/"
+    return {"version": v, "created": c, "homepage": homepage,
+            "citation": citation(package_meta["title"], catalogus["uitgever"]["naam"], v, c, homepage)}
