@@ -3,7 +3,8 @@
 The real survey exports are not public. These files imitate the supplier's exports
 (xlsx for some years, ';'-separated cp1252 CSV for others, Dutch headers from the
 codebook) and are calibrated by scripts/demo_calibration.yaml so that every figure in
-checks/published_figures.csv is reproduced. They also carry the dirt real exports have,
+checks/published_figures.csv is reproduced, and so that what the reports say in words holds
+(scripts/demo_claims.yaml: orderings, trends, panels, exclusive 'Geen', per-province response). They also carry the dirt real exports have,
 planted on purpose and listed in raw/demo_vervuiling.csv:
 
   antwoord_opmaak   5 answers with stray whitespace, 3 with a case variant
@@ -142,6 +143,8 @@ def lower_response_2024(pool: list[str], cal: dict, reg, rng: random.Random) -> 
             count[p] -= 1
             count[province[pool[i]]] += 1
     assert all(count[p] <= cap[p] for p in cap), (count, cap)
+    rate = {p: count[p] / size[p] for p in size}
+    assert max(rate[p] for p in cap) < min(rate[p] for p in size if p not in cap), f"not the lowest: {rate}"
 
 
 # ---------------------------------------------------------------- answers

@@ -91,8 +91,8 @@ def evaluate(toets: dict, data: Data) -> tuple[bool, str]:
     """Does the data meet the claim's reading? Returns (holds, what was measured)."""
     kind, s = toets["soort"], data.share
     if kind == "aandeel":
-        v = s(toets["term"])
-        return toets.get("min", -1) <= v <= toets.get("max", 101), f"{v:.1f}%"
+        v = [s(t) for t in toets.get("termen", [toets.get("term")])]
+        return all(toets.get("min", -1) <= x <= toets.get("max", 101) for x in v), f"{[round(x, 1) for x in v]}%"
     if kind == "hoger":
         high, low = [s(t) for t in toets["hoog"]], [s(t) for t in toets["laag"]]
         ok = all(h > lo for h in high for lo in low)
@@ -135,6 +135,11 @@ def evaluate(toets: dict, data: Data) -> tuple[bool, str]:
         rates = {prov: 100 * per[prov][0] / per[prov][1] for prov in toets["provincies"]}
         return all(r <= national - toets["marge"] for r in rates.values()), \
             f"landelijk {national:.1f}%, {({k: round(v, 1) for k, v in rates.items()})}"
+    if kind == "laagste_respons":
+        rate = {prov: 100 * took_part / size for prov, (took_part, size) in data.province_response(toets["jaar"]).items()}
+        named = [rate[p] for p in toets["provincies"]]
+        others = [r for p, r in rate.items() if p not in toets["provincies"]]
+        return max(named) < min(others), f"genoemd {[round(r, 1) for r in named]}, overige vanaf {min(others):.1f}"
     if kind == "verspreid":
         per = data.province_response(toets["jaar"])
         empty = [p for p, (took_part, _) in per.items() if not took_part]
