@@ -3,7 +3,8 @@
 The real survey exports are not public. These files imitate the supplier's exports
 (xlsx for some years, ';'-separated cp1252 CSV for others, Dutch headers from the
 codebook) and are calibrated by scripts/demo_calibration.yaml so that every figure in
-checks/published_figures.csv is reproduced. They also carry the dirt real exports have,
+checks/published_figures.csv is reproduced, and so that what the reports say in words holds
+(scripts/demo_claims.yaml: orderings, trends, panels, exclusive 'Geen', per-province response). They also carry the dirt real exports have,
 planted on purpose and listed in raw/demo_vervuiling.csv:
 
   antwoord_opmaak   5 answers with stray whitespace, 3 with a case variant
@@ -74,6 +75,7 @@ def choose_participants(cal: dict, rng: random.Random) -> dict[int, list[tuple[s
     pool = [c for c in latest if c not in FORCED_PANEL]
     rng.shuffle(pool)
     n_vast, n_groep = cal["panels"]["vast"], cal["panels"]["groep"]
+    lower_response_2024(pool, cal, reg, rng)
     vast = sorted(FORCED_PANEL) + pool[: n_vast - len(FORCED_PANEL)]
     pool = pool[n_vast - len(FORCED_PANEL):]
     groep = pool[: n_groep - n_vast]; pool = pool[n_groep - n_vast:]
@@ -111,6 +113,38 @@ def choose_participants(cal: dict, rng: random.Random) -> dict[int, list[tuple[s
         assert len(rows) == n[year], (year, len(rows))
         assert len({c for c, _ in rows}) == n[year], f"{year}: a municipality twice"
     return years
+
+
+def lower_response_2024(pool: list[str], cal: dict, reg, rng: random.Random) -> None:
+    """Reorder the shuffled pool so that the provinces the 2024 report calls 'betrekkelijk laag'
+    respond at least `marge` below the national share in 2024: swap their municipalities out of the
+    pool positions that take part in 2024 into positions that take part in 2022 or 2023 only."""
+    spec, n = cal["lage_respons_2024"], cal["respondenten"]
+    n_vast, n_groep, ov = cal["panels"]["vast"], cal["panels"]["groep"], cal["overlap"]
+    a = n_vast - len(FORCED_PANEL)
+    b = a + n_groep - n_vast
+    c = b + n[2022] - n_groep
+    d = c + n[2023] - n_groep
+    n_rest24 = n[2024] - n_vast - ov["in_2023_en_2024"] - ov["in_2022_en_2024"]
+    in_2024 = [*range(a), *range(b, b + ov["in_2022_en_2024"]), *range(c, c + ov["in_2023_en_2024"]),
+               *range(d, d + n_rest24)]
+    not_2024 = [*range(a, b), *range(b + ov["in_2022_en_2024"], c), *range(c + ov["in_2023_en_2024"], d)]
+    municipalities = reg.municipalities(2024)
+    province = dict(zip(municipalities["gemeente_code"], municipalities["provincie"]))
+    national = n[2024] / len(province)
+    size = Counter(province.values())
+    cap = {p: int(size[p] * (national - spec["marge"])) for p in spec["provincies"]}
+    count = Counter(province[pool[i]] for i in in_2024) + Counter(province[x] for x in FORCED_PANEL)
+    for i in in_2024:
+        p = province[pool[i]]
+        if p in cap and count[p] > cap[p]:
+            j = rng.choice([j for j in not_2024 if province[pool[j]] not in cap])
+            pool[i], pool[j] = pool[j], pool[i]
+            count[p] -= 1
+            count[province[pool[i]]] += 1
+    assert all(count[p] <= cap[p] for p in cap), (count, cap)
+    rate = {p: count[p] / size[p] for p in size}
+    assert max(rate[p] for p in cap) < min(rate[p] for p in size if p not in cap), f"not the lowest: {rate}"
 
 
 # ---------------------------------------------------------------- answers
@@ -182,6 +216,30 @@ def allocate_multiple(count: int, respondents: list[int], selected: Counter, rng
     return chosen
 
 
+def allocate_exclusive(year: int, vraag_id: str, exclusive: str, spec: dict, members: dict[str, list[int]],
+                       book: cb.Codebook, answers: list[dict], rng: random.Random) -> None:
+    """A yes/no matrix with an exclusive item ('Geen'): who ticks it ticks nothing else, and everyone
+    else ticks at least one other item (sources are handed out to those with the fewest first)."""
+    n = len(answers)
+    items = [c.item_code for c in book.answer_columns(year) if c.vraag_id == vraag_id]
+    for item in items:
+        counts = spec[item]["alle"]
+        assert set(spec[item]) == {"alle"} and counts["ja"] + counts["nee"] == n, \
+            f"{year} {vraag_id}.{item}: an exclusive question needs complete counts for everyone"
+    first = allocate(spec[exclusive], members, None, {}, rng)
+    excluded = {i for i, v in first.items() if v == "ja"}
+    others = [i for i in range(n) if i not in excluded]
+    ticks: Counter = Counter()
+    for item in items:
+        if item == exclusive:
+            chosen = excluded
+        else:
+            chosen = set(allocate_multiple(spec[item]["alle"]["ja"], others, ticks, rng))
+        for i in range(n):
+            answers[i][(vraag_id, item)] = "ja" if i in chosen else "nee"
+    assert all(ticks[i] for i in others), f"{year} {vraag_id}: too few ticks to cover everyone but '{exclusive}'"
+
+
 def build_answers(year: int, strata: list[str], cal: dict, book: cb.Codebook, rng: random.Random) -> list[dict]:
     """Option codes per respondent: {(vraag_id, item_code): code or None}."""
     n = len(strata)
@@ -202,6 +260,11 @@ def build_answers(year: int, strata: list[str], cal: dict, book: cb.Codebook, rn
             allowed = cond.get("opties") or book.option_group(cond["vraag_id"], cond["groep"])
             eligible = {i for i in range(n) if answers[i].get((cond["vraag_id"], None)) in allowed}
         key = (col.vraag_id, col.item_code)
+        if col.vraag_id in cal.get("exclusief", {}):
+            if key not in answers[0]:  # the whole question at once: its items depend on each other
+                allocate_exclusive(year, col.vraag_id, cal["exclusief"][col.vraag_id], yspec[col.vraag_id],
+                                   members, book, answers, rng)
+            continue
         if col.type == "open":
             continue  # free text is written afterwards, when the closed answers are known
         if col.type == "meervoudig":
