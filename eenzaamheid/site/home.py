@@ -3,6 +3,7 @@ overviews and the downloads found next to the served database."""
 from pathlib import Path
 
 from eenzaamheid.site.common import EXPORT_FORMATS, STATIC_DOWNLOADS, ZIP_NAME
+from eenzaamheid.site.kerncijfers import home_headlines
 from eenzaamheid.site.render import render
 from eenzaamheid.site.store import Store, database, get_store
 
@@ -33,6 +34,7 @@ async def home_context(datasette, request, store: Store) -> dict:
         "views": [v for v in views if v != "geaccepteerde_antwoorden"],
         "jaren": store.jaren,
         "aantal_gemeenten": sum(1 for g in store.gemeenten.values() if g["geldig_tot"] is None),
+        "kerncijfers": home_headlines(store, datasette.metadata("kerncijfers_home"), datasette.urls.path("/vraag/")),
     }
 
 
