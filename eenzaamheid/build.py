@@ -138,8 +138,11 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         "verantwoording": accounting(inzendingen, bronbestanden[bronbestanden["actief"] == 1], antwoorden, held,
                                      answers_delivered),
     }
-    from .pipeline.reconcile import reconcile  # needs the other frames
-    frames["reconciliatie"] = reconcile(frames)
+    from .pipeline.kerncijfers import kerncijfers
+    from .pipeline.reconcile import Calculator, reconcile  # needs the other frames
+    calculator = Calculator(frames)  # one count of the answers for both
+    frames["reconciliatie"] = reconcile(frames, calculator)
+    frames["kerncijfers"] = kerncijfers(frames, calculator)
     from .pipeline.privacy import redact_published  # every published copy of delivered text, last
     redact_published(frames)
     quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())

@@ -99,6 +99,18 @@ class Codebook:
                 return list(g["opties"])
         return [code]
 
+    def headlines(self) -> list[dict]:
+        """Every question's headline figure (`kerncijfer`: the share of municipalities giving one
+        answer or any answer of an option group, as the reports print it), in questionnaire order,
+        with `vraag_id` and the option codes it adds up (`opties`)."""
+        out = []
+        for q in self.data["vragen"]:
+            k = q.get("kerncijfer")
+            if k:
+                out.append({**k, "vraag_id": q["vraag_id"], "item_code": k.get("item_code"),
+                            "opties": self.option_group(q["vraag_id"], k["optie"])})
+        return out
+
     def answer_columns(self, year: int) -> list[AnswerColumn]:
         """The answer columns of a year's delivery, in questionnaire order."""
         cols: list[AnswerColumn] = []

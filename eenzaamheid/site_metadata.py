@@ -22,7 +22,8 @@ from .paths import ROOT
 
 METADATA_YML = ROOT / "metadata.yml"
 VIEWS_SQL = Path(__file__).parent / "pipeline" / "views.sql"
-DATASETTE_KEYS = ("title", "description_html", "license", "license_url", "source", "source_url", "about", "about_url")
+DATASETTE_KEYS = ("title", "description_html", "license", "license_url", "source", "source_url", "about", "about_url",
+                  "kerncijfers_home")
 DATABASE = "benchmark"
 
 

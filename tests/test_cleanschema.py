@@ -35,6 +35,8 @@ COLUMNS = {
     "gepubliceerde_cijfers": "cijfer_id jaar populatie vraag_id item_code optie_code maat operator waarde basis "
                              "vergelijkingsjaar document vindplaats citaat kenmerk toelichting",
     "reconciliatie": "cijfer_id berekend berekende_basis verschil status reden",
+    "kerncijfers": "vraag_id jaar populatie item_code optie_code opties label formulering aantal basis percentage "
+                   "vorig_jaar verschil_procentpunt vergelijkbaar_met_vorig_jaar",
     "verantwoording": "bestand geleverd geaccepteerd vervangen_duplicaat in_quarantaine antwoorden_geleverd "
                       "antwoorden_geteld antwoorden_vervangen antwoorden_in_quarantaine sluitend",
 }

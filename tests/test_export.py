@@ -126,8 +126,11 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
         "bronbestanden": bron, "inzendingen": inzendingen, "antwoorden": antwoorden,
         "antwoorden_quarantaine": antwoorden_quarantaine, "toelichtingen": toelichtingen,
         "deelname": deelname, "opschoonlog": opschoonlog, "gepubliceerde_cijfers": cijfers,
-        "reconciliatie": reconciliatie, "verantwoording": verantwoording,
+        "reconciliatie": reconciliatie,
     }
+    from eenzaamheid.pipeline.kerncijfers import kerncijfers
+    frames["kerncijfers"] = kerncijfers(frames)  # computed from the answers above
+    frames["verantwoording"] = verantwoording
     assert list(frames) == list(cleanschema.TABLES)
     return frames
 

@@ -55,6 +55,7 @@ TABLES: tuple[str, ...] = (
     "opschoonlog",
     "gepubliceerde_cijfers",
     "reconciliatie",
+    "kerncijfers",
     "verantwoording",
 )
 

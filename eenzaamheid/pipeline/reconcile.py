@@ -307,9 +307,9 @@ def _computed(calc: Calculator, fig: dict, maat: str, year: int) -> dict:
     return _row(fig, diff, None, status, f"{reden} {note}".strip())
 
 
-def reconcile(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def reconcile(frames: dict[str, pd.DataFrame], calc: Calculator | None = None) -> pd.DataFrame:
     """The `reconciliatie` table: every published figure against the figure computed from the clean tables."""
-    calc = Calculator(frames)
+    calc = calc or Calculator(frames)
     figures = frames["gepubliceerde_cijfers"].fillna("").astype(str).to_dict("records")
     out = pd.DataFrame([_one(calc, fig) for fig in figures], columns=COLUMNS)
     out["berekende_basis"] = out["berekende_basis"].astype("Int64")

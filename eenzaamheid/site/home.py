@@ -4,6 +4,7 @@ from pathlib import Path
 
 from eenzaamheid.site import over
 from eenzaamheid.site.common import EXPORT_FORMATS, STATIC_DOWNLOADS, ZIP_NAME
+from eenzaamheid.site.kerncijfers import home_headlines
 from eenzaamheid.site.render import render
 from eenzaamheid.site.store import Store, database, get_store
 
@@ -36,6 +37,7 @@ async def home_context(datasette, request, store: Store) -> dict:
         "jaren": store.jaren,
         "jsonld": over.cached_jsonld(store, db.path, datasette.absolute_url(request, "/"), files),
         "aantal_gemeenten": sum(1 for g in store.gemeenten.values() if g["geldig_tot"] is None),
+        "kerncijfers": home_headlines(store, datasette.metadata("kerncijfers_home"), datasette.urls.path("/vraag/")),
     }
 
 

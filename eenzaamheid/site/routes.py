@@ -7,6 +7,7 @@ from markupsafe import Markup
 from eenzaamheid.site.common import POPULATION_LABELS, SHOWN_POPULATIONS, TYPE_LABELS
 from eenzaamheid.site.gemeente import answers_by_year, fetch_municipality, participation, search_municipalities
 from eenzaamheid.site.kaart import map_page
+from eenzaamheid.site.kerncijfers import question_headline
 from eenzaamheid.site.render import cache_headers, not_found, render, sync_templates
 from eenzaamheid.site.store import database, get_store
 from eenzaamheid.site.vragen import question_charts, question_list
@@ -97,6 +98,7 @@ async def vraag(request, datasette):
     charts = question_charts(store, vraag_id)
     return await render(datasette, request, "vraag.html", {
         "v": v, "type_label": TYPE_LABELS.get(v["type"], v["type"]), **charts,
+        "kerncijfer": question_headline(store, vraag_id),
         "populaties": [POPULATION_LABELS[p] for p in SHOWN_POPULATIONS]})
 
 

@@ -49,7 +49,8 @@ class Store:
     [(sectie, label, [vragen])]; versies ((vraag_id, jaar) -> row); opties (vraag_id -> rows in
     questionnaire order), optie ((vraag, item, optie) -> row); aandelen (vraag_id -> rows of the
     shown populations); nederland ((jaar, vraag, item, optie) -> (aantal, basis, percentage));
-    provincie ((jaar, provincie_code, vraag, item, optie) -> idem); kaart (jaar -> dots).
+    provincie ((jaar, provincie_code, vraag, item, optie) -> idem); kaart (jaar -> dots);
+    kerncijfers (vraag_id -> rows of the table kerncijfers, by year).
     """
 
     def __init__(self, **values):
@@ -96,6 +97,13 @@ class Store:
             opties.setdefault(r["vraag_id"], []).append(r)
             optie[(r["vraag_id"], r["item_code"], r["optie_code"])] = r
 
+        kerncijfers: dict = {}
+        try:
+            for r in rows(conn, "select * from kerncijfers order by jaar"):
+                kerncijfers.setdefault(r["vraag_id"], []).append(r)
+        except Exception:  # noqa: BLE001 - a database built before the table existed: no headline figures
+            pass
+
         aandelen: dict = {}
         nederland = {}
         for r in rows(conn, "select * from aandelen"):
@@ -133,7 +141,7 @@ class Store:
                    jaargangen=jaargangen, gemeenten=gemeenten, voorgangers=voorgangers, provincies=provincies,
                    vragen=vragen, vraag={v["vraag_id"]: v for v in vragen}, secties=secties, versies=versies,
                    opties=opties, optie=optie, aandelen=aandelen, nederland=nederland, provincie=provincie,
-                   kaart=kaart)
+                   kaart=kaart, kerncijfers=kerncijfers)
 
 
 _STORES: dict = {}
