@@ -9,8 +9,8 @@ from eenzaamheid.site.common import PALETTE, POPULATION_LABELS, POPULATION_SHORT
 @functools.lru_cache(maxsize=65536)  # the same answer and shares recur across municipalities
 def svg_comparison(province: str, prov, nl, answer: str) -> Markup:
     """Two small bars: the share of the province's and the country's municipalities that gave
-    the same answer as this municipality."""
-    label_w, bar_w, row_h, gap = 112, 150, 14, 6
+    the same answer as this municipality (`province` as written out: 'provincie Utrecht')."""
+    label_w, bar_w, row_h, gap = 150, 150, 14, 6
     width, height = label_w + bar_w + 112, 2 * row_h + gap + 4
     parts = [f'<svg class="vergelijk" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
              f'role="img" aria-label="{_esc(f"Aandeel met antwoord {answer}")}">']

@@ -9,18 +9,25 @@ from eenzaamheid.site.common import ALIASES, normalize, pct
 from eenzaamheid.site.store import Store, rows, valid_on
 
 
-def fetch_municipality(conn, code: str, opvolger_code: str) -> tuple[list, list, list]:
-    """(deelname of its successor, its accepted answers, its accepted notes) in one SQL trip."""
+def fetch_municipality(conn, code: str, opvolger_code: str, predecessors=()) -> tuple[list, list, list, dict]:
+    """(deelname of its successor, its accepted answers, its accepted notes, the accepted answers
+    of its merged predecessors by code) in one SQL trip."""
     deelname = rows(conn, "select * from deelname where gemeente_code = ? order by jaar", [opvolger_code])
-    answers = rows(conn, """
-        select i.jaar, i.inzending_id, i.provincie_code, a.vraag_id, a.item_code, a.optie_code, a.waarde
+    codes = [code, *predecessors]
+    found = rows(conn, f"""
+        select i.gemeente_code, i.jaar, i.inzending_id, i.provincie_code, a.vraag_id, a.item_code, a.optie_code, a.waarde
         from inzendingen i join antwoorden a on a.inzending_id = i.inzending_id
-        where i.gemeente_code = ? and i.status = 'geaccepteerd'""", [code])
+        where i.gemeente_code in ({",".join("?" * len(codes))}) and i.status = 'geaccepteerd'""", codes)
     notes = rows(conn, """
         select t.jaar, t.inzending_id, i.provincie_code, t.vraag_id, t.tekst
         from toelichtingen t join inzendingen i on i.inzending_id = t.inzending_id
         where t.gemeente_code = ? and i.status = 'geaccepteerd' order by t.toelichting_id""", [code])
-    return deelname, answers, notes
+    answers = [a for a in found if a["gemeente_code"] == code]
+    by_predecessor: dict = {}
+    for a in found:
+        if a["gemeente_code"] != code:
+            by_predecessor.setdefault(a["gemeente_code"], []).append(a)
+    return deelname, answers, notes, by_predecessor
 
 
 def search_municipalities(store: Store, q: str) -> list:
@@ -115,7 +122,7 @@ def answers_by_year(store: Store, answers: list, notes: list) -> list:
             item_pos = {o["item_code"]: i for i, o in enumerate(store.opties.get(vraag_id, []))}
             q["regels"].sort(key=lambda r: item_pos.get(r["item_code"], 999))
             for r in q["regels"]:
-                r["svg"] = svg_comparison(province, r["provincie"], r["nederland"], r["antwoord"])
+                r["svg"] = svg_comparison(f"provincie {province}", r["provincie"], r["nederland"], r["antwoord"])
                 for scope in ("provincie", "nederland"):
                     share = r[scope]
                     r[scope + "_tekst"] = f"{pct(share[2])} ({share[0]}/{share[1]})" if share else "–"

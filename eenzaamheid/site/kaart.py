@@ -36,9 +36,11 @@ def map_page(store: Store, jaar: int, base: str) -> dict:
         store.cache[("kaart", jaar)] = cached
     return cached
 
-def svg_map(dots: list, title: str, bounds: tuple, panel_year: bool, base: str) -> Markup:
+def svg_map(dots: list, title: str, bounds: tuple, panel_year: bool, base: str, classify=None) -> Markup:
     """The Netherlands as dots on the municipalities' centroids: equirectangular, x scaled by
-    cos(52°). One <circle class="dot ..."> per municipality, with a <title> tooltip."""
+    cos(52°). One <circle class="dot ..."> per municipality, with a <title> tooltip. `classify`
+    (dot -> (class, status text)) replaces the participation of one year (e.g. number of years)."""
+    classify = classify or (lambda d: _dot_class(d, panel_year))
     min_lat, max_lat, min_lon, max_lon = bounds
     k = 520 / ((max_lon - min_lon) * math.cos(math.radians(52)))
     pad = 10
@@ -47,12 +49,12 @@ def svg_map(dots: list, title: str, bounds: tuple, panel_year: bool, base: str) 
     out = [f'<svg class="kaart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
            f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>']
     # draw non-participants first so the coloured dots stay on top
-    for d in sorted(dots, key=lambda d: (d["deelgenomen"], d["vast_panel"])):
+    for d in sorted(dots, key=lambda d: (d["deelgenomen"], d["vast_panel"], d.get("aantal_jaren", 0))):
         if d["lat"] is None or d["lon"] is None:
             continue
         x = pad + (d["lon"] - min_lon) * math.cos(math.radians(52)) * k
         y = pad + (max_lat - d["lat"]) * k
-        cls, status = _dot_class(d, panel_year)
+        cls, status = classify(d)
         out.append(f'<a href="{base}{d["code"]}"><circle class="dot {cls}" cx="{x:.1f}" cy="{y:.1f}" r="5">'
                    f'<title>{_esc(d["naam"])} ({d["code"]}, {_esc(d["provincie"])}): {status}</title></circle></a>')
     out.append("</svg>")

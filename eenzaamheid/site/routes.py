@@ -4,10 +4,13 @@ register_routes)."""
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
+from eenzaamheid.site import deelname
 from eenzaamheid.site.common import POPULATION_LABELS, SHOWN_POPULATIONS, TYPE_LABELS
 from eenzaamheid.site.gemeente import answers_by_year, fetch_municipality, participation, search_municipalities
+from eenzaamheid.site.gemeente_kop import build_info, code_life
 from eenzaamheid.site.kaart import map_page
 from eenzaamheid.site.kerncijfers import question_headline
+from eenzaamheid.site.kernantwoorden import glance, predecessors, years_lines
 from eenzaamheid.site.render import cache_headers, not_found, render, sync_templates
 from eenzaamheid.site.store import database, get_store
 from eenzaamheid.site.vragen import question_charts, question_list
@@ -50,8 +53,9 @@ async def _municipality(request, datasette, partial_template: str):
     if code != request.url_vars["code"]:
         return store, None, Response.redirect(request.path.replace(request.url_vars["code"], code))
 
-    deelname, answers, notes = await database(datasette).execute_fn(
-        lambda conn: fetch_municipality(conn, code, g["opvolger_code"]))
+    voorgangers = sorted(store.voorgangers.get(code, []), key=lambda x: x["zoek"])
+    deelname, answers, notes, predecessor_answers = await database(datasette).execute_fn(
+        lambda conn: fetch_municipality(conn, code, g["opvolger_code"], [v["gemeente_code"] for v in voorgangers]))
     jaren = answers_by_year(store, answers, notes)
     partial = sync_templates(datasette).get_template(partial_template)
     vraag_url = datasette.urls.path("/vraag/")
@@ -60,10 +64,17 @@ async def _municipality(request, datasette, partial_template: str):
     context = {
         "g": g,
         "opvolger": store.gemeenten.get(g["opvolger_code"]) if g["opvolger_code"] != code else None,
-        "voorgangers": sorted(store.voorgangers.get(code, []), key=lambda x: x["zoek"]),
+        "voorgangers": voorgangers,
         "deelname": participation(store, g, deelname),
         "jaren": jaren,
         "panel_jaren": store.panel_jaren,
+        "code": code_life(store, g),
+        "overzicht": glance(store, g, answers),
+        "regels": years_lines(store, answers) if answers else None,
+        "voorganger_antwoorden": predecessors(store, g, predecessor_answers),
+        "build": await build_info(datasette, store),
+        "benchmark_jaren": store.jaren,
+        "pagina_url": datasette.absolute_url(request, datasette.urls.path(f"/gemeente/{code}")),
     }
     return store, context, None
 
@@ -104,6 +115,8 @@ async def vraag(request, datasette):
 
 async def kaart(request, datasette):
     store = await get_store(datasette)
+    if request.args.get("weergave") == deelname.MODE:
+        return await kaart_jaren(request, datasette, store)
     raw = request.args.get("jaar") or str(store.jaren[-1])
     try:
         jaar = int(raw)
@@ -125,3 +138,15 @@ async def over_deze_data(request, datasette):
 
     store = await get_store(datasette)
     return await render(datasette, request, "over.html", await over.context(datasette, store, database(datasette)))
+
+
+async def kaart_jaren(request, datasette, store):
+    """/kaart?weergave=aantal_jaren: how many years each current municipality took part."""
+    if ("kaart", deelname.MODE) not in store.cache:
+        years = await database(datasette).execute_fn(deelname.years_per_municipality)
+    else:
+        years = {}
+    table_url = datasette.urls.table(database(datasette).name, deelname.TABLE)
+    cached = deelname.years_map(store, years, datasette.urls.path("/gemeente/"), table_url)
+    return await render(datasette, request, "kaart_jaren.html", {
+        **cached, "jaren": store.jaren, "tabel_url": table_url})
