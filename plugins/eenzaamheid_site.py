@@ -39,6 +39,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
 from eenzaamheid.site import security
+from eenzaamheid.site import wijzigingen as site_wijzigingen
 
 DATABASE = "benchmark"
 STATIC_DOWNLOADS = "bestanden"            # --static mount of the clean folder (serve.py)
@@ -790,6 +791,7 @@ def register_routes():
         (r"^/vragen/?$", vragen),
         (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/?$", vraag),
         (r"^/kaart/?$", kaart),
+        (r"^/wijzigingen/?$", site_wijzigingen.page),
     ]
 
 

@@ -56,6 +56,7 @@ TABLES: tuple[str, ...] = (
     "gepubliceerde_cijfers",
     "reconciliatie",
     "verantwoording",
+    "wijzigingen",
 )
 
 # The one table whose schema lives outside schemas/clean/: it is published as delivered in
