@@ -842,7 +842,8 @@ def extra_template_vars(template, datasette, request):
         out = {"synthetisch": store.synthetisch, "site_nav": [
             ("Home", datasette.urls.instance()), ("Gemeenten", datasette.urls.path("/gemeente")),
             ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart"))],
-            "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette)}
+            "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette),
+            "wijzigingen_laden": functools.partial(site_wijzigingen.wijzigingen_context, datasette)}
         if template == "index.html":
             db = _database(datasette)
             queries = await datasette.get_canned_queries(db.name, request.actor if request else None)

@@ -165,9 +165,11 @@ def test_two_builds_are_identical(built, tmp_path):
     assert proc.returncode == 0, proc.stderr
     a, b = _files(first), _files(tmp_path / "again")
     exports = [k for k in a if k.split("/")[0] in ("csv", "json", "parquet")]
-    assert len(exports) == 3 * 15  # antwoorden_quarantaine joined the 14 tables
+    assert len(exports) == 3 * 16  # antwoorden_quarantaine joined the 14 tables, then wijzigingen
     assert all(a[k] == b[k] for k in exports), [k for k in exports if a[k] != b[k]]
     assert (first / "datapackage.json").read_bytes() == (tmp_path / "again" / "datapackage.json").read_bytes()
+    for name in (build.PACKAGE_ZIP, "WIJZIGINGEN.md"):  # both first publications: the same change record
+        assert a[name] == b[name], name
 
     def content(path):
         conn = sqlite3.connect(path)

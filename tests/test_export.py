@@ -20,7 +20,7 @@ import pytest
 from frictionless import Resource, Schema
 
 from eenzaamheid import codebook
-from eenzaamheid.pipeline import cleanschema, codebook_tables, export
+from eenzaamheid.pipeline import changes, cleanschema, codebook_tables, export
 from eenzaamheid.municipalities import register
 from eenzaamheid.paths import CHECKS, RAW, REFERENCE, ROOT
 
@@ -127,6 +127,7 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
         "antwoorden_quarantaine": antwoorden_quarantaine, "toelichtingen": toelichtingen,
         "deelname": deelname, "opschoonlog": opschoonlog, "gepubliceerde_cijfers": cijfers,
         "reconciliatie": reconciliatie, "verantwoording": verantwoording,
+        "wijzigingen": changes.first_publication(),
     }
     assert list(frames) == list(cleanschema.TABLES)
     return frames

@@ -7,7 +7,9 @@ week_deelname: Nee -> Ja) and one municipality that did not answer in 2020 was a
 """
 from __future__ import annotations
 
+import asyncio
 import csv
+import html
 import io
 import json
 import shutil
@@ -18,11 +20,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from openpyxl import load_workbook
 
 from eenzaamheid import build
+from conftest import start_datasette
 from published import RAW, ROOT
 
 EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
@@ -153,7 +157,10 @@ def test_the_build_records_what_changed_against_the_publication_it_replaced(buil
 def test_the_changelog_in_the_zip_is_the_table_and_what_the_command_reports(builds):
     changelog = zipped(builds.new, "WIJZIGINGEN.md")
     for row in changes(builds.new):
-        assert row["omschrijving"].replace("|", "\\|") in changelog
+        if row["soort"] == "tabel":
+            assert f"| {row['tabel']} | {row['toegevoegd']} | {row['verwijderd']} | {row['gewijzigd']} |" in changelog
+        else:
+            assert f"{row['omschrijving']}\n" in changelog
     assert "## Antwoorden" in changelog and "## Berekende cijfers" in changelog
     with zipfile.ZipFile(builds.new / build.PACKAGE_ZIP) as z:
         listed = [r["name"] for r in json.loads(z.read("datapackage.json"))["resources"]]
@@ -245,3 +252,62 @@ def test_verschil_refuses_what_is_not_a_publication_with_exit_2(demo_build, tmp_
         assert proc.returncode == 2, (path, proc.stdout, proc.stderr)
         assert str(path) in proc.stderr and message in proc.stderr, proc.stderr
         assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+# --- the site: section "Wat is er veranderd sinds de vorige publicatie" ------------------------------
+
+def test_the_page_wijzigingen_shows_the_change_record_of_the_served_database(builds, tmp_path):
+    with start_datasette(builds.new / build.DB_NAME, tmp_path / "datasette.log") as url:
+        response = httpx.get(f"{url}/wijzigingen", timeout=30)
+    assert response.status_code == 200, response.text[-2000:]
+    page = response.text
+    assert '<html lang="nl">' in page and "Wat is er veranderd sinds de vorige publicatie</h1>" in page
+    assert "<h2>Gewijzigde antwoorden (1)</h2>" in page  # one level below the page's h1
+    rows = changes(builds.new)
+    for row in rows:
+        if row["soort"] in ("samenvatting", "inzending", "antwoord", "cijfer"):
+            assert html.escape(row["omschrijving"], quote=False) in page, row["omschrijving"]
+    for row in rows:
+        if row["soort"] == "tabel":
+            assert f'/{row["tabel"]}">{row["tabel"]}</a></th><td>{row["toegevoegd"]}</td>' in page
+
+
+def test_the_section_says_first_publication_and_copes_with_a_database_without_the_table(site, tmp_path):
+    page = httpx.get(f"{site.url}/wijzigingen", timeout=30).text
+    assert "Eerste publicatie: er was geen vorige publicatie om mee te vergelijken." in page
+    old = tmp_path / "oud"
+    old.mkdir()
+    for name in (build.DB_NAME, build.SITE_METADATA):
+        shutil.copy(site.clean_dir / name, old / name)
+    conn = sqlite3.connect(old / build.DB_NAME)
+    conn.execute("drop table wijzigingen")
+    conn.commit()
+    conn.close()
+    with start_datasette(old / build.DB_NAME, tmp_path / "datasette.log") as url:
+        response = httpx.get(f"{url}/wijzigingen", timeout=30)
+    assert response.status_code == 200 and "nog geen overzicht van wijzigingen" in response.text
+
+
+def test_the_include_renders_from_the_context_or_loads_the_rows_itself(builds, tmp_path):
+    """h11b's page includes _wijzigingen.html: with `wijzigingen` from wijzigingen_context, or without it
+    (then the site plugin's `wijzigingen_laden` fetches the rows)."""
+    from datasette.app import Datasette
+
+    from eenzaamheid.site.wijzigingen import wijzigingen_context
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "over_proef.html").write_text('{% include "_wijzigingen.html" ignore missing %}', encoding="utf-8")
+
+    async def render():
+        ds = Datasette([str(builds.new / build.DB_NAME)], template_dir=str(templates),
+                       plugins_dir=str(ROOT / "plugins"))
+        await ds.invoke_startup()
+        context = await wijzigingen_context(ds)
+        return (context, await ds.render_template("_wijzigingen.html", context),
+                await ds.render_template("over_proef.html", {}))
+    context, given, loaded = asyncio.run(render())
+    assert context["wijzigingen"] == changes(builds.new)
+    assert "<h2 id=\"wijzigingen-kop\">Wat is er veranderd sinds de vorige publicatie</h2>" in given
+    assert "<h3>Gewijzigde antwoorden (1)</h3>" in given and "Berekende cijfers met een andere waarde (1)" in given
+    assert loaded == given
