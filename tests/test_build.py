@@ -331,7 +331,9 @@ def test_committed_exports_and_datapackage_are_fresh(built):
     fresh = {k: v for k, v in _files(out).items() if k.split("/")[0] in ("csv", "json", "parquet")}
     committed = {k: v for k, v in _files(ROOT / "clean").items() if k.split("/")[0] in ("csv", "json", "parquet")}
     assert committed.keys() == fresh.keys(), "run `make build` and commit clean/"
-    stale = [k for k in fresh if committed[k] != fresh[k]]
+    # wijzigingen records the change against the publication a build replaced (history, not a function
+    # of the inputs): the fresh build here is a first publication, the committed one need not be
+    stale = [k for k in fresh if committed[k] != fresh[k] and Path(k).stem != "wijzigingen"]
     assert not stale, f"stale exports, run `make build` and commit: {stale}"
     def package(path):  # resource paths differ only by where the build wrote its outputs
         pkg = json.loads(path.read_text(encoding="utf-8"))

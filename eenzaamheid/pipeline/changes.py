@@ -30,7 +30,7 @@ def against_previous(previous_db: Path, frames: dict[str, pd.DataFrame]) -> pd.D
         try:
             old = diff.read_database(previous_db)
         except diff.PublicationError as exc:
-            rows = diff_report.unreadable_previous_rows(str(exc))
+            rows = diff_report.unreadable_previous_rows(str(exc).partition(": ")[2])  # no machine path
         else:
             result = diff.compare(old, diff.from_frames(frames))
             kept = diff.read_changes(previous_db) if result.identical else None

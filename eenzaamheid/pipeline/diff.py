@@ -151,11 +151,23 @@ def _schema_types(table: str, schema: dict | None) -> tuple[dict[str, str], froz
     return types, frozenset(schema.get("missingValues", [""]))
 
 
+def canonical_column(values: list, ftype: str, missing: frozenset[str]) -> list:
+    """`canonical` over a column, with the common cases (a value already in its form) inline."""
+    if ftype == "string":
+        return [v if type(v) is str and v not in missing else canonical(v, ftype, missing) for v in values]
+    if ftype in ("integer", "boolean"):
+        return [v if type(v) is int else canonical(v, ftype, missing) for v in values]
+    if ftype == "number":
+        return [round(v, 9) if type(v) is float and v == v else canonical(v, ftype, missing) for v in values]
+    return [canonical(v, ftype, missing) for v in values]
+
+
 def _table(table: str, columns: list[str], raw_rows, schema: dict | None = None) -> Table:
     types, missing = _schema_types(table, schema)
     kinds = [types.get(c, "string") for c in columns]
-    rows = [tuple(canonical(v, k, missing) for v, k in zip(row, kinds)) for row in raw_rows]
-    return Table(columns, {c: k for c, k in zip(columns, kinds)}, rows)
+    raw = list(raw_rows)
+    cells = [canonical_column([r[i] for r in raw], k, missing) for i, k in enumerate(kinds)]
+    return Table(columns, dict(zip(columns, kinds)), list(zip(*cells)) if raw else [])
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -171,9 +183,9 @@ def from_frames(frames: dict[str, pd.DataFrame], label: str = "nieuwe build") ->
         if name not in frames:
             continue
         columns = cleanschema.field_names(name)
-        frame = frames[name][columns].astype(object)
-        frame = frame.where(frame.notna(), None)
-        tables[name] = _table(name, columns, frame.itertuples(index=False, name=None))
+        frame = frames[name]
+        cells = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in columns]
+        tables[name] = _table(name, columns, zip(*cells))
     return Publication(label, tables)
 
 
@@ -307,11 +319,16 @@ def _key_columns(name: str, old: Table, new: Table) -> list[str]:
 
 def _keyed(table: Table, columns: list[str], key: list[str]) -> dict[tuple, tuple]:
     at = [table.columns.index(c) for c in columns]
+    rows = table.rows if at == list(range(len(table.columns))) else [tuple(r[i] for i in at) for r in table.rows]
     k = [columns.index(c) for c in key]
-    out = {}
-    for row in table.rows:
-        values = tuple(row[i] for i in at)
-        out.setdefault(tuple(values[i] for i in k), values)
+    out: dict[tuple, tuple] = {}
+    if len(k) == 1:
+        i = k[0]
+        for row in rows:
+            out.setdefault((row[i],), row)
+    else:
+        for row in rows:
+            out.setdefault(tuple(row[i] for i in k), row)
     return out
 
 
@@ -345,14 +362,19 @@ def counted_answers(pub: Publication) -> dict[tuple, dict[tuple, str]] | None:
                                                                            "optie_code"}
     if subs is None or answers is None or not need_s <= set(subs.columns) or not need_a <= set(answers.columns):
         return None
-    whose = {r["inzending_id"]: (r["jaar"], r["gemeente_code"]) for r in subs.records()
-             if r["status"] == ACCEPTED and r["gemeente_code"]}
-    out: dict[tuple, dict[tuple, set]] = {k: {} for k in whose.values()}
-    for r in answers.records():
-        owner = whose.get(r["inzending_id"])
-        if owner is not None:
-            out[owner].setdefault((r["vraag_id"], r["item_code"] or ""), set()).add(str(r["optie_code"]))
-    return {owner: {q: ", ".join(sorted(codes)) for q, codes in qs.items()} for owner, qs in out.items()}
+    sid, year, code, status = (subs.columns.index(c) for c in ("inzending_id", "jaar", "gemeente_code", "status"))
+    whose = {r[sid]: (r[year], r[code]) for r in subs.rows if r[status] == ACCEPTED and r[code]}
+    out: dict[tuple, dict[tuple, str]] = {k: {} for k in whose.values()}
+    aid, question, item, option = (answers.columns.index(c) for c in ("inzending_id", "vraag_id", "item_code",
+                                                                       "optie_code"))
+    for r in answers.rows:
+        owner = whose.get(r[aid])
+        if owner is None:
+            continue
+        given, key, code = out[owner], (r[question], r[item] or ""), str(r[option])
+        before = given.get(key)  # two counted submissions of one municipality and year: both options
+        given[key] = code if before is None else ", ".join(sorted({*before.split(", "), code}))
+    return out
 
 
 def compare_answers(old: Publication, new: Publication) -> tuple[list[SubmissionChange], list[AnswerChange]]:
