@@ -195,6 +195,8 @@ def build(
     typer.echo(summary_text(data.quality))
     typer.echo(f"Kwaliteitsrapport: {(uit or CLEAN) / REPORT}.html (en .json)")
     typer.echo(f"Gebouwd: {(uit or CLEAN) / 'benchmark.db'}")
+    summary = data.frames["wijzigingen"]["omschrijving"].iloc[0]  # the diff with the publication it replaced
+    typer.echo(f"Wijzigingen: {summary} (tabel wijzigingen, WIJZIGINGEN.md)")
 
 
 @app.command("check")

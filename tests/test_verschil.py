@@ -131,6 +131,7 @@ def test_a_first_build_says_there_was_nothing_to_compare(demo_build):
 def test_the_build_records_what_changed_against_the_publication_it_replaced(builds):
     rows = changes(builds.new)
     assert rows[0]["soort"] == "samenvatting" and rows[0]["wijziging_id"] == 1
+    assert f"Wijzigingen: {rows[0]['omschrijving']} (tabel wijzigingen, WIJZIGINGEN.md)" in builds.stdout
     changed, zeewolde = code_of(builds.new, CHANGED["gemeente"]), code_of(builds.new, ADDED)
     answers = [r for r in rows if r["soort"] == "antwoord"]
     assert [(r["jaar"], r["gemeente_code"], r["vraag_id"], r["item_code"], r["oud"], r["nieuw"]) for r in answers] == [
@@ -311,3 +312,26 @@ def test_the_include_renders_from_the_context_or_loads_the_rows_itself(builds, t
     assert "<h2 id=\"wijzigingen-kop\">Wat is er veranderd sinds de vorige publicatie</h2>" in given
     assert "<h3>Gewijzigde antwoorden (1)</h3>" in given and "Berekende cijfers met een andere waarde (1)" in given
     assert loaded == given
+
+
+def test_verschil_reports_new_columns_and_missing_tables_of_an_older_publication(demo_build, tmp_path):
+    """An older publication has other columns and fewer tables: compared on what both have, and said."""
+    old = tmp_path / "oud.db"
+    shutil.copy(demo_build.out / build.DB_NAME, old)
+    conn = sqlite3.connect(old)
+    conn.execute("alter table verantwoording drop column sluitend")
+    conn.execute("drop table reconciliatie")
+    [(first,)] = conn.execute("select inzending_id from inzendingen order by inzending_id limit 1").fetchall()
+    conn.execute("update inzendingen set reden = 'oude reden' where inzending_id = ?", (first,))
+    conn.commit()
+    conn.close()
+    proc = eenzaamheid("verschil", old, demo_build.out / build.PACKAGE_ZIP, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    tables = {t["tabel"]: t for t in json.loads(proc.stdout)["tabellen"]}
+    assert tables["verantwoording"]["kolommen_toegevoegd"] == ["sluitend"]
+    assert tables["verantwoording"]["aantal_gewijzigd"] == 0  # the other columns are equal
+    assert tables["reconciliatie"]["alleen_in"] == "nieuw"
+    [changed] = tables["inzendingen"]["rijen_gewijzigd"]
+    assert changed["sleutel"] == {"inzending_id": first} and changed["kolommen"]["reden"]["oud"] == "oude reden"
+    text = eenzaamheid("verschil", old, demo_build.out / build.PACKAGE_ZIP).stdout
+    assert "Nieuwe kolommen: sluitend." in text and "Tabel reconciliatie is nieuw" in text
