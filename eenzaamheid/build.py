@@ -27,6 +27,7 @@ from . import codebook as cb
 from . import publication, refusal
 from .pipeline import cleanschema, codebook_tables, harmonize, ingest, panel, validate
 from .municipalities import register
+from .pipeline import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
 from .paths import CHECKS, CLEAN, RAW, ROOT
 from .problems import FOUT, Problem
 
@@ -143,6 +144,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     calculator = Calculator(frames)  # one count of the answers for both
     frames["reconciliatie"] = reconcile(frames, calculator)
     frames["kerncijfers"] = kerncijfers(frames, calculator)
+    frames["wijzigingen"] = changes.first_publication()  # the build replaces it by the diff with the live publication
     from .pipeline.privacy import redact_published  # every published copy of delivered text, last
     redact_published(frames)
     quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())
@@ -318,6 +320,8 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
             add(name, data)
         for csv_file in sorted((staging / "csv").glob("*.csv")):
             add(f"csv/{csv_file.name}", csv_file.read_bytes())
+        if (staging / changes.CHANGELOG_NAME).exists():  # the diff with the previous publication
+            add(changes.CHANGELOG_NAME, (staging / changes.CHANGELOG_NAME).read_bytes())
 
 
 def _package_inside(clean_dir: Path, datapackage: Path | None) -> bool:
@@ -395,6 +399,9 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
             data.frames = check_frames(data.frames, data.clean_checks)
         except BuildError as exc:  # no database checks: never publishable
             raise _refuse(live, refusal.from_clean_checks(data.clean_checks, str(exc)), data) from None
+        # read the live publication now, before the switch replaces it
+        data.frames["wijzigingen"] = changes.against_previous(live / DB_NAME, data.frames)
+        changes.write_changelog(data.frames["wijzigingen"], staging)
         load.write_database(data.frames, staging / DB_NAME, raw_dir)
         # the gate runs in the warm process while this one writes the exports (on the other core);
         # nothing is published before it passed, and a refusal discards the staged exports

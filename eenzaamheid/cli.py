@@ -195,6 +195,8 @@ def build(
     typer.echo(summary_text(data.quality))
     typer.echo(f"Kwaliteitsrapport: {(uit or CLEAN) / REPORT}.html (en .json)")
     typer.echo(f"Gebouwd: {(uit or CLEAN) / 'benchmark.db'}")
+    summary = data.frames["wijzigingen"]["omschrijving"].iloc[0]  # the diff with the publication it replaced
+    typer.echo(f"Wijzigingen: {summary} (tabel wijzigingen, WIJZIGINGEN.md)")
 
 
 @app.command("check")
@@ -270,6 +272,55 @@ def serve(
                    "(deploy/README.md).")
         raise typer.Exit(serve_public(port, workers, db_path))
     run_serve(host, port, workers, db_path)
+
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+VERSCHIL_HELP = """
+Vergelijk twee publicaties: wat is er veranderd van OUD naar NIEUW?
+
+OUD en NIEUW zijn elk een gebouwde database (`benchmark.db`), een datapakket (`datapackage.json` of het
+zip-bestand `benchmark-eenzaamheid.zip`) of een uitvoermap van `eenzaamheid build` (dan telt de database erin).
+Een database en het datapakket van dezelfde build zijn gelijk.
+
+Het verslag noemt per tabel de rijen die zijn toegevoegd, verwijderd en gewijzigd (op de sleutel van de tabel,
+zie schemas/clean), per gemeente en jaar de inzendingen die nieuw meetellen of vervallen, per gemeente, jaar en
+vraag de gewijzigde antwoorden (oude → nieuwe antwoordoptie) en de gepubliceerde cijfers waarvan de berekende
+waarde is verschoven (tabel reconciliatie). De tabel wijzigingen zelf wordt niet vergeleken.
+
+De build schrijft hetzelfde overzicht, ten opzichte van de publicatie die hij vervangt, in de tabel
+`wijzigingen` en als WIJZIGINGEN.md in het zip-bestand.
+
+**Exitcodes** (zoals `diff`): 0 = geen verschil, 1 = er zijn verschillen, 2 = verkeerd aangeroepen (een pad
+bestaat niet of is geen database of datapakket).
+"""
+
+
+@app.command("verschil", help=VERSCHIL_HELP)
+def verschil(
+    oud: Annotated[Path, typer.Argument(help="De oude publicatie.", metavar="OUD", show_default=False)],
+    nieuw: Annotated[Path, typer.Argument(help="De nieuwe publicatie.", metavar="NIEUW", show_default=False)],
+    format: Annotated[DiffFormat, typer.Option("--format", help="text (leesbaar), json of markdown.")] = DiffFormat.text,
+    voorbeelden: Annotated[int, typer.Option("--voorbeelden", min=0, help="Hoeveel rijen per tabel en soort "
+                                             "wijziging genoemd worden (0 = alle).")] = 10,
+) -> None:
+    from .pipeline import diff, diff_report
+
+    try:
+        old, new = diff.read_publication(oud), diff.read_publication(nieuw)
+    except diff.PublicationError as exc:
+        _usage(str(exc))
+    result = diff.compare(old, new)
+    if format is DiffFormat.json:
+        typer.echo(diff_report.json_text(result, voorbeelden), nl=False)
+    elif format is DiffFormat.markdown:
+        typer.echo(diff_report.markdown(result), nl=False)
+    else:
+        typer.echo(diff_report.text(result, voorbeelden), nl=False)
+    raise typer.Exit(EXIT_OK if result.identical else EXIT_PROBLEMS)
 
 
 def _inside_raw(target: Path, inputs: list[Path]) -> bool:

@@ -14,6 +14,8 @@ Hooks:
 - asgi_wrapper: X-Robots-Tag while synthetic, warm the home page before reporting ready, and
   outermost the site's hardening (read-only methods, no hidden files, security headers).
 """
+import functools
+
 from datasette import hookimpl
 
 from eenzaamheid.site import errors, routes, security
@@ -21,6 +23,7 @@ from eenzaamheid.site.asgi import wrapper
 from eenzaamheid.site.home import home, home_context
 from eenzaamheid.site.rows import query_rows, table_rows
 from eenzaamheid.site.store import get_store
+from eenzaamheid.site import wijzigingen as site_wijzigingen
 
 
 @hookimpl
@@ -45,6 +48,7 @@ def register_routes():
         (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/?$", routes.vraag),
         (r"^/kaart/?$", routes.kaart),
         (r"^/over/?$", routes.over_deze_data),
+        (r"^/wijzigingen/?$", site_wijzigingen.page),
     ]
 
 
@@ -56,7 +60,8 @@ def extra_template_vars(template, datasette, request):
             ("Home", datasette.urls.instance()), ("Gemeenten", datasette.urls.path("/gemeente")),
             ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart")),
             ("Over deze data", datasette.urls.path("/over"))],
-            "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette)}
+            "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette),
+            "wijzigingen_laden": functools.partial(site_wijzigingen.wijzigingen_context, datasette)}
         if template == "index.html":
             out["home"] = await home_context(datasette, request, store)
         return out

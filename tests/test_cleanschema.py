@@ -39,6 +39,8 @@ COLUMNS = {
                    "vorig_jaar verschil_procentpunt vergelijkbaar_met_vorig_jaar",
     "verantwoording": "bestand geleverd geaccepteerd vervangen_duplicaat in_quarantaine antwoorden_geleverd "
                       "antwoorden_geteld antwoorden_vervangen antwoorden_in_quarantaine sluitend",
+    "wijzigingen": "wijziging_id soort tabel toegevoegd verwijderd gewijzigd jaar gemeente_code vraag_id item_code "
+                   "cijfer_id oud nieuw omschrijving",
 }
 
 DUTCH = {"de", "het", "een", "van", "en", "of", "als", "bij", "die", "dat", "met", "waarin", "naar", "niet",

@@ -20,7 +20,7 @@ import pytest
 from frictionless import Resource, Schema
 
 from eenzaamheid import codebook
-from eenzaamheid.pipeline import cleanschema, codebook_tables, export
+from eenzaamheid.pipeline import changes, cleanschema, codebook_tables, export
 from eenzaamheid.municipalities import register
 from eenzaamheid.paths import CHECKS, RAW, REFERENCE, ROOT
 
@@ -131,6 +131,7 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
     from eenzaamheid.pipeline.kerncijfers import kerncijfers
     frames["kerncijfers"] = kerncijfers(frames)  # computed from the answers above
     frames["verantwoording"] = verantwoording
+    frames["wijzigingen"] = changes.first_publication()
     assert list(frames) == list(cleanschema.TABLES)
     return frames
 

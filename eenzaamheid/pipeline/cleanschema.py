@@ -57,6 +57,7 @@ TABLES: tuple[str, ...] = (
     "reconciliatie",
     "kerncijfers",
     "verantwoording",
+    "wijzigingen",
 )
 
 # The one table whose schema lives outside schemas/clean/: it is published as delivered in
