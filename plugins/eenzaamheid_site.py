@@ -16,9 +16,10 @@ Hooks:
 """
 from datasette import hookimpl
 
-from eenzaamheid.site import errors, routes, security
+from eenzaamheid.site import errors, routes, security, zoeken
 from eenzaamheid.site.asgi import wrapper
 from eenzaamheid.site.home import home, home_context
+from eenzaamheid.site.nederlands import template_helpers
 from eenzaamheid.site.rows import query_rows, table_rows
 from eenzaamheid.site.store import get_store
 
@@ -34,13 +35,20 @@ def startup(datasette):
 
 
 @hookimpl
+def prepare_connection(conn):
+    """zoekterm_fts() and gemeente_code_van() for the canned queries (eenzaamheid/site/zoeken.py)."""
+    zoeken.prepare_connection(conn)
+
+
+@hookimpl
 def register_routes():
     return [
         (r"^/$", home),
         (r"^/robots\.txt$", routes.robots_txt),
+        (r"^/gemeenten\.json$", zoeken.gemeenten_json),
         (r"^/gemeente/?$", routes.gemeente_zoeken),
-        (r"^/gemeente/(?P<code>[A-Za-z0-9]+)/factsheet/?$", routes.factsheet),
-        (r"^/gemeente/(?P<code>[A-Za-z0-9]+)/?$", routes.gemeente),
+        (r"^/gemeente/(?P<code>[^/]+)/factsheet/?$", routes.factsheet),
+        (r"^/gemeente/(?P<code>[^/]+)/?$", routes.gemeente),
         (r"^/vragen/?$", routes.vragen),
         (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/?$", routes.vraag),
         (r"^/kaart/?$", routes.kaart),
@@ -54,7 +62,8 @@ def extra_template_vars(template, datasette, request):
         out = {"synthetisch": store.synthetisch, "site_nav": [
             ("Home", datasette.urls.instance()), ("Gemeenten", datasette.urls.path("/gemeente")),
             ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart"))],
-            "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette)}
+            "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette),
+            **template_helpers()}
         if template == "index.html":
             out["home"] = await home_context(datasette, request, store)
         return out

@@ -12,6 +12,7 @@ from datasette.utils import to_css_class
 from markupsafe import Markup, escape
 
 from eenzaamheid.site.common import esc as _esc
+from eenzaamheid.site.getallen import cell_number
 
 _GM_CODE = re.compile(r"GM\d{4}")
 
@@ -51,7 +52,8 @@ def table_rows(datasette, gemeenten: dict):
                         out.append(f'{td}{_esc(value)} <a class="gemeente-link" href="{href}{_esc(cell["raw"])}" '
                                    'title="Gemeentepagina">gemeentepagina</a></td>')
                 else:
-                    out.append(f"{td}{escape(value)}</td>")  # Datasette's display value: never None
+                    dutch = cell_number(column, cell["raw"]) if kind != "pk" else None
+                    out.append(f"{td}{escape(value) if dutch is None else dutch}</td>")  # never None
             out.append("</tr>\n")
         return Markup("".join(out))
     return render
@@ -67,9 +69,11 @@ def query_rows(datasette):
         out = []
         for row in display_rows:
             out.append("<tr>")
-            for td, link, value in zip(classes, linked, row):
+            for td, link, column, value in zip(classes, linked, columns, row):
                 if link:
                     value = gemeente_cell(href, value) or value
+                else:
+                    value = cell_number(column, value) or value  # Dutch number style, not in JSON/CSV
                 out.append(f"{td}{_esc(value)}</td>")
             out.append("</tr>\n")
         return Markup("".join(out))
