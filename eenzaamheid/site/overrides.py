@@ -21,6 +21,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "table.html": ("81cec4b0f7948bf0b4756b1a0ce706ce30d5694e506fd5639f3cd08a4a8f88a9",
                    "Dutch text, filters and counts; labelled filter controls; DATASETTE_ALLOW_FACET set by "
                    "static/table-settings.js, not inline (CSP)"),
+    "database.html": ("4fd5e97823bb5380b54c4f4f5285f07d1db74e366ef6225aa46dddfcf5b2c88a",
+                      "Dutch text and counts, a label on the SQL editor, no SQL in the query links' titles"),
     "row.html": ("ff5dde41541c39dd09f1dee1bbb3e4e58e8487775b17e1c9650bd558eb1b5a17", "Dutch text and counts"),
     "error.html": ("c2115d1fdbff1a480b804fe880bafec9a754544f7b154e5322f680309ee3b497",
                    "Dutch title; the message box styled in site.css, not inline"),
