@@ -54,7 +54,7 @@ ENGLISH = ["rows where", "Apply", "View and edit SQL", "Custom SQL query", "retu
            "Export CSV", "Query parameters", "Edit SQL", "Format SQL", "hide", "show", "Search:",
            "remove filter", "- column -", "Sort by", "descending", "Links from other tables",
            "0 results", "0 records", "Error", "sorted by", "Table actions", "Queries took", "About:",
-           "contains", "starts with", "is null"]
+           "contains", "starts with", "is null", "home", "Sort ascending", "Many rows", "Tables"]
 
 SMALLEST_TEXT = """() => {
   let min = Infinity, where = '';
@@ -165,6 +165,12 @@ def test_keyboard_skip_link_and_visible_focus(tabs, site):
     outline = pg.evaluate("() => { const s = getComputedStyle(document.activeElement); "
                           "return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
     assert outline[0] != "none" and outline[1] >= 2
+    # a column's menu (static/table-nl.js) opens from the keyboard, in Dutch
+    icon = pg.locator("th .dropdown-menu-icon").first
+    icon.focus()
+    pg.keyboard.press("Enter")
+    menu = pg.locator("body > .dropdown-menu")
+    assert menu.is_visible() and "Oplopend sorteren" in menu.inner_text()
 
 
 def test_charts_have_a_text_alternative_and_a_data_table(tabs, site):

@@ -21,6 +21,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "table.html": ("81cec4b0f7948bf0b4756b1a0ce706ce30d5694e506fd5639f3cd08a4a8f88a9",
                    "Dutch text, filters and counts; labelled filter controls; DATASETTE_ALLOW_FACET set by "
                    "static/table-settings.js, not inline (CSP)"),
+    "_crumbs.html": ("882c9d69e13363b440d4b977d432ae7287548d53e71ca199327c1acece3c9c81", "the first crumb 'start' instead of 'home'"),
     "database.html": ("4fd5e97823bb5380b54c4f4f5285f07d1db74e366ef6225aa46dddfcf5b2c88a",
                       "Dutch text and counts, a label on the SQL editor, no SQL in the query links' titles"),
     "row.html": ("ff5dde41541c39dd09f1dee1bbb3e4e58e8487775b17e1c9650bd558eb1b5a17", "Dutch text and counts"),
@@ -40,8 +41,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
                    "extends Datasette's index with our introduction, pages and downloads"),
 }
 
-# Datasette modules whose behaviour we replace (eenzaamheid/site/security.py), with their sha256
+# Datasette modules and scripts whose behaviour we replace (security.py, static/), with their sha256
 INTERNALS: dict[str, tuple[str, str]] = {
     "handle_exception.py": ("3719f10da9179271afb5101a587c4a958dbb14c25c5535d5d8c491f37e7c472d",
                             "its exception hook is unregistered; ours answers every error in Dutch"),
+    "static/table.js": ("3f88398838479a1863c5896883e361ded3c0e26c8c7ddbe26e43beb44757994c",
+                        "copied as static/table-nl.js: the column menu in Dutch, its cog a keyboard button"),
 }
