@@ -14,8 +14,6 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 BANNER_TEXT = "Let op: dit zijn synthetische demodata."
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
@@ -36,12 +34,8 @@ def is_loopback(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the python package playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+def browser(chromium):
+    return chromium  # one browser for the session (conftest.py)
 
 
 @pytest.fixture
