@@ -5,7 +5,7 @@ VENV_PY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed
 HOST ?= 127.0.0.1
 
-.PHONY: venv deduce system-deps demo validate build check serve serve-public test bench lock clean-venv
+.PHONY: venv deduce node-deps system-deps demo validate build check serve serve-public test bench lock clean-venv
 
 # Create .venv (if missing) and install pinned deps + the project (editable).
 venv: $(STAMP)
@@ -65,8 +65,14 @@ PORT ?= 8080
 serve-public: venv build system-deps
 	$(VENV)/bin/eenzaamheid serve --front --port $(PORT)
 
+# axe-core for the accessibility browser tests, pinned in package.json + package-lock.json.
+node-deps: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else echo "WARNING: npm not found; the accessibility tests will be skipped."; fi
+
 # Run the test suite.
-test: venv system-deps
+test: venv system-deps node-deps
 	$(VENV_PY) -m pytest
 
 # Measure speed and memory; writes bench/RESULTS.md (not part of the tests).

@@ -18,9 +18,10 @@ import functools
 
 from datasette import hookimpl
 
-from eenzaamheid.site import errors, routes, security
+from eenzaamheid.site import errors, routes, security, zoeken
 from eenzaamheid.site.asgi import wrapper
 from eenzaamheid.site.home import home, home_context
+from eenzaamheid.site.nederlands import template_helpers
 from eenzaamheid.site.rows import query_rows, table_rows
 from eenzaamheid.site.store import get_store
 from eenzaamheid.site import wijzigingen as site_wijzigingen
@@ -37,13 +38,20 @@ def startup(datasette):
 
 
 @hookimpl
+def prepare_connection(conn):
+    """zoekterm_fts() and gemeente_code_van() for the canned queries (eenzaamheid/site/zoeken.py)."""
+    zoeken.prepare_connection(conn)
+
+
+@hookimpl
 def register_routes():
     return [
         (r"^/$", home),
         (r"^/robots\.txt$", routes.robots_txt),
+        (r"^/gemeenten\.json$", zoeken.gemeenten_json),
         (r"^/gemeente/?$", routes.gemeente_zoeken),
-        (r"^/gemeente/(?P<code>[A-Za-z0-9]+)/factsheet/?$", routes.factsheet),
-        (r"^/gemeente/(?P<code>[A-Za-z0-9]+)/?$", routes.gemeente),
+        (r"^/gemeente/(?P<code>[^/]+)/factsheet/?$", routes.factsheet),
+        (r"^/gemeente/(?P<code>[^/]+)/?$", routes.gemeente),
         (r"^/vragen/?$", routes.vragen),
         (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/?$", routes.vraag),
         (r"^/kaart/?$", routes.kaart),
@@ -61,7 +69,8 @@ def extra_template_vars(template, datasette, request):
             ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart")),
             ("Over deze data", datasette.urls.path("/over"))],
             "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette),
-            "wijzigingen_laden": functools.partial(site_wijzigingen.wijzigingen_context, datasette)}
+            "wijzigingen_laden": functools.partial(site_wijzigingen.wijzigingen_context, datasette),
+            **template_helpers()}
         if template == "index.html":
             out["home"] = await home_context(datasette, request, store)
         return out

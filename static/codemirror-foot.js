@@ -1,5 +1,6 @@
 // Copy of the inline script in Datasette 0.65.5's templates/_codemirror_foot.html, served as a file
-// because the content security policy allows no inline script. Keep in step when upgrading.
+// because the content security policy allows no inline script; the editor's textarea labelled.
+// Keep in step when upgrading.
 window.onload = () => {
     const sqlFormat = document.querySelector("button#sql-format");
     const readOnly = document.querySelector("pre#sql-query");
@@ -13,6 +14,7 @@ window.onload = () => {
           mode: "text/x-sql",
           lineWrapping: true,
         });
+        editor.getInputField().setAttribute("aria-label", "SQL");  // the editor's own textarea needs a name too
         editor.setOption("extraKeys", {
           "Shift-Enter": function() {
             document.getElementsByClassName("sql")[0].submit();

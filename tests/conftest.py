@@ -153,3 +153,21 @@ def redaction_cache_copy(tmp_path_factory) -> Path:
         shutil.copy(deidentify.DEFAULT_CACHE, copy)
     os.environ[deidentify.CACHE_ENV] = str(copy)
     return copy
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Debian Chromium (driven by Playwright) for the whole test session; the browser test
+    modules open their own contexts and pages in it."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); `make test` installs it")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the python package playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

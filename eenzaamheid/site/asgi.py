@@ -1,8 +1,10 @@
 """The site's ASGI wrapper: X-Robots-Tag while synthetic, the home page warmed before the
-server reports ready, and outermost the hardening of security.py."""
+server reports ready, an empty table search dropped (zoeken.py), and outermost the hardening of
+security.py."""
 from eenzaamheid.site import downloads, security
 from eenzaamheid.site.common import STATIC_DOWNLOADS
 from eenzaamheid.site.store import current_store
+from eenzaamheid.site.zoeken import without_empty_table_search
 
 
 def wrapper(datasette):
@@ -26,6 +28,9 @@ def wrapper(datasette):
                 return await app(scope, receive, warm_before_ready(send))
             if scope["type"] != "http":
                 return await app(scope, receive, send)
+            query_string = without_empty_table_search(scope.get("query_string", b""))
+            if query_string != scope.get("query_string", b""):
+                scope = {**scope, "query_string": query_string}
             store = current_store()
             if store is None or not store.synthetisch:
                 return await app(scope, receive, send)

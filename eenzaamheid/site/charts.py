@@ -1,5 +1,6 @@
-"""Inline SVG charts of the question and municipality pages: no JavaScript, no external
-resources. Each bar carries a <title> tooltip with the count behind its share."""
+"""Charts of the question and municipality pages: no JavaScript, no external resources. The
+trend chart is inline SVG (each bar with a <title> tooltip), the comparison bars HTML and CSS;
+both have a text alternative, and their pages show the numbers in a table too."""
 import functools
 
 from markupsafe import Markup
@@ -9,25 +10,18 @@ from eenzaamheid.site.common import PALETTE, POPULATION_LABELS, POPULATION_SHORT
 @functools.lru_cache(maxsize=65536)  # the same answer and shares recur across municipalities
 def svg_comparison(province: str, prov, nl, answer: str) -> Markup:
     """Two small bars: the share of the province's and the country's municipalities that gave
-    the same answer as this municipality (`province` as written out: 'provincie Utrecht')."""
-    label_w, bar_w, row_h, gap = 150, 150, 14, 6
-    width, height = label_w + bar_w + 112, 2 * row_h + gap + 4
-    parts = [f'<svg class="vergelijk" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-             f'role="img" aria-label="{_esc(f"Aandeel met antwoord {answer}")}">']
-    for i, (name, cls, value) in enumerate(((province, "prov", prov), ("Nederland", "nl", nl))):
-        y = 2 + i * (row_h + gap)
+    the same answer as this municipality (`province` as written out: 'provincie Utrecht'). HTML and CSS rather than SVG, so the text keeps its
+    size and the bars their width on a phone (a scaled SVG drew its labels at ~4 px)."""
+    rows, spoken = [], []
+    for name, cls, value in ((province, "prov", prov), ("Nederland", "nl", nl)):
         aantal, basis, p = value if value else (None, None, None)
-        w = 0 if p is None else round(bar_w * p / 100, 1)
-        tip = f"{name}: {pct(p)}" + (f" ({aantal} van {basis} gemeenten)" if basis else "")
-        parts.append(
-            f'<g class="rij {cls}"><title>{_esc(tip)}</title>'
-            f'<text x="0" y="{y + row_h - 3}" class="lbl">{_esc(name)}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{bar_w}" height="{row_h}" class="spoor"/>'
-            f'<rect x="{label_w}" y="{y}" width="{w}" height="{row_h}" class="balk"/>'
-            f'<text x="{label_w + bar_w + 6}" y="{y + row_h - 3}" class="num">{pct(p)}'
-            + (f' ({aantal}/{basis})' if basis else "") + "</text></g>")
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        width = 0 if p is None else max(0.0, min(100.0, p))
+        spoken.append(f"{name} {pct(p)}" + (f" ({aantal} van {basis} gemeenten)" if basis else ""))
+        rows.append(f'<span class="rij {cls}"><span class="lbl">{_esc(name)}</span>'
+                    f'<span class="spoor"><span class="balk" style="width:{width:.1f}%"></span></span>'
+                    f'<span class="num">{pct(p)}' + (f' ({aantal}/{basis})' if basis else "") + "</span></span>")
+    label = f"Zelfde antwoord ({answer}): " + ", ".join(spoken)
+    return Markup(f'<span class="vergelijk" role="img" aria-label="{_esc(label)}">' + "".join(rows) + "</span>")
 
 
 def svg_stacked(rows: list, options: list, breaks: dict, title: str) -> Markup:
@@ -69,15 +63,17 @@ def svg_stacked(rows: list, options: list, breaks: dict, title: str) -> Markup:
                   f"{pct(p)} ({aantal} van {r['basis']})"
             body.append(f'<g class="seg"><title>{_esc(tip)}</title><rect x="{x:.1f}" y="{y}" width="{w:.1f}" '
                         f'height="{row_h}" fill="{colours[code]}"/>')
-            if w >= 36:
+            if w >= 44:  # room for '22,7%' at 12 px
                 body.append(f'<text class="in" x="{x + w / 2:.1f}" y="{y + row_h - 6}">{pct(p)}</text>')
             body.append("</g>")
             x += w
         body.append(f'<text class="basis" x="{label_w + bar_w + 6}" y="{y + row_h - 6}">n={r["basis"]}</text>')
         y += row_h
     height = y + 4
-    return Markup(f'<svg class="trend" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-                  f'role="img" aria-label="{_esc(title)}"><title>{_esc(title)}</title>' + "".join(body) + "</svg>")
+    # in a focusable scroll box: on a phone the chart keeps its 12 px text and scrolls on its own
+    return Markup(f'<div class="grafiek-scroll" tabindex="0" role="group" aria-label="{_esc(title)} (schuift opzij)">'
+                  f'<svg class="trend" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+                  f'role="img" aria-label="{_esc(title)}"><title>{_esc(title)}</title>' + "".join(body) + "</svg></div>")
 
 
 def legend(options: list) -> Markup:

@@ -30,7 +30,11 @@ def map_page(store: Store, jaar: int, base: str) -> dict:
         for p in per_provincie.values():
             p["percentage"] = 100 * p["deelgenomen"] / p["gemeenten"]
         title = f"Deelname aan de benchmark {jaar} per gemeente"
-        cached = {"svg": svg_map(dots, title, bounds, panel_year, base),
+        lijst: dict = {}  # the list view beside the map: per province, by name
+        for d in sorted(dots, key=lambda d: (d["provincie"], d["naam"])):
+            lijst.setdefault(d["provincie"], []).append({"naam": d["naam"], "code": d["code"],
+                                                         "status": _dot_class(d, panel_year)[1]})
+        cached = {"svg": svg_map(dots, title, bounds, panel_year, base), "lijst": lijst,
                   "aantal": len(dots), "tellingen": counts, "panel_jaar": panel_year,
                   "per_provincie": sorted(per_provincie.values(), key=lambda p: p["provincie"])}
         store.cache[("kaart", jaar)] = cached
@@ -46,8 +50,8 @@ def svg_map(dots: list, title: str, bounds: tuple, panel_year: bool, base: str, 
     pad = 10
     width = round((max_lon - min_lon) * math.cos(math.radians(52)) * k + 2 * pad)
     height = round((max_lat - min_lat) * k + 2 * pad)
-    out = [f'<svg class="kaart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-           f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>']
+    out = [f'<svg class="kaart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="group" '
+           f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>']  # group: it holds links, an img may not
     # draw non-participants first so the coloured dots stay on top
     for d in sorted(dots, key=lambda d: (d["deelgenomen"], d["vast_panel"], d.get("aantal_jaren", 0))):
         if d["lat"] is None or d["lon"] is None:

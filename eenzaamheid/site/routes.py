@@ -1,6 +1,8 @@
 """The site's own pages: / (home, cached), /robots.txt, /gemeente (search), /gemeente/{code}
 and its /factsheet, /vragen, /vraag/{vraag_id}, /kaart?jaar= (registered by the plugin's
 register_routes)."""
+from urllib.parse import unquote
+
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
@@ -14,6 +16,7 @@ from eenzaamheid.site.kernantwoorden import glance, predecessors, years_lines
 from eenzaamheid.site.render import cache_headers, not_found, render, sync_templates
 from eenzaamheid.site.store import database, get_store
 from eenzaamheid.site.vragen import question_charts, question_list
+from eenzaamheid.site.zoeken import municipality_for
 
 
 async def robots_txt(datasette):
@@ -30,6 +33,11 @@ async def gemeente_zoeken(request, datasette):
     store = await get_store(datasette)
     q = (request.args.get("q") or "").strip()[:100]
     hits = search_municipalities(store, q) if q else []
+    if q:  # one municipality meant: straight to its page
+        code = await municipality_for(q)
+        code = code if code in store.gemeenten else (hits[0]["gemeente_code"] if len(hits) == 1 else None)
+        if code:
+            return Response.redirect(datasette.urls.path(f"/gemeente/{code}"))
     current = sorted((g for g in store.gemeenten.values() if g["geldig_tot"] is None),
                      key=lambda g: (g["provincie"], g["zoek"]))
     per_provincie: dict = {}
@@ -45,7 +53,15 @@ async def _municipality(request, datasette, partial_template: str):
     store = await get_store(datasette)
     code = request.url_vars["code"].strip().upper()
     g = store.gemeenten.get(code)
-    if g is None:
+    if g is None:  # a name or alias in the address (/gemeente/den-haag): redirect to the code's page
+        typed = unquote(request.url_vars["code"])
+        found = await municipality_for(typed)
+        if found not in store.gemeenten:
+            hits = search_municipalities(store, typed)
+            found = hits[0]["gemeente_code"] if len(hits) == 1 else None
+        if found:
+            tail = "/factsheet" if request.path.rstrip("/").endswith("/factsheet") else ""
+            return store, None, Response.redirect(datasette.urls.path(f"/gemeente/{found}{tail}"))
         return store, None, await not_found(
             datasette, request, "Gemeente niet gevonden",
             f"Er is geen gemeente met CBS-code ‘{request.url_vars['code']}’ in deze dataset. "

@@ -12,6 +12,7 @@ from datasette.utils import to_css_class
 from markupsafe import Markup, escape
 
 from eenzaamheid.site.common import esc as _esc
+from eenzaamheid.site.getallen import cell_number
 
 _GM_CODE = re.compile(r"GM\d{4}")
 
@@ -51,7 +52,8 @@ def table_rows(datasette, gemeenten: dict):
                         out.append(f'{td}{_esc(value)} <a class="gemeente-link" href="{href}{_esc(cell["raw"])}" '
                                    'title="Gemeentepagina">gemeentepagina</a></td>')
                 else:
-                    out.append(f"{td}{escape(value)}</td>")  # Datasette's display value: never None
+                    dutch = cell_number(column, cell["raw"]) if kind != "pk" else None
+                    out.append(f"{td}{escape(value) if dutch is None else dutch}</td>")  # never None
             out.append("</tr>\n")
         return Markup("".join(out))
     return render
@@ -61,15 +63,20 @@ def query_rows(datasette):
     """`queryrijen(columns, display_rows)` for query.html (canned queries and SQL)."""
     href = datasette.urls.path("/gemeente/")
 
-    def render(columns, display_rows) -> Markup:
+    def render(columns, display_rows, raw_rows=()) -> Markup:
+        """raw_rows: the query's own rows (Datasette's display values are text): numbers in the
+        Dutch style where the cell shows the plain number (not in JSON or CSV)."""
         classes = [f'<td class="col-{_esc(to_css_class(c))}">' for c in columns]
         linked = [c == "gemeente_code" for c in columns]
         out = []
-        for row in display_rows:
+        for i, row in enumerate(display_rows):
+            raw = raw_rows[i] if i < len(raw_rows) else (None,) * len(columns)
             out.append("<tr>")
-            for td, link, value in zip(classes, linked, row):
+            for td, link, column, value, number in zip(classes, linked, columns, row, raw):
                 if link:
                     value = gemeente_cell(href, value) or value
+                elif isinstance(number, (int, float)) and value == str(number):
+                    value = cell_number(column, number) or value
                 out.append(f"{td}{_esc(value)}</td>")
             out.append("</tr>\n")
         return Markup("".join(out))
