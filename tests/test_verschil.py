@@ -2,8 +2,9 @@
 own record of what changed (table `wijzigingen`, WIJZIGINGEN.md in the zip).
 
 The second publication is built from a copy of the demo deliveries with a corrected 2020 delivery
-received through `eenzaamheid ontvang --vervangt`: in it one answer changed (Oldambt, question
-week_deelname: Nee -> Ja) and one municipality that did not answer in 2020 was added (Zeewolde).
+received through `eenzaamheid ontvang --vervangt`: in it one answer changed (a municipality, question
+week_deelname: Nee -> Ja) and one municipality that did not answer in 2020 was added (both picked
+from the demo delivery, see _pick).
 """
 from __future__ import annotations
 
@@ -34,8 +35,24 @@ EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
 # moves a computed figure and still passes the quality gate
 DELIVERY = "2020/benchmark_eenzaamheid_2020_export.xlsx"
 YEAR = 2020
-CHANGED = {"gemeente": "Oldambt", "column": "V01_week", "old": "Nee", "new": "Ja"}  # question week_deelname
-ADDED = "Zeewolde"  # did not answer in 2020
+
+
+def _pick() -> tuple[dict, str]:
+    """From the demo's 2020 delivery (read only): the first municipality by name that answered 'Nee'
+    to week_deelname, and the first 2020 municipality by name that is not in the delivery."""
+    from eenzaamheid.municipalities import register
+
+    sheet = load_workbook(RAW / DELIVERY, read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    col, name = header.index("V01_week"), header.index("Gemeente")
+    answered = {r[name] for r in rows[1:]}
+    changed = min(r[name] for r in rows[1:] if r[col] == "Nee")
+    added = min(n for n in register().municipalities(YEAR)["naam"] if n not in answered and n.isalpha())
+    return {"gemeente": changed, "column": "V01_week", "old": "Nee", "new": "Ja"}, added
+
+
+CHANGED, ADDED = _pick()  # question week_deelname; ADDED did not answer in 2020
 
 
 def eenzaamheid(*args) -> subprocess.CompletedProcess:
@@ -56,7 +73,7 @@ def corrected_raw(tmp: Path) -> Path:
     assert row[col].value == CHANGED["old"]
     row[col].value = CHANGED["new"]
     added = [c.value for c in row]
-    added[name], added[header.index("Respondent ID")] = ADDED, "R_correctieZeewolde1"
+    added[name], added[header.index("Respondent ID")] = ADDED, "R_correctie0000001"
     sheet.append(added)
     corrected = tmp / "benchmark_eenzaamheid_2020_correctie.xlsx"
     book.save(corrected)
@@ -132,13 +149,13 @@ def test_the_build_records_what_changed_against_the_publication_it_replaced(buil
     rows = changes(builds.new)
     assert rows[0]["soort"] == "samenvatting" and rows[0]["wijziging_id"] == 1
     assert f"Wijzigingen: {rows[0]['omschrijving']} (tabel wijzigingen, WIJZIGINGEN.md)" in builds.stdout
-    changed, zeewolde = code_of(builds.new, CHANGED["gemeente"]), code_of(builds.new, ADDED)
+    changed, added = code_of(builds.new, CHANGED["gemeente"]), code_of(builds.new, ADDED)
     answers = [r for r in rows if r["soort"] == "antwoord"]
     assert [(r["jaar"], r["gemeente_code"], r["vraag_id"], r["item_code"], r["oud"], r["nieuw"]) for r in answers] == [
         (YEAR, changed, "week_deelname", None, "nee", "ja")]
     assert CHANGED["gemeente"] in answers[0]["omschrijving"] and "nee → ja" in answers[0]["omschrijving"]
     subs = [(r["jaar"], r["gemeente_code"], r["nieuw"]) for r in rows if r["soort"] == "inzending"]
-    assert subs == [(YEAR, zeewolde, "geteld")]
+    assert subs == [(YEAR, added, "geteld")]
 
     tables = {r["tabel"]: (r["toegevoegd"], r["verwijderd"], r["gewijzigd"]) for r in rows if r["soort"] == "tabel"}
     assert tables["bronbestanden"] == (1, 0, 1)  # the correction added, the original marked as replaced
@@ -212,9 +229,9 @@ def test_verschil_json_is_complete_with_voorbeelden_0(builds):
     answers = tables["antwoorden"]
     assert answers["sleutel"] == ["inzending_id", "vraag_id", "item_code"]
     assert len(answers["toegevoegd"]) == answers["aantal_toegevoegd"] > 0
-    [(zeewolde_id,)] = query(builds.new, "select inzending_id from inzendingen where gemeente_geleverd = ? "
+    [(added_id,)] = query(builds.new, "select inzending_id from inzendingen where gemeente_geleverd = ? "
                              "and jaar = ?", ADDED, YEAR)
-    assert {a["inzending_id"] for a in answers["toegevoegd"]} == {zeewolde_id}
+    assert {a["inzending_id"] for a in answers["toegevoegd"]} == {added_id}
     [changed] = [r for r in answers["rijen_gewijzigd"] if r["sleutel"]["vraag_id"] == "week_deelname"]
     assert changed["kolommen"]["optie_code"] == {"oud": "nee", "nieuw": "ja"}
     assert [(a["gemeente"], a["vraag_id"], a["oud"], a["nieuw"]) for a in report["antwoorden"]] == [
@@ -262,7 +279,7 @@ def test_the_page_wijzigingen_shows_the_change_record_of_the_served_database(bui
         response = httpx.get(f"{url}/wijzigingen", timeout=30)
     assert response.status_code == 200, response.text[-2000:]
     page = response.text
-    assert '<html lang="nl">' in page and "Wat is er veranderd sinds de vorige publicatie</h1>" in page
+    assert "<html lang=\"nl\"" in page and "Wat is er veranderd sinds de vorige publicatie</h1>" in page
     assert "<h2>Gewijzigde antwoorden (1)</h2>" in page  # one level below the page's h1
     rows = changes(builds.new)
     for row in rows:
