@@ -52,7 +52,7 @@ ENGLISH = ["rows where", "Apply", "View and edit SQL", "Custom SQL query", "retu
            "Export CSV", "Query parameters", "Edit SQL", "Format SQL", "hide", "show", "Search:",
            "remove filter", "- column -", "Sort by", "descending", "Links from other tables",
            "0 results", "0 records", "Error", "sorted by", "Table actions", "Queries took", "About:",
-           "contains", "starts with", "is null", "home", "Sort ascending", "Many rows", "Tables"]
+           "contains", "starts with", "is null", "home", "Sort ascending", "Many rows", "Tables", "Views"]
 
 SMALLEST_TEXT = """() => {
   let min = Infinity, where = '';
