@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import codebook as cb
 from . import publication, refusal
-from .pipeline import cleanschema, codebook_tables, harmonize, ingest, panel, validate
+from .pipeline import cleanschema, codebook_tables, counted, harmonize, ingest, panel, validate, wide
 from .municipalities import register
 from .paths import CHECKS, CLEAN, RAW, ROOT
 from .problems import FOUT, Problem
@@ -138,8 +138,13 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         "verantwoording": accounting(inzendingen, bronbestanden[bronbestanden["actief"] == 1], antwoorden, held,
                                      answers_delivered),
     }
+    # antwoorden holds only the answers that count; the others go to their own table (pipeline/counted.py)
+    frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
+        counted.split_answers(inzendingen, antwoorden, held)
     from .pipeline.reconcile import reconcile  # needs the other frames
     frames["reconciliatie"] = reconcile(frames)
+    counted.label_synthetic(frames)
+    frames["antwoorden_breed"] = wide.wide_answers(frames)
     from .pipeline.privacy import redact_published  # every published copy of delivered text, last
     redact_published(frames)
     quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())

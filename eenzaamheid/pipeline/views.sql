@@ -26,14 +26,15 @@ DROP VIEW IF EXISTS deelname_per_provincie;
 DROP VIEW IF EXISTS geaccepteerde_antwoorden;
 
 -- geaccepteerde_antwoorden: elk antwoord van een geaccepteerde inzending, met de gemeente
--- (CBS-code van dat jaar en opvolger op de huidige indeling), de provincie, de panelvlaggen en
+-- (CBS-code van dat jaar en opvolger op de huidige indeling), de provincie, de panelvlaggen van de
+-- inzending (telt_in_<panel>: telt mee in de cijfers van dat panel) en
 -- 'basis_item': de rij (item) waarop de basis van het antwoord rust, of '*' bij een
 -- meerkeuzevraag, waar de basis de hele vraag is ('item_van' en 'item_tot' geven dezelfde rijen
 -- als bereik van item_codes). Bouwsteen van de andere views.
 CREATE VIEW geaccepteerde_antwoorden AS
 SELECT a.inzending_id, a.jaar, i.gemeente_code, i.opvolger_code, i.provincie_code,
        a.vraag_id, a.item_code, a.optie_code, a.waarde,
-       i.vast_panel_2022_2024, i.groep_2022_2023,
+       i.telt_in_vast_panel_2022_2024, i.telt_in_groep_2022_2023,
        CASE WHEN v.type = 'meervoudig' THEN '*' ELSE a.item_code END AS basis_item,
        -- the items whose options share this answer's base: its own row, or every item of a
        -- multiple-choice question (as a range, so that a join can use the key of antwoordopties)
@@ -66,12 +67,12 @@ FROM (
         SELECT g.jaar, o.vraag_id, o.item_code, o.item_label, o.optie_code, o.label,
                sum(o.item_code = g.item_code AND o.optie_code = g.optie_code) AS aantal_alle,
                count(DISTINCT g.inzending_id) AS basis_alle,
-               sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.vast_panel_2022_2024 = 1)
+               sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.telt_in_vast_panel_2022_2024 = 1)
                    AS aantal_vast_panel,
-               count(DISTINCT CASE WHEN g.vast_panel_2022_2024 = 1 THEN g.inzending_id END) AS basis_vast_panel,
-               sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.groep_2022_2023 = 1)
+               count(DISTINCT CASE WHEN g.telt_in_vast_panel_2022_2024 = 1 THEN g.inzending_id END) AS basis_vast_panel,
+               sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.telt_in_groep_2022_2023 = 1)
                    AS aantal_groep,
-               count(DISTINCT CASE WHEN g.groep_2022_2023 = 1 THEN g.inzending_id END) AS basis_groep
+               count(DISTINCT CASE WHEN g.telt_in_groep_2022_2023 = 1 THEN g.inzending_id END) AS basis_groep
         FROM geaccepteerde_antwoorden g
         JOIN antwoordopties o ON o.vraag_id = g.vraag_id
             AND o.item_code BETWEEN g.item_van AND g.item_tot
@@ -153,9 +154,9 @@ FROM (
     SELECT g.jaar, o.vraag_id, o.item_code, o.item_label, o.optie_code, o.label,
            sum(o.item_code = g.item_code AND o.optie_code = g.optie_code) AS aantal_alle_respondenten,
            count(DISTINCT g.inzending_id) AS basis_alle_respondenten,
-           sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.vast_panel_2022_2024 = 1)
+           sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.telt_in_vast_panel_2022_2024 = 1)
                AS aantal_vast_panel,
-           count(DISTINCT CASE WHEN g.vast_panel_2022_2024 = 1 THEN g.inzending_id END) AS basis_vast_panel
+           count(DISTINCT CASE WHEN g.telt_in_vast_panel_2022_2024 = 1 THEN g.inzending_id END) AS basis_vast_panel
     FROM geaccepteerde_antwoorden g
     JOIN antwoordopties o ON o.vraag_id = g.vraag_id AND o.item_code BETWEEN g.item_van AND g.item_tot
         AND instr(',' || o.jaren || ',', ',' || g.jaar || ',') > 0
