@@ -69,8 +69,8 @@ def test_participation_per_municipality(site):
     rows = query(site, "deelname_per_gemeente", _size="max")
     assert len(rows) == 342
     known = next(r for r in rows if r["gemeente_code"] == KNOWN)
-    assert (known["2022"], known["2023"], known["2024"], known["vast_panel_2022_2024"]) == (1, 1, 1, 1)
-    assert sum(r["vast_panel_2022_2024"] for r in rows) == 89 and sum(r["groep_2022_2023"] for r in rows) == 118
+    assert (known["2022"], known["2023"], known["2024"], known["lid_vast_panel_2022_2024"]) == (1, 1, 1, 1)
+    assert sum(r["lid_vast_panel_2022_2024"] for r in rows) == 89 and sum(r["lid_groep_2022_2023"] for r in rows) == 118
 
 
 def test_response_per_province(site, db):

@@ -92,7 +92,7 @@ def _accepted(frames, year, panel=None):
     inz = frames["inzendingen"]
     subs = inz[(inz["jaar"] == year) & (inz["status"] == "geaccepteerd")]
     if panel:
-        subs = subs[subs[panel] == 1]
+        subs = subs[subs[f"telt_in_{panel}"] == 1]
     return set(subs["inzending_id"])
 
 
