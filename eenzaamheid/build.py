@@ -144,6 +144,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     from .pipeline.reconcile import reconcile  # needs the other frames
     frames["reconciliatie"] = reconcile(frames)
     counted.label_synthetic(frames)
+    counted.mark_counted_texts(frames)
     frames["antwoorden_breed"] = wide.wide_answers(frames)
     from .pipeline.privacy import redact_published  # every published copy of delivered text, last
     redact_published(frames)

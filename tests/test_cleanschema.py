@@ -37,7 +37,7 @@ COLUMNS = {
     "antwoorden_breed": "inzending_id jaar gemeente_code gemeente provincie opvolger_code telt_in_vast_panel_2022_2024 "
                         "telt_in_groep_2022_2023 synthetisch " + " ".join(c.name for c in wide.columns()),
     "toelichtingen": "toelichting_id inzending_id jaar vraag_id gemeente_code tekst aantal_redacties bron_kolom "
-                     "synthetisch",
+                     "telt_mee synthetisch",
     "deelname": "gemeente_code jaar deelgenomen aantal_inzendingen inzending_ids gemeente_codes_dat_jaar "
                 "lid_vast_panel_2022_2024 lid_groep_2022_2023 synthetisch",
     "opschoonlog": "log_id regel bestand rij kolom voor na inzending_id",

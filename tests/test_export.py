@@ -137,6 +137,7 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
     frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
         counted.split_answers(inzendingen, antwoorden, antwoorden_quarantaine)
     counted.label_synthetic(frames)
+    counted.mark_counted_texts(frames)
     frames["antwoorden_breed"] = wide.wide_answers(frames, book)
     assert set(frames) == set(cleanschema.TABLES)
     return {t: frames[t] for t in cleanschema.TABLES}

@@ -130,3 +130,11 @@ def test_answer_tables_account_for_every_delivered_answer(out):
     for table in (counted, not_counted, held):
         assert table["synthetisch"].eq(1).all()  # the demo deliveries are synthetic
     assert counted["gemeente_code"].notna().all() and counted["opvolger_code"].notna().all()
+
+
+def test_free_texts_say_whether_they_count(out):
+    texts = pd.read_csv(out / "csv" / "toelichtingen.csv")
+    subs = pd.read_csv(out / "csv" / "inzendingen.csv").set_index("inzending_id")["status"]
+    expected = texts["inzending_id"].map(subs).eq("geaccepteerd").astype(int)
+    assert texts["telt_mee"].tolist() == expected.tolist()
+    assert texts["synthetisch"].eq(1).all()

@@ -54,6 +54,14 @@ def split_answers(inzendingen: pd.DataFrame, antwoorden: pd.DataFrame,
     return counted, not_counted, held.reset_index(drop=True)
 
 
+def mark_counted_texts(frames: dict[str, pd.DataFrame]) -> None:
+    """`toelichtingen.telt_mee`: 1 when the text belongs to a submission that counts. Free text is
+    kept for every submission (it can be searched), so the table says which texts a count may use."""
+    status = frames["inzendingen"].set_index("inzending_id")["status"]
+    texts = frames["toelichtingen"]
+    frames["toelichtingen"] = texts.assign(telt_mee=texts["inzending_id"].map(status).eq(ACCEPTED).astype(int))
+
+
 def synthetic_by_year(bronbestanden: pd.DataFrame) -> dict[int, int]:
     """Year -> 1 when any active delivery of that year is synthetic, else 0."""
     active = bronbestanden[bronbestanden["actief"].astype(int) == 1]
