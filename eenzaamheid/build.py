@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import codebook as cb
 from . import publication, refusal
-from .pipeline import cleanschema, codebook_tables, harmonize, ingest, panel, validate
+from .pipeline import cleanschema, codebook_tables, counted, harmonize, ingest, panel, validate, wide
 from .municipalities import register
 from .pipeline import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
 from .paths import CHECKS, CLEAN, RAW, ROOT
@@ -139,11 +139,17 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         "verantwoording": accounting(inzendingen, bronbestanden[bronbestanden["actief"] == 1], antwoorden, held,
                                      answers_delivered),
     }
+    # antwoorden holds only the answers that count; the others go to their own table (pipeline/counted.py)
+    frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
+        counted.split_answers(inzendingen, antwoorden, held)
     from .pipeline.kerncijfers import kerncijfers
     from .pipeline.reconcile import Calculator, reconcile  # needs the other frames
     calculator = Calculator(frames)  # one count of the answers for both
     frames["reconciliatie"] = reconcile(frames, calculator)
     frames["kerncijfers"] = kerncijfers(frames, calculator)
+    counted.label_synthetic(frames)
+    counted.mark_counted_texts(frames)
+    frames["antwoorden_breed"] = wide.wide_answers(frames)
     frames["wijzigingen"] = changes.first_publication()  # the build replaces it by the diff with the live publication
     from .pipeline.privacy import redact_published  # every published copy of delivered text, last
     redact_published(frames)

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from eenzaamheid import build, publication
+from eenzaamheid.pipeline import spreadsheet
 from eenzaamheid.pipeline.privacy import EMAIL, PHONE
 from published import RAW, ROOT, read_rows
 
@@ -84,12 +85,15 @@ def test_every_delivered_row_is_accounted_for(db):
 
 
 def test_panels_and_participation(db):
-    members = dict(db.execute("select 'vast', count(distinct gemeente_code) from deelname where vast_panel_2022_2024 = 1 "
-                              "union all select 'groep', count(distinct gemeente_code) from deelname where groep_2022_2023 = 1"
+    members = dict(db.execute("select 'vast', count(distinct gemeente_code) from deelname where lid_vast_panel_2022_2024 = 1 "
+                              "union all select 'groep', count(distinct gemeente_code) from deelname where lid_groep_2022_2023 = 1"
                               ).fetchall())
     assert members == {"vast": 89, "groep": 118}
-    per_year = dict(db.execute("select jaar, sum(vast_panel_2022_2024) from inzendingen group by jaar").fetchall())
+    # a submission counts in the panel only in the panel's years; membership is the same every year
+    per_year = dict(db.execute("select jaar, sum(telt_in_vast_panel_2022_2024) from inzendingen group by jaar").fetchall())
     assert per_year == {2019: 0, 2020: 0, 2021: 0, 2022: 89, 2023: 89, 2024: 89}
+    members_per_year = dict(db.execute("select jaar, sum(lid_vast_panel_2022_2024) from deelname group by jaar").fetchall())
+    assert members_per_year == {y: 89 for y in range(2019, 2025)}
 
 
 def test_reconciliation_reproduces_every_published_figure(db):
@@ -164,9 +168,11 @@ def test_two_builds_are_identical(built, tmp_path):
     proc = run_build(tmp_path / "again", "--allow-quarantine")
     assert proc.returncode == 0, proc.stderr
     a, b = _files(first), _files(tmp_path / "again")
-    exports = [k for k in a if k.split("/")[0] in ("csv", "json", "parquet")]
+    exports = [k for k in a if k.split("/")[0] in ("csv", "json", "parquet", "xlsx")]
     from eenzaamheid.pipeline.cleanschema import TABLES
-    assert len(exports) == 3 * len(TABLES) == 3 * 17  # kerncijfers and wijzigingen joined the 15 tables
+    # 19 tables (kerncijfers, wijzigingen, antwoorden_niet_meegeteld and antwoorden_breed joined the 15)
+    # and the xlsx of the main ones
+    assert len(exports) == 3 * len(TABLES) + len(spreadsheet.TABLES) == 3 * 19 + len(spreadsheet.TABLES)
     assert all(a[k] == b[k] for k in exports), [k for k in exports if a[k] != b[k]]
     assert (first / "datapackage.json").read_bytes() == (tmp_path / "again" / "datapackage.json").read_bytes()
     for name in (build.PACKAGE_ZIP, "dcat.ttl", "WIJZIGINGEN.md"):  # README, CITATION.cff, DCAT, change record

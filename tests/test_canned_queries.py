@@ -70,8 +70,8 @@ def test_participation_per_municipality_is_a_table_that_sorts_and_filters(site):
     rows = query(site, "deelname_per_gemeente", _size="max")
     assert len(rows) == 342
     known = next(r for r in rows if r["gemeente_code"] == KNOWN)
-    assert (known["2022"], known["2023"], known["2024"], known["vast_panel_2022_2024"]) == (1, 1, 1, 1)
-    assert sum(r["vast_panel_2022_2024"] for r in rows) == 89 and sum(r["groep_2022_2023"] for r in rows) == 118
+    assert (known["2022"], known["2023"], known["2024"], known["lid_vast_panel_2022_2024"]) == (1, 1, 1, 1)
+    assert sum(r["lid_vast_panel_2022_2024"] for r in rows) == 89 and sum(r["lid_groep_2022_2023"] for r in rows) == 118
     every_year = query(site, "deelname_per_gemeente", elk_jaar="1", _size="max")
     assert every_year and {r["gemeente_code"] for r in every_year} == {
         r["gemeente_code"] for r in rows if all(r[str(y)] == 1 for y in range(2019, 2025))}

@@ -10,7 +10,7 @@ import yaml
 from frictionless import Schema
 
 from eenzaamheid import codebook
-from eenzaamheid.pipeline import cleanschema, codebook_tables
+from eenzaamheid.pipeline import cleanschema, codebook_tables, wide
 from eenzaamheid.paths import SCHEMAS
 from test_export import gemeenten, minimal_frames
 
@@ -25,16 +25,25 @@ COLUMNS = {
     "antwoordopties": "vraag_id item_code item_label optie_code label jaren",
     "bronbestanden": "bestand jaar formaat sha256 bytes rijen ontvangen schema synthetisch actief vervangen_door",
     "inzendingen": "inzending_id jaar bestand rij respons_id starttijd eindtijd gemeente_geleverd gemeente_code "
-                   "opvolger_code provincie_code resolutie status reden vast_panel_2022_2024 groep_2022_2023 synthetisch",
-    "antwoorden": "inzending_id jaar vraag_id item_code optie_code waarde ruwe_waarde bron_kolom",
-    "antwoorden_quarantaine": "inzending_id jaar vraag_id item_code bron_kolom ruwe_waarde regel reden",
-    "toelichtingen": "toelichting_id inzending_id jaar vraag_id gemeente_code tekst aantal_redacties bron_kolom",
-    "deelname": "gemeente_code jaar deelgenomen aantal_inzendingen inzending_ids gemeente_codes_dat_jaar vast_panel_2022_2024 "
-                "groep_2022_2023",
+                   "opvolger_code provincie_code resolutie status reden telt_in_vast_panel_2022_2024 telt_in_groep_2022_2023 "
+                   "synthetisch",
+    "antwoorden": "inzending_id jaar gemeente_code opvolger_code vraag_id item_code optie_code waarde ruwe_waarde "
+                  "bron_kolom telt_in_vast_panel_2022_2024 telt_in_groep_2022_2023 synthetisch",
+    "antwoorden_quarantaine": "inzending_id jaar gemeente_code opvolger_code vraag_id item_code bron_kolom ruwe_waarde "
+                              "regel reden synthetisch",
+    "antwoorden_niet_meegeteld": "inzending_id jaar gemeente_code opvolger_code vraag_id item_code optie_code waarde "
+                                 "ruwe_waarde bron_kolom status reden synthetisch",
+    # the fixed columns, then one per question or item, generated from the codebook
+    "antwoorden_breed": "inzending_id jaar gemeente_code gemeente provincie opvolger_code telt_in_vast_panel_2022_2024 "
+                        "telt_in_groep_2022_2023 synthetisch " + " ".join(c.name for c in wide.columns()),
+    "toelichtingen": "toelichting_id inzending_id jaar vraag_id gemeente_code tekst aantal_redacties bron_kolom "
+                     "telt_mee synthetisch",
+    "deelname": "gemeente_code jaar deelgenomen aantal_inzendingen inzending_ids gemeente_codes_dat_jaar "
+                "lid_vast_panel_2022_2024 lid_groep_2022_2023 synthetisch",
     "opschoonlog": "log_id regel bestand rij kolom voor na inzending_id",
     "gepubliceerde_cijfers": "cijfer_id jaar populatie vraag_id item_code optie_code maat operator waarde basis "
                              "vergelijkingsjaar document vindplaats citaat kenmerk toelichting",
-    "reconciliatie": "cijfer_id berekend berekende_basis verschil status reden",
+    "reconciliatie": "cijfer_id berekend berekende_basis verschil status reden synthetisch",
     "kerncijfers": "vraag_id jaar populatie item_code optie_code opties label formulering aantal basis percentage "
                    "vorig_jaar verschil_procentpunt vergelijkbaar_met_vorig_jaar",
     "verantwoording": "bestand geleverd geaccepteerd vervangen_duplicaat in_quarantaine antwoorden_geleverd "

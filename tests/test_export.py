@@ -20,7 +20,7 @@ import pytest
 from frictionless import Resource, Schema
 
 from eenzaamheid import codebook
-from eenzaamheid.pipeline import changes, cleanschema, codebook_tables, export
+from eenzaamheid.pipeline import changes, cleanschema, codebook_tables, counted, export, spreadsheet, wide
 from eenzaamheid.municipalities import register
 from eenzaamheid.paths import CHECKS, RAW, REFERENCE, ROOT
 
@@ -63,7 +63,8 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
                 "eindtijd": None if how == "leeg" else f"{year}-11-0{row % 9 + 1}T09:41:07",
                 "gemeente_geleverd": None if how == "leeg" else delivered, "gemeente_code": code,
                 "opvolger_code": successor, "provincie_code": province, "resolutie": how, "status": status,
-                "reden": reason, "vast_panel_2022_2024": panel, "groep_2022_2023": panel, "synthetisch": 1}
+                "reden": reason, "telt_in_vast_panel_2022_2024": panel, "telt_in_groep_2022_2023": panel,
+                "synthetisch": 1}
 
     inzendingen = pd.DataFrame([
         submission(2024, 17, "Den Haag", "GM0518", "GM0518", "PV28", "alias", "geaccepteerd", panel=1),
@@ -81,6 +82,10 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
          "ruwe_waarde": "We maken gebruik van deze tool", "bron_kolom": "Instrumenten: Adviseur Eén tegen eenzaamheid"},
         {"inzending_id": "2023-00040", "jaar": 2023, "vraag_id": "week_deelname", "item_code": "", "optie_code": "nee",
          "waarde": "Nee", "ruwe_waarde": "Nee", "bron_kolom": "Doet uw gemeente mee aan de landelijke Week tegen Eenzaamheid?"},
+        {"inzending_id": "2023-00012", "jaar": 2023, "vraag_id": "week_deelname", "item_code": "", "optie_code": "ja",
+         "waarde": "Ja", "ruwe_waarde": "Ja", "bron_kolom": "Doet uw gemeente mee aan de landelijke Week tegen Eenzaamheid?"},
+        {"inzending_id": "2024-00017", "jaar": 2024, "vraag_id": "uitdagingen", "item_code": "ondernemers",
+         "optie_code": "gekozen", "waarde": "Ondernemers", "ruwe_waarde": "Ondernemers", "bron_kolom": "Uitdagingen"},
     ])
     antwoorden_quarantaine = pd.DataFrame([
         {"inzending_id": "2024-00003", "jaar": 2024, "vraag_id": "week_deelname", "item_code": "",
@@ -92,11 +97,11 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
         "bron_kolom": "Toelichting op de Week tegen Eenzaamheid (vrije tekst)"}])
     deelname = pd.DataFrame([
         {"gemeente_code": "GM0518", "jaar": 2024, "deelgenomen": 1, "aantal_inzendingen": 1, "inzending_ids": "2024-00017",
-         "gemeente_codes_dat_jaar": "GM0518", "vast_panel_2022_2024": 1, "groep_2022_2023": 1},
+         "gemeente_codes_dat_jaar": "GM0518", "lid_vast_panel_2022_2024": 1, "lid_groep_2022_2023": 1},
         {"gemeente_code": "GM1992", "jaar": 2023, "deelgenomen": 1, "aantal_inzendingen": 1, "inzending_ids": "2023-00040",
-         "gemeente_codes_dat_jaar": "GM1992", "vast_panel_2022_2024": 0, "groep_2022_2023": 0},
+         "gemeente_codes_dat_jaar": "GM1992", "lid_vast_panel_2022_2024": 0, "lid_groep_2022_2023": 0},
         {"gemeente_code": "GM1992", "jaar": 2024, "deelgenomen": 0, "aantal_inzendingen": 0, "inzending_ids": None,
-         "gemeente_codes_dat_jaar": None, "vast_panel_2022_2024": 0, "groep_2022_2023": 0},
+         "gemeente_codes_dat_jaar": None, "lid_vast_panel_2022_2024": 0, "lid_groep_2022_2023": 0},
     ])
     opschoonlog = pd.DataFrame([
         {"log_id": 1, "regel": "gemeente_variant", "bestand": file_of[2024], "rij": 17, "kolom": "Gemeente",
@@ -128,12 +133,18 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
         "deelname": deelname, "opschoonlog": opschoonlog, "gepubliceerde_cijfers": cijfers,
         "reconciliatie": reconciliatie,
     }
+    # the build's own steps: only counted answers in antwoorden, the synthetic flag, the wide table
+    frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
+        counted.split_answers(inzendingen, antwoorden, antwoorden_quarantaine)
     from eenzaamheid.pipeline.kerncijfers import kerncijfers
     frames["kerncijfers"] = kerncijfers(frames)  # computed from the answers above
+    counted.label_synthetic(frames)
+    counted.mark_counted_texts(frames)
+    frames["antwoorden_breed"] = wide.wide_answers(frames, book)
     frames["verantwoording"] = verantwoording
     frames["wijzigingen"] = changes.first_publication()
-    assert list(frames) == list(cleanschema.TABLES)
-    return frames
+    assert set(frames) == set(cleanschema.TABLES)
+    return {t: frames[t] for t in cleanschema.TABLES}
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +172,8 @@ def test_exports_are_byte_identical_on_every_run(frames, exported, tmp_path):
     export.export_tables(shuffled, again)
     first, second = _files(exported), _files(again)
     assert sorted(first) == sorted(
-        f"{kind}/{t}.{kind}" for t in cleanschema.TABLES for kind in ("csv", "json", "parquet"))
+        [f"{kind}/{t}.{kind}" for t in cleanschema.TABLES for kind in ("csv", "json", "parquet")]
+        + [f"xlsx/{t}.xlsx" for t in spreadsheet.TABLES])
     assert first == second
     # and a third run over the same folder overwrites with identical bytes
     export.export_tables(frames, again)
@@ -208,7 +220,7 @@ def test_json_is_an_array_of_objects_in_schema_order(exported):
     assert "één" in (exported / "json" / "toelichtingen.json").read_text(encoding="utf-8")  # ensure_ascii=False
     opties = json.loads((exported / "json" / "antwoordopties.json").read_text(encoding="utf-8"))
     week = next(o for o in opties if o["vraag_id"] == "week_deelname")
-    assert week["item_code"] == "" and week["item_label"] == ""  # missingValues: [] → "" in every format
+    assert week["item_code"] is None and week["item_label"] is None  # "no item" is null in every format
 
 
 def test_parquet_has_the_schema_types(exported, frames):
@@ -242,7 +254,7 @@ def test_csv_round_trips_through_frictionless(exported, frames, table):
     names = cleanschema.field_names(table)
     assert [tuple(_plain(row[n]) for n in names) for row in read] == export.rows(table, frames[table])
     if table == "antwoordopties":
-        assert any(row["item_code"] == "" for row in read), "'' stays a value, not a missing one"
+        assert any(row["item_code"] is None for row in read), "no item: null, as in JSON and Parquet"
     if table == "toelichtingen":
         assert read[0]["tekst"] == TRICKY_TEXT
 
@@ -281,7 +293,7 @@ def test_frictionless_cli_catches_a_dangling_reference(tmp_path, frames):
     assert result.returncode == 1
     report = json.loads(result.stdout)
     errors = [e for task in report["tasks"] for e in task["errors"]]
-    assert [(e["type"], e["cells"]) for e in errors] == [("foreign-key", ["GM9999", "2024", "0", "0", "", "", "0", "0"])]
+    assert [(e["type"], e["cells"]) for e in errors] == [("foreign-key", ["GM9999", "2024", "0", "0", "", "", "0", "0", "1"])]
 
 
 def test_datapackage_content(tmp_path, frames):
@@ -302,7 +314,10 @@ def test_datapackage_content(tmp_path, frames):
     assert {"fields": ["vraag_id", "item_code", "optie_code"],
             "reference": {"resource": "antwoordopties", "fields": ["vraag_id", "item_code", "optie_code"]}} \
         in antwoorden["schema"]["foreignKeys"]
-    assert antwoorden["schema"]["missingValues"] == []
+    # every export writes "" as missing: the published schema says so, and "no item" is not required
+    assert antwoorden["schema"]["missingValues"] == [""]
+    item = next(f for f in antwoorden["schema"]["fields"] if f["name"] == "item_code")
+    assert "required" not in item["constraints"] and item["constraints"]["pattern"]
     # without synthetic deliveries the notice disappears; nothing else changes
     real = export.datapackage(synthetic=False)
     assert not real["description"].startswith("LET OP") and real["resources"] == package["resources"]
@@ -314,7 +329,8 @@ def test_datapackage_content(tmp_path, frames):
 
 def test_build_table_is_not_exported_and_unknown_tables_are_refused(tmp_path, frames):
     export.export_tables({"build": pd.DataFrame({"git_commit": ["abc"]}), "vragen": frames["vragen"]}, tmp_path)
-    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["vragen.csv", "vragen.json", "vragen.parquet"]
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["vragen.csv", "vragen.json", "vragen.parquet",
+                                                                      "vragen.xlsx"]
     with pytest.raises(KeyError, match="kapot"):
         export.export_tables({"kapot": frames["vragen"]}, tmp_path)
 
@@ -334,3 +350,30 @@ def test_metadata_with_datapackage_block_still_starts_datasette(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout)["title"] == "Benchmark Eén tegen eenzaamheid 2019–2024"
+
+
+def test_no_item_reads_the_same_from_every_format(exported):
+    """An answer without item reads as missing from CSV, JSON and Parquet alike (pandas defaults),
+    and the rows with an item read the same codes: one representation of "no item"."""
+    for table in ("antwoorden", "antwoordopties", "antwoorden_quarantaine", "antwoorden_niet_meegeteld"):
+        from_csv = pd.read_csv(exported / "csv" / f"{table}.csv")
+        from_json = pd.read_json(exported / "json" / f"{table}.json", dtype=False)
+        from_parquet = pd.read_parquet(exported / "parquet" / f"{table}.parquet")
+        forms = [f["item_code"] for f in (from_csv, from_json, from_parquet)]
+        assert forms[0].isna().any(), table  # the fixture has questions without items in every table
+        for other in forms[1:]:
+            assert other.isna().tolist() == forms[0].isna().tolist(), table
+            assert other.dropna().tolist() == forms[0].dropna().tolist(), table
+
+
+def test_xlsx_opens_with_pandas_and_keeps_text_as_text(exported, frames):
+    for table in spreadsheet.TABLES:
+        book = pd.read_excel(exported / "xlsx" / f"{table}.xlsx", sheet_name=None)
+        data = book[table[:31]]
+        assert list(data.columns) == cleanschema.field_names(table)
+        assert len(data) == len(frames[table])
+        assert set(book["kolommen"].astype(str).stack()) >= set(cleanschema.field_names(table))
+    wide_table = pd.read_excel(exported / "xlsx" / "antwoorden_breed.xlsx", sheet_name="antwoorden_breed")
+    row = wide_table.set_index("inzending_id").loc["2024-00017"]
+    assert row["week_deelname"] == "ja" and row["instrumenten__adviseur"] == "gebruik"
+    assert row["uitdagingen__ondernemers"] == 1 and row["uitdagingen__anders"] == 0 and row["synthetisch"] == 1

@@ -283,4 +283,13 @@ def test_frames_have_no_lost_answer_in_the_demo():
     assert acc["sluitend"].eq(1).all()
     assert (acc["antwoorden_geleverd"] == acc["antwoorden_geteld"] + acc["antwoorden_vervangen"]
             + acc["antwoorden_in_quarantaine"]).all()
-    assert int(acc["antwoorden_geleverd"].sum()) == len(frames["antwoorden"]) + len(frames["antwoorden_quarantaine"])
+    assert int(acc["antwoorden_geleverd"].sum()) == len(frames["antwoorden"]) + len(frames["antwoorden_quarantaine"]) \
+        + len(frames["antwoorden_niet_meegeteld"])
+    # antwoorden holds exactly the counted answers; the others are in their own tables, with the reason
+    assert int(acc["antwoorden_geteld"].sum()) == len(frames["antwoorden"])
+    status = frames["inzendingen"].set_index("inzending_id")["status"]
+    assert frames["antwoorden"]["inzending_id"].map(status).eq("geaccepteerd").all()
+    not_counted = frames["antwoorden_niet_meegeteld"]
+    assert len(not_counted) and not_counted["inzending_id"].map(status).ne("geaccepteerd").all()
+    assert (not_counted["status"] == not_counted["inzending_id"].map(status)).all()
+    assert int(acc["antwoorden_vervangen"].sum()) == int((not_counted["status"] == "vervangen_duplicaat").sum())

@@ -372,9 +372,9 @@ def case_accepted_submission_without_municipality(db):
 
 
 def case_panel_size(db):
-    member = one(db, "SELECT gemeente_code FROM deelname WHERE jaar = 2024 AND vast_panel_2022_2024 = 1 "
+    member = one(db, "SELECT gemeente_code FROM deelname WHERE jaar = 2024 AND lid_vast_panel_2022_2024 = 1 "
                      "ORDER BY 1 LIMIT 1")[0]
-    plant(db, ("UPDATE deelname SET vast_panel_2022_2024 = 0 WHERE jaar = 2024 AND gemeente_code = ?", member))
+    plant(db, ("UPDATE deelname SET lid_vast_panel_2022_2024 = 0 WHERE jaar = 2024 AND gemeente_code = ?", member))
     return "handmatig.panelgrootte.vast_panel_2022_2024", None  # a count: no row to point at
 
 

@@ -89,22 +89,22 @@ def test_aandelen_reproduces_week_deelname_2024(db):
 def test_aandelen_columns(db):
     cols = [d[0] for d in db.execute("select * from aandelen limit 1").description]
     assert cols == ["populatie", "jaar", "vraag_id", "item_code", "item_label", "optie_code", "label",
-                    "aantal", "basis", "percentage"]
+                    "aantal", "basis", "percentage", "synthetisch"]
 
 
 def _accepted_answers(frames) -> pd.DataFrame:
     inz = frames["inzendingen"]
-    acc = inz[inz["status"] == "geaccepteerd"][["inzending_id", "provincie_code", "gemeente_code",
-                                                 "vast_panel_2022_2024", "groep_2022_2023"]]
-    return frames["antwoorden"].merge(acc, on="inzending_id")
+    acc = inz[inz["status"] == "geaccepteerd"][["inzending_id", "provincie_code"]]
+    return frames["antwoorden"].merge(acc, on="inzending_id")  # antwoorden: only counted answers, with flags
 
 
 def test_aandelen_counts_every_accepted_answer_once(db, frames):
     """Sum of aantal per population, year and question = the accepted answers (nothing dropped)."""
     answers = _accepted_answers(frames)
     expected = {}
-    for pop, mask in [("alle_respondenten", slice(None)), ("vast_panel_2022_2024", answers["vast_panel_2022_2024"] == 1),
-                      ("groep_2022_2023", answers["groep_2022_2023"] == 1)]:
+    for pop, mask in [("alle_respondenten", slice(None)),
+                      ("vast_panel_2022_2024", answers["telt_in_vast_panel_2022_2024"] == 1),
+                      ("groep_2022_2023", answers["telt_in_groep_2022_2023"] == 1)]:
         for (jaar, vraag), n in answers[mask].groupby(["jaar", "vraag_id"]).size().items():
             expected[(pop, int(jaar), vraag)] = int(n)
     got = {(r["populatie"], r["jaar"], r["vraag_id"]): r["n"] for r in rows(
@@ -268,5 +268,5 @@ def test_deelname_per_gemeente_has_a_column_per_year_and_adds_them_up(db, frames
     assert len(got) == deelname["gemeente_code"].nunique()
     assert (got[[str(y) for y in years]].sum(axis=1) == got["aantal_jaren"]).all()
     assert (got["elk_jaar"] == (got["aantal_jaren"] == len(years)).astype(int)).all()
-    member = deelname.groupby("gemeente_code")["vast_panel_2022_2024"].max()
-    assert got.set_index("gemeente_code")["vast_panel_2022_2024"].equals(member.loc[got["gemeente_code"]].rename_axis("gemeente_code"))
+    member = deelname.groupby("gemeente_code")["lid_vast_panel_2022_2024"].max()
+    assert got.set_index("gemeente_code")["lid_vast_panel_2022_2024"].equals(member.loc[got["gemeente_code"]].rename_axis("gemeente_code"))

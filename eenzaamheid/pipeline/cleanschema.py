@@ -24,6 +24,7 @@ Conventions of the clean tables (see the schemas):
 from __future__ import annotations
 
 import copy
+import importlib
 import functools
 import math
 from pathlib import Path
@@ -50,6 +51,8 @@ TABLES: tuple[str, ...] = (
     "inzendingen",
     "antwoorden",
     "antwoorden_quarantaine",
+    "antwoorden_niet_meegeteld",
+    "antwoorden_breed",
     "toelichtingen",
     "deelname",
     "opschoonlog",
@@ -63,6 +66,9 @@ TABLES: tuple[str, ...] = (
 # The one table whose schema lives outside schemas/clean/: it is published as delivered in
 # checks/published_figures.csv, so that file's schema is reused instead of typed twice.
 _SCHEMA_PATHS = {"gepubliceerde_cijfers": SCHEMAS / "published_figures.yaml"}
+# Tables with a column per question or item: their fields after the fixed ones are generated from the
+# codebook (module, function), so a new question or year needs no schema edit.
+_GENERATED_FIELDS = {"antwoorden_breed": (".wide", "fields")}
 
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _ISO_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$"
@@ -88,6 +94,9 @@ def schema_path(table: str) -> Path:
 def _load(table: str) -> dict:
     with open(schema_path(table), encoding="utf-8") as f:
         schema = yaml.load(f, Loader=_SafeLoader)
+    if table in _GENERATED_FIELDS:  # the fixed fields are in the file, the rest come from the codebook
+        module, function = _GENERATED_FIELDS[table]
+        schema["fields"] += getattr(importlib.import_module(module, __package__), function)()
     for field in schema["fields"]:
         # schemas/published_figures.yaml carries its explanations in the (long) titles; the data
         # package shows a description for every field, so the title stands in where none is given.

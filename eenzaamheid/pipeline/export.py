@@ -6,9 +6,11 @@ The column types and meanings come from the Table Schemas (`cleanschema`), the p
 from the `datapackage:` block of metadata.yml.
 
 Value formatting, the same in every format:
-- missing → empty CSV cell / JSON null / Parquet null; in tables whose schema has
-  `missingValues: []` (antwoordopties, antwoorden) an empty string is a value, and a missing
-  string is written as "" in every format, so that CSV, JSON and Parquet agree;
+- missing, and the empty string, → empty CSV cell / JSON null / Parquet null, in every table: one
+  representation of "nothing" that pandas reads alike from every format (NaN/None). Tables whose
+  clean schema has `missingValues: []` (antwoorden, antwoordopties, ...) keep item_code "" as a key
+  value in the frames and the database; their exported Table Schema says `missingValues: [""]` and
+  does not require a field whose pattern allows "" (item_code: null = the question has no items);
 - integer → digits without '.0'; number → the shortest text that reads back as the same float
   ('59', '0.1', '33.33333333333333'); date/datetime → the ISO strings as they are in the frame.
 - CSV only: a text cell that starts with =, +, -, @, tab or carriage return gets a leading ' (OWASP's
@@ -33,7 +35,7 @@ import pandas as pd
 import yaml
 
 from ..paths import RAW, ROOT
-from . import cleanschema
+from . import cleanschema, spreadsheet
 
 METADATA_PATH = ROOT / "metadata.yml"
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
@@ -226,7 +228,7 @@ def _table_rows(table: str, frame: pd.DataFrame) -> _Rows:
     extra = [c for c in frame.columns if c not in names]
     if absent or extra:
         raise ValueError(f"{table}: kolommen wijken af van het schema (ontbreken: {absent}, extra: {extra})")
-    empty_is_missing = "" in cleanschema.missing_values(table)
+    empty_is_missing = True  # in every export "" is written as missing (see the module docstring)
     frame = frame[names]
     columns, first_error = [], None
     for i, f in enumerate(fields):
@@ -376,7 +378,7 @@ def _arrow_table(rows: _Rows):
     pk = set(cleanschema.primary_key(rows.table))
     fields, arrays = [], []
     for f, column in zip(schema["fields"], rows.columns):
-        required = f["name"] in pk or bool((f.get("constraints") or {}).get("required"))
+        required = (f["name"] in pk or bool((f.get("constraints") or {}).get("required"))) and not may_be_empty(f)
         values = column.values.tolist()
         if f["type"] in parse:
             values = [None if v is None else parse[f["type"]](v) for v in values]
@@ -445,6 +447,8 @@ def export_tables(frames: dict[str, pd.DataFrame], out_dir: Path) -> None:
         _write_atomic_with(out_dir / "csv" / f"{table}.csv", lambda f: _write_csv(converted, f))
         _write_atomic_with(out_dir / "json" / f"{table}.json", lambda f: _write_json(converted, f))
         _write_atomic_with(out_dir / "parquet" / f"{table}.parquet", lambda f: _write_parquet(converted, f))
+        if table in spreadsheet.TABLES:
+            spreadsheet.write(out_dir / "xlsx" / f"{table}.xlsx", table, converted, _write_atomic_with)
 
 
 # --- datapackage.json ----------------------------------------------------------------------------
@@ -463,13 +467,27 @@ def any_synthetic(manifest: Path = RAW / "MANIFEST.csv") -> bool:
         return any(row["synthetisch"].strip().lower() in ("true", "1", "ja") for row in csv.DictReader(f))
 
 
+def may_be_empty(field: dict) -> bool:
+    """A field whose pattern allows "" (item_code): exported as null when empty, so not required there."""
+    pattern = (field.get("constraints") or {}).get("pattern")
+    return pattern is not None and re.fullmatch(pattern, "") is not None
+
+
 def resource_schema(table: str) -> dict:
-    """The Table Schema as it goes into datapackage.json (keys in a fixed order)."""
+    """The Table Schema as it goes into datapackage.json (keys in a fixed order). Every export writes
+    "" as missing, so the published schema says missingValues [""] and does not require a field
+    that may be empty."""
     schema = cleanschema.load(table)
-    out = {"fields": schema["fields"]}
-    for key in ("primaryKey", "foreignKeys", "missingValues"):
+    fields = []
+    for f in schema["fields"]:
+        if may_be_empty(f) and (f.get("constraints") or {}).get("required"):
+            f = {**f, "constraints": {k: v for k, v in f["constraints"].items() if k != "required"}}
+        fields.append(f)
+    out = {"fields": fields}
+    for key in ("primaryKey", "foreignKeys"):
         if key in schema:
             out[key] = schema[key]
+    out["missingValues"] = [""]
     return out
 
 

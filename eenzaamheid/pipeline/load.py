@@ -23,7 +23,9 @@ SQL_TYPES = {"integer": int, "number": float, "boolean": int}
 # Indexes for the questions people ask: per year and question, per municipality, per status.
 INDEXES = {
     "inzendingen": [["jaar", "status"], ["gemeente_code"], ["opvolger_code"], ["bestand", "rij"]],
-    "antwoorden": [["vraag_id", "item_code", "jaar"], ["jaar"]],
+    "antwoorden": [["vraag_id", "item_code", "jaar"], ["jaar"], ["gemeente_code"]],
+    "antwoorden_niet_meegeteld": [["jaar", "status"]],
+    "antwoorden_breed": [["jaar"], ["gemeente_code"]],
     "antwoorden_quarantaine": [["jaar", "regel"]],
     "toelichtingen": [["vraag_id", "jaar"], ["gemeente_code"]],
     "deelname": [["jaar", "deelgenomen"]],
@@ -32,14 +34,17 @@ INDEXES = {
 }
 # Views too slow to compute per request (every aggregate over all answers), stored as tables with
 # their rows in key order: the database is immutable once built, so they cannot go stale.
-# views.sql stays their definition; name -> indexes for the questions people ask.
+# views.sql stays their definition; name -> row order, primary key, indexes for the questions people ask.
+# The primary key makes Datasette show and export the table by its key: without one it adds SQLite's
+# internal `rowid` as a column to every JSON and CSV export.
 MATERIALIZED_VIEWS = {
     "gemeente_vergelijking": {"order": ["jaar", "gemeente_code", "vraag_id", "item_code", "optie_code"],
+                              "pk": ["inzending_id", "vraag_id", "item_code"],
                               "indexes": [["gemeente_code", "jaar"], ["vraag_id", "jaar"], ["inzending_id"]]},
-    "deelname_per_provincie": {"order": ["jaar", "provincie_code"], "indexes": []},
+    "deelname_per_provincie": {"order": ["jaar", "provincie_code"], "pk": ["jaar", "provincie_code"], "indexes": []},
     # a table page (sort, filter, facets, 100 rows a page) instead of one page of 342 query rows
-    "deelname_per_gemeente": {"order": ["naam", "gemeente_code"], "indexes": []},
-    "gepubliceerd_naast_berekend": {"order": ["cijfer_id"], "indexes": []},
+    "deelname_per_gemeente": {"order": ["naam", "gemeente_code"], "pk": ["gemeente_code"], "indexes": []},
+    "gepubliceerd_naast_berekend": {"order": ["cijfer_id"], "pk": ["cijfer_id"], "indexes": []},
 }
 YEAR_COLUMNS = "/* jaarkolommen */"  # in views.sql: one column per year of `deelname`
 LIBRARIES = ("pandas", "pandera", "frictionless", "sqlite-utils", "datasette", "pyarrow", "openpyxl", "great-expectations")
@@ -113,11 +118,18 @@ def views_sql(conn: sqlite3.Connection) -> str:
 
 
 def materialize(db: sqlite_utils.Database) -> None:
-    """Replace each of MATERIALIZED_VIEWS by a table with the same name, columns and rows."""
+    """Replace each of MATERIALIZED_VIEWS by a table with the same name, columns and rows, and its
+    primary key (the column types are those CREATE TABLE AS gives)."""
     for name, spec in MATERIALIZED_VIEWS.items():
         order = ", ".join(spec["order"])
+        pk = ", ".join(f"[{c}]" for c in spec["pk"])
         with db.conn:
-            db.execute(f"CREATE TABLE [_{name}] AS SELECT * FROM [{name}] ORDER BY {order}")
+            db.execute(f"CREATE TEMP TABLE [_{name}_kolommen] AS SELECT * FROM [{name}] LIMIT 0")
+            columns = ", ".join(f"[{c[1]}] {c[2]}".rstrip()
+                                for c in db.execute(f"PRAGMA temp.table_info([_{name}_kolommen])").fetchall())
+            db.execute(f"DROP TABLE temp.[_{name}_kolommen]")
+            db.execute(f"CREATE TABLE [_{name}] ({columns}, PRIMARY KEY ({pk}))")
+            db.execute(f"INSERT INTO [_{name}] SELECT * FROM [{name}] ORDER BY {order}")
             db.execute(f"DROP VIEW [{name}]")
             db.execute(f"ALTER TABLE [_{name}] RENAME TO [{name}]")
         for cols in spec["indexes"]:

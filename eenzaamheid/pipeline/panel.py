@@ -23,6 +23,17 @@ def panels() -> dict[str, dict]:
         return yaml.safe_load(f)["panels"]
 
 
+def submission_flag(panel: str) -> str:
+    """Column of `inzendingen` (and of the answer tables): this accepted submission counts in the
+    panel's population, i.e. its municipality is a member and its year is one of the panel's years."""
+    return f"telt_in_{panel}"
+
+
+def member_flag(panel: str) -> str:
+    """Column of `deelname`: the municipality is a member of the panel (the same value in every year)."""
+    return f"lid_{panel}"
+
+
 def members(inzendingen: pd.DataFrame) -> dict[str, set[str]]:
     accepted = inzendingen[inzendingen["status"] == ACCEPTED]
     by_year = accepted.groupby("jaar")["opvolger_code"].agg(set).to_dict()
@@ -30,12 +41,13 @@ def members(inzendingen: pd.DataFrame) -> dict[str, set[str]]:
 
 
 def flag_submissions(inzendingen: pd.DataFrame) -> pd.DataFrame:
-    """Add a 0/1 column per panel: an accepted submission of a member in one of the panel's years."""
+    """Add a 0/1 column per panel (`telt_in_<panel>`): an accepted submission of a member in one of
+    the panel's years, i.e. a submission that counts in the panel's figures."""
     out = inzendingen.copy()
     accepted = out["status"] == ACCEPTED
     for name, codes in members(inzendingen).items():
         in_years = out["jaar"].isin(panels()[name]["jaren"])
-        out[name] = (accepted & in_years & out["opvolger_code"].isin(codes)).astype(int)
+        out[submission_flag(name)] = (accepted & in_years & out["opvolger_code"].isin(codes)).astype(int)
     return out
 
 
@@ -55,5 +67,5 @@ def participation(inzendingen: pd.DataFrame, successor_codes: list[str], years: 
     out["aantal_inzendingen"] = out["aantal_inzendingen"].fillna(0).astype(int)
     out.insert(2, "deelgenomen", (out["aantal_inzendingen"] > 0).astype(int))
     for name, codes in members(inzendingen).items():
-        out[name] = out["gemeente_code"].isin(codes).astype(int)
+        out[member_flag(name)] = out["gemeente_code"].isin(codes).astype(int)
     return out

@@ -62,6 +62,8 @@ PUBLISHED_TEXT: list[tuple[str, str, str]] = [
     ("antwoorden", "ruwe_waarde", "waarde"),
     ("antwoorden_quarantaine", "ruwe_waarde", "waarde"),
     ("antwoorden_quarantaine", "reden", "waarde"),
+    ("antwoorden_niet_meegeteld", "ruwe_waarde", "waarde"),
+    ("antwoorden_niet_meegeteld", "reden", "waarde"),
 ]
 # problems whose shown value is (part of) a free-text answer: the report shows no value for them
 FREE_TEXT_RULES = {"persoonsgegevens_in_vrije_tekst"}

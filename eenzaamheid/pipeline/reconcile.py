@@ -7,8 +7,8 @@ computed value in the published measure, its base, the difference and a status.
 How a figure is computed (the reports' own definitions):
 
 - population: `alle_respondenten` are the accepted submissions of the year; a panel
-  (`vast_panel_2022_2024`, `groep_2022_2023`) are the accepted submissions whose panel flag
-  is 1 that year;
+  (`vast_panel_2022_2024`, `groep_2022_2023`) are the accepted submissions whose flag
+  `telt_in_<panel>` is 1 (a member municipality in one of the panel's years);
 - base: the submissions of the population that answered the question (matrix: that row);
   for a multiple-choice question, those that ticked at least one of its items;
 - count: submissions of the base whose answer is the option or one of the options behind a
@@ -32,6 +32,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .. import codebook as cb
+from .panel import submission_flag
 
 ACCEPTED = "geaccepteerd"
 POPULATIONS = ("alle_respondenten", "vast_panel_2022_2024", "groep_2022_2023")
@@ -80,8 +81,9 @@ def population_members(inzendingen: pd.DataFrame) -> pd.DataFrame:
     accepted = inzendingen[inzendingen["status"] == ACCEPTED]
     parts = [accepted[["jaar", "inzending_id"]].assign(populatie=POPULATIONS[0])]
     for name in POPULATIONS[1:]:
-        if name in accepted:
-            parts.append(accepted.loc[accepted[name] == 1, ["jaar", "inzending_id"]].assign(populatie=name))
+        flag = submission_flag(name)
+        if flag in accepted:
+            parts.append(accepted.loc[accepted[flag] == 1, ["jaar", "inzending_id"]].assign(populatie=name))
     out = pd.concat(parts, ignore_index=True)
     out["jaar"] = out["jaar"].astype(int)
     return out[["populatie", "jaar", "inzending_id"]]

@@ -1,6 +1,9 @@
 -- Views of the benchmark database: the answers people ask for, computed from the tables.
 -- Executed by load.write_database after all tables are loaded (SQLite 3.40+).
 --
+-- Every view carries `synthetisch` (1 when its figure rests on synthetic demo deliveries), as the
+-- tables do, so that a synthetic number cannot be exported without its label.
+--
 -- Only accepted submissions count (inzendingen.status = 'geaccepteerd'). The base of a share is
 -- the number of submissions that answered the question (matrix: that row); for a
 -- multiple-choice question (vragen.type = 'meervoudig') the submissions that ticked at least
@@ -28,14 +31,15 @@ DROP VIEW IF EXISTS gepubliceerd_naast_berekend;
 DROP VIEW IF EXISTS geaccepteerde_antwoorden;
 
 -- geaccepteerde_antwoorden: elk antwoord van een geaccepteerde inzending, met de gemeente
--- (CBS-code van dat jaar en opvolger op de huidige indeling), de provincie, de panelvlaggen en
+-- (CBS-code van dat jaar en opvolger op de huidige indeling), de provincie, de panelvlaggen van de
+-- inzending (telt_in_<panel>: telt mee in de cijfers van dat panel) en
 -- 'basis_item': de rij (item) waarop de basis van het antwoord rust, of '*' bij een
 -- meerkeuzevraag, waar de basis de hele vraag is ('item_van' en 'item_tot' geven dezelfde rijen
 -- als bereik van item_codes). Bouwsteen van de andere views.
 CREATE VIEW geaccepteerde_antwoorden AS
 SELECT a.inzending_id, a.jaar, i.gemeente_code, i.opvolger_code, i.provincie_code,
        a.vraag_id, a.item_code, a.optie_code, a.waarde,
-       i.vast_panel_2022_2024, i.groep_2022_2023,
+       i.telt_in_vast_panel_2022_2024, i.telt_in_groep_2022_2023, i.synthetisch,
        CASE WHEN v.type = 'meervoudig' THEN '*' ELSE a.item_code END AS basis_item,
        -- the items whose options share this answer's base: its own row, or every item of a
        -- multiple-choice question (as a range, so that a join can use the key of antwoordopties)
@@ -54,9 +58,9 @@ WHERE i.status = 'geaccepteerd';
 -- Alleen geaccepteerde inzendingen tellen mee.
 CREATE VIEW aandelen AS
 SELECT populatie, jaar, vraag_id, item_code, item_label, optie_code, label, aantal, basis,
-       round(100.0 * aantal / basis, 1) AS percentage
+       round(100.0 * aantal / basis, 1) AS percentage, synthetisch
 FROM (
-    SELECT p.populatie, t.jaar, t.vraag_id, t.item_code, t.item_label, t.optie_code, t.label,
+    SELECT p.populatie, t.jaar, t.vraag_id, t.item_code, t.item_label, t.optie_code, t.label, t.synthetisch,
            CASE p.populatie WHEN 'alle_respondenten' THEN t.aantal_alle
                             WHEN 'vast_panel_2022_2024' THEN t.aantal_vast_panel
                             ELSE t.aantal_groep END AS aantal,
@@ -68,12 +72,13 @@ FROM (
         SELECT g.jaar, o.vraag_id, o.item_code, o.item_label, o.optie_code, o.label,
                sum(o.item_code = g.item_code AND o.optie_code = g.optie_code) AS aantal_alle,
                count(DISTINCT g.inzending_id) AS basis_alle,
-               sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.vast_panel_2022_2024 = 1)
+               sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.telt_in_vast_panel_2022_2024 = 1)
                    AS aantal_vast_panel,
-               count(DISTINCT CASE WHEN g.vast_panel_2022_2024 = 1 THEN g.inzending_id END) AS basis_vast_panel,
-               sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.groep_2022_2023 = 1)
+               count(DISTINCT CASE WHEN g.telt_in_vast_panel_2022_2024 = 1 THEN g.inzending_id END) AS basis_vast_panel,
+               sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.telt_in_groep_2022_2023 = 1)
                    AS aantal_groep,
-               count(DISTINCT CASE WHEN g.groep_2022_2023 = 1 THEN g.inzending_id END) AS basis_groep
+               count(DISTINCT CASE WHEN g.telt_in_groep_2022_2023 = 1 THEN g.inzending_id END) AS basis_groep,
+               max(g.synthetisch) AS synthetisch
         FROM geaccepteerde_antwoorden g
         JOIN antwoordopties o ON o.vraag_id = g.vraag_id
             AND o.item_code BETWEEN g.item_van AND g.item_tot
@@ -94,7 +99,8 @@ SELECT g.jaar, g.provincie_code, pv.provincie, o.vraag_id, o.item_code, o.item_l
        sum(o.item_code = g.item_code AND o.optie_code = g.optie_code) AS aantal,
        count(DISTINCT g.inzending_id) AS basis,
        round(100.0 * sum(o.item_code = g.item_code AND o.optie_code = g.optie_code)
-             / count(DISTINCT g.inzending_id), 1) AS percentage
+             / count(DISTINCT g.inzending_id), 1) AS percentage,
+       max(g.synthetisch) AS synthetisch
 FROM geaccepteerde_antwoorden g
 JOIN antwoordopties o ON o.vraag_id = g.vraag_id AND o.item_code BETWEEN g.item_van AND g.item_tot
     AND instr(',' || o.jaren || ',', ',' || g.jaar || ',') > 0
@@ -113,7 +119,7 @@ SELECT e.jaar, e.gemeente_code, gm.naam AS gemeente, e.provincie_code, gm.provin
        pt.aantal AS aantal_provincie, pb.basis AS basis_provincie,
        round(100.0 * pt.aantal / pb.basis, 1) AS percentage_provincie,
        nt.aantal AS aantal_nederland, nb.basis AS basis_nederland,
-       round(100.0 * nt.aantal / nb.basis, 1) AS percentage_nederland
+       round(100.0 * nt.aantal / nb.basis, 1) AS percentage_nederland, e.synthetisch
 FROM geaccepteerde_antwoorden e
 JOIN gemeenten gm ON gm.gemeente_code = e.gemeente_code
 LEFT JOIN antwoordopties o ON o.vraag_id = e.vraag_id AND o.item_code = e.item_code AND o.optie_code = e.optie_code
@@ -150,14 +156,15 @@ SELECT t.vraag_id, t.item_code, t.item_label, t.optie_code, t.label, t.jaar,
        CASE WHEN t.basis_vast_panel > 0 THEN t.aantal_vast_panel END AS aantal_vast_panel,
        nullif(t.basis_vast_panel, 0) AS basis_vast_panel,
        round(100.0 * t.aantal_vast_panel / nullif(t.basis_vast_panel, 0), 1) AS percentage_vast_panel,
-       vv.vergelijkbaar_met_vorig_jaar, vv.reden, vv.formulering
+       vv.vergelijkbaar_met_vorig_jaar, vv.reden, vv.formulering, t.synthetisch
 FROM (
     SELECT g.jaar, o.vraag_id, o.item_code, o.item_label, o.optie_code, o.label,
            sum(o.item_code = g.item_code AND o.optie_code = g.optie_code) AS aantal_alle_respondenten,
            count(DISTINCT g.inzending_id) AS basis_alle_respondenten,
-           sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.vast_panel_2022_2024 = 1)
+           sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.telt_in_vast_panel_2022_2024 = 1)
                AS aantal_vast_panel,
-           count(DISTINCT CASE WHEN g.vast_panel_2022_2024 = 1 THEN g.inzending_id END) AS basis_vast_panel
+           count(DISTINCT CASE WHEN g.telt_in_vast_panel_2022_2024 = 1 THEN g.inzending_id END) AS basis_vast_panel,
+           max(g.synthetisch) AS synthetisch
     FROM geaccepteerde_antwoorden g
     JOIN antwoordopties o ON o.vraag_id = g.vraag_id AND o.item_code BETWEEN g.item_van AND g.item_tot
         AND instr(',' || o.jaren || ',', ',' || g.jaar || ',') > 0
@@ -171,7 +178,8 @@ LEFT JOIN vraagversies vv ON vv.vraag_id = t.vraag_id AND vv.jaar = t.jaar;
 -- samengingen tellen dus apart) en het deelnamepercentage (1 decimaal).
 CREATE VIEW deelname_per_provincie AS
 WITH bestaand AS (
-    SELECT j.jaar, g.provincie_code, min(g.provincie) AS provincie, count(*) AS aantal_gemeenten
+    SELECT j.jaar, g.provincie_code, min(g.provincie) AS provincie, count(*) AS aantal_gemeenten,
+           max(j.synthetisch) AS synthetisch
     FROM jaargangen j
     JOIN gemeenten g ON g.geldig_van <= j.jaar || '-01-01'
         AND coalesce(nullif(g.geldig_tot, ''), '9999-12-31') > j.jaar || '-01-01'
@@ -184,7 +192,7 @@ deelnemers AS (
     GROUP BY jaar, provincie_code
 )
 SELECT b.jaar, b.provincie_code, b.provincie, b.aantal_gemeenten, coalesce(d.deelnemers, 0) AS deelnemers,
-       round(100.0 * coalesce(d.deelnemers, 0) / b.aantal_gemeenten, 1) AS percentage
+       round(100.0 * coalesce(d.deelnemers, 0) / b.aantal_gemeenten, 1) AS percentage, b.synthetisch
 FROM bestaand b
 LEFT JOIN deelnemers d ON d.jaar = b.jaar AND d.provincie_code = b.provincie_code;
 
@@ -198,8 +206,8 @@ SELECT d.gemeente_code, g.naam, g.provincie,  -- CAST: INTEGER columns once stor
        /* jaarkolommen */
        CAST(sum(d.deelgenomen) AS INTEGER) AS aantal_jaren,
        CAST(min(d.deelgenomen) = 1 AS INTEGER) AS elk_jaar,
-       CAST(max(d.vast_panel_2022_2024) AS INTEGER) AS vast_panel_2022_2024,
-       CAST(max(d.groep_2022_2023) AS INTEGER) AS groep_2022_2023
+       CAST(max(d.lid_vast_panel_2022_2024) AS INTEGER) AS lid_vast_panel_2022_2024,
+       CAST(max(d.lid_groep_2022_2023) AS INTEGER) AS lid_groep_2022_2023
 FROM deelname d
 JOIN gemeenten g ON g.gemeente_code = d.gemeente_code
 GROUP BY d.gemeente_code;

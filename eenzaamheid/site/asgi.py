@@ -36,9 +36,8 @@ def wrapper(datasette):
                 return await app(scope, receive, send)
 
             async def wrapped_send(event):
-                if event["type"] == "http.response.start":
-                    headers = [h for h in event.get("headers", []) if h[0].lower() != b"x-robots-tag"]
-                    event = {**event, "headers": headers + [[b"x-robots-tag", b"noindex"]]}
+                if event["type"] == "http.response.start":  # noindex and X-Synthetische-Data: ja
+                    event = {**event, "headers": security.with_synthetic_headers(event.get("headers"))}
                 await send(event)
             return await app(scope, receive, wrapped_send)
         return security.security_middleware(downloads.downloads_middleware(add_header, STATIC_DOWNLOADS),

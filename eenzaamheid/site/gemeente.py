@@ -76,7 +76,8 @@ def participation(store: Store, g: dict, deelname: list) -> list:
             took_part = own in codes
             codes = [own] if took_part else []
         # a panel flag only means something in the panel's own years
-        flags = {name: (bool(d.get(name)) if jaar in years else None) for name, years in store.panel_jaren.items()}
+        flags = {name: (bool(d.get(f"lid_{name}")) if jaar in years else None)  # deelname's lid_<panel>
+                 for name, years in store.panel_jaren.items()}
         out.append({"jaar": jaar, "bestond": existed, "deelgenomen": took_part,
                     "codes": [(c, store.gemeenten.get(c, {}).get("naam", c)) for c in codes],
                     "vast_panel": flags.get("vast_panel_2022_2024"), "groep": flags.get("groep_2022_2023")})

@@ -93,6 +93,24 @@ def refusal(path: str, method: str, downloads_mount: str, query_string: bytes = 
     return None
 
 
+# While the data is synthetic every response says so, to people (the banner) and to programs: search
+# engines get noindex, and every response (HTML, JSON, CSV, downloads) the header X-Synthetische-Data: ja,
+# so that a synthetic number fetched through the API cannot travel without its label. Exposed to
+# scripts on other sites (CORS), which may read only the headers listed in Access-Control-Expose-Headers.
+SYNTHETIC_HEADERS = (
+    (b"x-robots-tag", b"noindex"),
+    (b"x-synthetische-data", b"ja"),
+    (b"access-control-expose-headers", b"X-Synthetische-Data"),
+)
+_SYNTHETIC_REPLACED = {name for name, _ in SYNTHETIC_HEADERS}
+
+
+def with_synthetic_headers(headers) -> list:
+    """The response headers marked as synthetic data (see SYNTHETIC_HEADERS)."""
+    kept = [h for h in headers or [] if bytes(h[0]).lower() not in _SYNTHETIC_REPLACED]
+    return kept + [list(h) for h in SYNTHETIC_HEADERS]
+
+
 def with_security_headers(headers) -> list:
     kept = [h for h in headers or [] if bytes(h[0]).lower() not in _REPLACED]
     return kept + [list(h) for h in SECURITY_HEADERS]

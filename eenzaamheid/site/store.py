@@ -123,7 +123,8 @@ class Store:
         deelgenomen = {(r["gemeente_code"], r["jaar"]) for r in rows(
             conn, "select distinct gemeente_code, jaar from inzendingen where status = 'geaccepteerd'")}
         panels = {(r["gemeente_code"], r["jaar"]): r for r in rows(
-            conn, "select gemeente_code, jaar, vast_panel_2022_2024, groep_2022_2023 from deelname")}
+            conn, "select gemeente_code, jaar, lid_vast_panel_2022_2024 as vast_panel_2022_2024, "
+            "lid_groep_2022_2023 as groep_2022_2023 from deelname")}
         kaart = {}
         for jaar in jaargangen:
             dots = []

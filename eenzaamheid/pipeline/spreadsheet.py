@@ -1,0 +1,95 @@
+"""The main tables as Excel workbooks (xlsx/<table>.xlsx), for analysts who open the data in Excel.
+
+Dutch Excel reads a UTF-8, comma-separated CSV badly (one column, broken accents); an .xlsx has
+no delimiter or encoding to guess. Each workbook has the table on the first sheet (header row
+frozen, typed cells: numbers as numbers, codes and text as text, empty = empty cell) and a sheet
+`kolommen` with every column's title and description from the Table Schema, plus the synthetic
+notice while the data is synthetic.
+
+Text is always written as a text cell, never as a formula (openpyxl would read '=...' as one), so
+no leading ' is needed here as in the CSV. The bytes are reproducible: fixed document dates and
+fixed timestamps inside the zip.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from . import cleanschema
+
+# The tables an analyst starts from; the others stay CSV/JSON/Parquet only.
+TABLES = ("antwoorden_breed", "antwoorden", "deelname", "gemeenten", "vragen", "antwoordopties")
+FIXED_MOMENT = "2000-01-01T00:00:00Z"
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+SYNTHETIC_NOTICE = ("LET OP: synthetische demodata. Rijen met synthetisch = 1 zijn geen echte antwoorden van "
+                    "gemeenten.")
+
+
+def workbook_bytes(table: str, rows) -> bytes:
+    """The workbook of `rows` (export._Rows: converted columns in schema order, export row order)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    schema = cleanschema.load(table)
+    fields = schema["fields"]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(table[:31])
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+
+    def header(values):
+        cells = []
+        for v in values:
+            cell = WriteOnlyCell(sheet, value=v)
+            cell.font = bold
+            cells.append(cell)
+        return cells
+
+    sheet.append(header([f["name"] for f in fields]))
+    text = [f["type"] != "integer" and f["type"] != "number" for f in fields]
+    for chunk in rows.chunks():
+        for row in zip(*(c.take(chunk) for c in rows.columns)):
+            out = []
+            for value, is_text in zip(row, text):
+                if is_text and isinstance(value, str):
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.data_type = "s"  # a text cell, even when it starts with '='
+                    out.append(cell)
+                else:
+                    out.append(value)
+            sheet.append(out)
+    columns = book.create_sheet("kolommen")
+    synthetic = any(f["name"] == "synthetisch" for f in fields)
+    if synthetic:
+        columns.append([SYNTHETIC_NOTICE])
+    columns.append(header(["kolom", "titel", "type", "beschrijving"]))
+    for f in fields:
+        columns.append([f["name"], f.get("title", ""), f["type"], " ".join(f.get("description", "").split())])
+    columns.append([])
+    columns.append([f"Tabel {table}: {' '.join(schema.get('description', '').split())}"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _reproducible(buffer.getvalue())
+
+
+def _reproducible(data: bytes) -> bytes:
+    """The same workbook with fixed document dates and zip timestamps."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for entry in src.infolist():
+            content = src.read(entry.filename)
+            if entry.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
+                                 rb"\g<1>" + FIXED_MOMENT.encode() + rb"\g<3>", content)
+            info = zipfile.ZipInfo(entry.filename, _ZIP_TIME)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def write(path, table: str, rows, write_atomic) -> None:
+    """Write the workbook to `path` through export's atomic writer."""
+    data = workbook_bytes(table, rows)
+    write_atomic(path, lambda f: f.write(data))
