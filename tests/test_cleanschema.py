@@ -45,7 +45,7 @@ COLUMNS = {
                              "vergelijkingsjaar document vindplaats citaat kenmerk toelichting",
     "reconciliatie": "cijfer_id berekend berekende_basis verschil status reden synthetisch",
     "kerncijfers": "vraag_id jaar populatie item_code optie_code opties label formulering aantal basis percentage "
-                   "vorig_jaar verschil_procentpunt vergelijkbaar_met_vorig_jaar",
+                   "vorig_jaar verschil_procentpunt vergelijkbaar_met_vorig_jaar synthetisch",
     "verantwoording": "bestand geleverd geaccepteerd vervangen_duplicaat in_quarantaine antwoorden_geleverd "
                       "antwoorden_geteld antwoorden_vervangen antwoorden_in_quarantaine sluitend",
     "wijzigingen": "wijziging_id soort tabel toegevoegd verwijderd gewijzigd jaar gemeente_code vraag_id item_code "

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CLAIMS_FILE = ROOT / "scripts" / "demo_claims.yaml"
 CLAIMS = yaml.safe_load(CLAIMS_FILE.read_text(encoding="utf-8"))
 SOURCES = {"R2024": "000_e8349d0f21f305ca.txt", "R2023": "001_abfaa03bcb8d08fd.txt"}
-POPULATIONS = {"alle": "1", "vast": "i.vast_panel_2022_2024 = 1", "groep": "i.groep_2022_2023 = 1"}
+POPULATIONS = {"alle": "1", "vast": "i.telt_in_vast_panel_2022_2024 = 1", "groep": "i.telt_in_groep_2022_2023 = 1"}
 
 
 def round_half_up(x: float) -> int:

@@ -44,7 +44,7 @@ def table(db):
 def exact_share(db, row) -> Fraction:
     """The share straight from antwoorden and inzendingen: accepted submissions of the population
     that gave one of the headline options, of those that answered the row (multiple choice: any row)."""
-    population = "" if row["populatie"] == "alle_respondenten" else f"and i.{row['populatie']} = 1"
+    population = "" if row["populatie"] == "alle_respondenten" else f"and i.telt_in_{row['populatie']} = 1"
     vraag_type = rows(db, "select type from vragen where vraag_id = ?", [row["vraag_id"]])[0]["type"]
     item_filter = "" if vraag_type == "meervoudig" else "and coalesce(a.item_code, '') = ?"
     item = [] if vraag_type == "meervoudig" else [row["item_code"] or ""]

@@ -70,11 +70,11 @@ def synthetic_by_year(bronbestanden: pd.DataFrame) -> dict[int, int]:
 
 def label_synthetic(frames: dict[str, pd.DataFrame]) -> None:
     """Add `synthetisch` to the tables that carry answers or figures but not yet the flag:
-    toelichtingen (per submission), deelname and reconciliatie (per year)."""
+    toelichtingen (per submission), deelname, kerncijfers and reconciliatie (per year)."""
     frames["toelichtingen"] = _with_submission(frames["toelichtingen"], frames["inzendingen"], ["synthetisch"])
     by_year = synthetic_by_year(frames["bronbestanden"])
     any_synthetic = int(any(by_year.values()))
-    for table in ("deelname",):
+    for table in ("deelname", "kerncijfers"):
         frames[table] = frames[table].assign(
             synthetisch=frames[table]["jaar"].astype(int).map(by_year).fillna(0).astype(int))
     # a computed figure rests on the deliveries of its year (a comparison on two years: any synthetic)

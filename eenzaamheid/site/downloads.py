@@ -65,7 +65,10 @@ def downloads_middleware(app, downloads_mount: str):
                 new = download_headers(path, downloads_mount) if status == 200 else []
                 content_type = next((bytes(v) for k, v in headers if bytes(k).lower() == b"content-type"), b"")
                 if wants_cors(path, content_type, downloads_mount):
-                    new += list(CORS_HEADERS)
+                    # keep what an inner layer exposes already (X-Synthetische-Data) beside Link
+                    exposed = [bytes(v) for k, v in headers if bytes(k).lower() == b"access-control-expose-headers"]
+                    new += [(k, b", ".join([*exposed, v]) if k == b"access-control-expose-headers" else v)
+                            for k, v in CORS_HEADERS]
                 if new:
                     event = {**event, "headers": _replace(headers, new)}
             await send(event)
