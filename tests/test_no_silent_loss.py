@@ -43,12 +43,21 @@ def copy_delivery(tmp_path: Path, rel: str, edit=None) -> Path:
     return target
 
 
+def _utrecht_line(lines: list[bytes]) -> int:
+    [index] = [i for i, line in enumerate(lines) if b";Utrecht;" in line]
+    return index
+
+
 def utreht(data: bytes) -> bytes:
-    """Wassenaar's row (Excel row 10) with its municipality typed 'Utreht'."""
+    """The municipality of Excel row 10 (a municipality other than Utrecht) typed 'Utreht'."""
     lines = data.split(b"\r\n")
-    assert b";Wassenaar;" in lines[9] and b";Utrecht;" in lines[145]
-    lines[9] = lines[9].replace(b";Wassenaar;", b";Utreht;")
+    assert _utrecht_line(lines) != 9
+    name = lines[9].split(b";")[3]
+    lines[9] = lines[9].replace(b";" + name + b";", b";Utreht;", 1)
     return b"\r\n".join(lines)
+
+
+UTRECHT_ROW = _utrecht_line((ROOT / "raw" / FILE_2024).read_bytes().split(b"\r\n")) + 1  # its Excel row
 
 
 # --- the issue's scenario: "Utreht" ---------------------------------------------------------
@@ -57,9 +66,9 @@ def test_fuzzy_match_colliding_with_a_real_row_is_an_error_naming_both(tmp_path)
     path = copy_delivery(tmp_path, FILE_2024, utreht)
     code, problems, report = validate_json(path, cwd=tmp_path)
     assert code == 1
-    [p] = [p for p in problems if p["rij"] in (10, 146)]
+    [p] = [p for p in problems if p["rij"] in (10, UTRECHT_ROW)]
     assert (p["regel"], p["rij"], p["waarde"], p["ernst"]) == ("gemeente_botsing", 10, "Utreht", "fout")
-    assert "rij 146 ('Utrecht'" in p["melding"] and "Rij 146 telt" in p["melding"]
+    assert f"rij {UTRECHT_ROW} ('Utrecht'" in p["melding"] and f"Rij {UTRECHT_ROW} telt" in p["melding"]
     assert "in zijn geheel in quarantaine" in p["melding"] and "niets te doen" not in p["melding"]
     lost = report["samenvatting"]["telt_niet_mee"]
     assert lost["inzendingen"] == 1
@@ -68,7 +77,7 @@ def test_fuzzy_match_colliding_with_a_real_row_is_an_error_naming_both(tmp_path)
     assert text.returncode == 1 and "telt niet mee: 1 inzending" in text.stdout
 
 
-def test_build_refuses_the_collision_and_never_replaces_wassenaar(tmp_path):
+def test_build_refuses_the_collision_and_never_replaces_the_other_row(tmp_path):
     copy_delivery(tmp_path, FILE_2024, utreht)
     proc = subprocess.run([EENZAAMHEID, "build", "--raw", str(tmp_path / "raw"), "--uit", str(tmp_path / "out")],
                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
@@ -81,7 +90,7 @@ def test_build_refuses_the_collision_and_never_replaces_wassenaar(tmp_path):
     subs = frames["inzendingen"].set_index("inzending_id")
     assert subs.at["2024-00010", "status"] == "in_quarantaine"
     assert subs.at["2024-00010", "reden"].startswith("gemeente_botsing")
-    assert subs.at["2024-00146", "status"] == "geaccepteerd"
+    assert subs.at[f"2024-{UTRECHT_ROW:05d}", "status"] == "geaccepteerd"
     assert (subs["status"] == "vervangen_duplicaat").sum() == 0
     assert frames["verantwoording"]["sluitend"].tolist() == [1]
 

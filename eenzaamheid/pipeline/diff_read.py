@@ -50,11 +50,11 @@ class Publication:
 # --- canonical values -------------------------------------------------------------------------
 
 def canonical(value, ftype: str, missing: frozenset[str]):
-    """One form per type. In a table where "" is a value (missingValues: []), CSV cannot tell an empty
-    text from a missing one, so a missing text is "" there in every source."""
+    """One form per type. An empty text is the same as a missing one: the exports write both as null
+    (CSV: an empty cell), while the database keeps "" where it is part of a key (item_code)."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "" if ftype == "string" and "" not in missing else None
-    if isinstance(value, str) and value in missing:
+        return None
+    if isinstance(value, str) and (value == "" or value in missing):
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()  # numpy scalar
@@ -81,7 +81,7 @@ def _schema_types(table: str, schema: dict | None) -> tuple[dict[str, str], froz
 def canonical_column(values: list, ftype: str, missing: frozenset[str]) -> list:
     """`canonical` over a column, with the common cases (a value already in its form) inline."""
     if ftype == "string":
-        return [v if type(v) is str and v not in missing else canonical(v, ftype, missing) for v in values]
+        return [v if type(v) is str and v and v not in missing else canonical(v, ftype, missing) for v in values]
     if ftype in ("integer", "boolean"):
         return [v if type(v) is int else canonical(v, ftype, missing) for v in values]
     if ftype == "number":
