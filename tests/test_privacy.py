@@ -162,7 +162,7 @@ def _plant(raw: Path) -> None:
 
 def _texts_of_file(path: Path) -> list[str]:
     """The text a published file holds: bytes as text; a zip's members and a Parquet file's values decoded."""
-    if path.suffix == ".zip":
+    if path.suffix in (".zip", ".xlsx"):  # an xlsx is a zip of XML parts
         with zipfile.ZipFile(path) as z:
             return [z.read(n).decode("utf-8", "replace") for n in z.namelist()]
     if path.suffix == ".parquet":

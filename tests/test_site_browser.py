@@ -252,6 +252,11 @@ def test_every_format_downloads_from_the_download_page_and_opens(page, site, tmp
     parquet_file = _download(page, table.locator('a[href$="/parquet/gemeenten.parquet"]'), tmp_path)
     assert len(pd.read_parquet(parquet_file)) == rows
 
+    xlsx_file = _download(page, table.locator('a[href$="/xlsx/gemeenten.xlsx"]'), tmp_path)
+    assert len(pd.read_excel(xlsx_file, sheet_name=0)) == rows  # Dutch Excel: no CSV separator trouble
+    wide = _download(page, table.locator('a[href$="/xlsx/antwoorden_breed.xlsx"]'), tmp_path)
+    assert {"gemeente_code", "jaar", "synthetisch"} <= set(pd.read_excel(wide, sheet_name=0).columns)
+
     datasette_csv = _download(page, table.locator('a[href*="/gemeenten.csv?"]'), tmp_path)
     assert len(pd.read_csv(datasette_csv, dtype=str)) == rows
 

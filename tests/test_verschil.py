@@ -9,6 +9,7 @@ from the demo delivery, see _pick).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import csv
 import html
 import io
@@ -324,7 +325,9 @@ def test_the_include_renders_from_the_context_or_loads_the_rows_itself(builds, t
         context = await wijzigingen_context(ds)
         return (context, await ds.render_template("_wijzigingen.html", context),
                 await ds.render_template("over_proef.html", {}))
-    context, given, loaded = asyncio.run(render())
+    # a thread of its own: a session's Playwright (sync API) may already run an event loop in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        context, given, loaded = pool.submit(asyncio.run, render()).result()
     assert context["wijzigingen"] == changes(builds.new)
     assert "<h2 id=\"wijzigingen-kop\">Wat is er veranderd sinds de vorige publicatie</h2>" in given
     assert "<h3>Gewijzigde antwoorden (1)</h3>" in given and "Berekende cijfers met een andere waarde (1)" in given

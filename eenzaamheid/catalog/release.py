@@ -4,7 +4,9 @@ Version rule: `<format version>+<data hash>`, where the format version is `datap
 metadata.yml (raised by hand when tables or columns change meaning) and the data hash is the first
 12 hex digits of a sha256 over the published CSV files (name and bytes). A change of the codebook,
 of a delivery or of the processing that changes any published value therefore gives a new version;
-two builds of the same input give the same version, and so the same package bytes.
+two builds of the same input give the same version, and so the same package bytes. The change record
+(`wijzigingen.csv`) is left out: it describes the step from the previous publication, not this data,
+so the same data built after a different predecessor keeps its version.
 
 `created` is deterministic too: the moment in $SOURCE_DATE_EPOCH when set (the reproducible-builds
 convention, for a release), otherwise the day the newest delivery in raw/MANIFEST.csv was received.
@@ -24,6 +26,7 @@ from ..paths import RAW, ROOT
 
 METADATA_PATH = ROOT / "metadata.yml"
 HASH_DIGITS = 12
+NOT_DATA = {"wijzigingen.csv"}  # history of the publication, not its data (see the version rule)
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
           "oktober", "november", "december")
 
@@ -35,7 +38,8 @@ def metadata(path: Path = METADATA_PATH) -> dict:
 
 def data_hash(csv_dir: Path) -> str | None:
     """sha256 over the CSV files of the package (sorted by name); None when there are none."""
-    files = sorted(Path(csv_dir).glob("*.csv")) if csv_dir and Path(csv_dir).is_dir() else []
+    files = sorted(f for f in Path(csv_dir).glob("*.csv") if f.name not in NOT_DATA) \
+        if csv_dir and Path(csv_dir).is_dir() else []
     if not files:
         return None
     total = hashlib.sha256()

@@ -7,7 +7,7 @@ from markupsafe import escape
 DATABASE = "benchmark"
 STATIC_DOWNLOADS = "bestanden"            # --static mount of the clean folder (serve.py)
 ZIP_NAME = "benchmark-eenzaamheid.zip"
-EXPORT_FORMATS = (("csv", "CSV"), ("json", "JSON"), ("parquet", "Parquet"))
+EXPORT_FORMATS = (("csv", "CSV"), ("json", "JSON"), ("parquet", "Parquet"), ("xlsx", "Excel"))  # xlsx: main tables
 SHOWN_POPULATIONS = ("alle_respondenten", "vast_panel_2022_2024")
 POPULATION_LABELS = {"alle_respondenten": "Alle respondenten", "vast_panel_2022_2024": "Vast panel 2022–2024",
                      "groep_2022_2023": "Groep 2022–2023"}
