@@ -76,8 +76,9 @@ TestConnectionError; de twee routeringsquery's (`codeboek.overslaan.*`) zijn her
 NOT EXISTS naar één verzameling (zelfde rijen, snel ook zonder index). De geplante gevallen in \
 tests/test_quality.py duren nu ~1,5 s per geval in plaats van 7–12 s.
 
-Tijden wisselen sterk met de belasting van de machine (drie ontwikkelaars op twee kernen tijdens deze meting); \
-de CPU-tijd van `quality.run` is ~1,3 s, waarvan ~0,8 s de twee views."""
+Tijden wisselen sterk met de belasting van de machine: meet op een rustige machine (geen andere builds of \
+tests tegelijk). Bij de omzetting was de CPU-tijd van `quality.run` ~1,3 s, waarvan ~0,8 s de twee views; sindsdien \
+kwamen er tabellen en dus controles bij (zie het aantal hierboven)."""
 
 
 GATE_PROBE = """

@@ -81,7 +81,11 @@ def _schema_types(table: str, schema: dict | None) -> tuple[dict[str, str], froz
 def canonical_column(values: list, ftype: str, missing: frozenset[str]) -> list:
     """`canonical` over a column, with the common cases (a value already in its form) inline."""
     if ftype == "string":
-        return [v if type(v) is str and v and v not in missing else canonical(v, ftype, missing) for v in values]
+        # one object per distinct text: codes and ids repeat on every answer row, and a large
+        # publication read twice (old and new) would otherwise hold each copy
+        seen: dict[str, str] = {}
+        return [seen.setdefault(v, v) if type(v) is str and v and v not in missing else canonical(v, ftype, missing)
+                for v in values]
     if ftype in ("integer", "boolean"):
         return [v if type(v) is int else canonical(v, ftype, missing) for v in values]
     if ftype == "number":
@@ -94,7 +98,9 @@ def _table(table: str, columns: list[str], raw_rows, schema: dict | None = None)
     kinds = [types.get(c, "string") for c in columns]
     raw = list(raw_rows)
     cells = [canonical_column([r[i] for r in raw], k, missing) for i, k in enumerate(kinds)]
-    return Table(columns, dict(zip(columns, kinds)), list(zip(*cells)) if raw else [])
+    n = len(raw)
+    del raw  # the delivered values, before the rows are built from the canonical ones
+    return Table(columns, dict(zip(columns, kinds)), list(zip(*cells)) if n else [])
 
 
 # --- reading ----------------------------------------------------------------------------------
