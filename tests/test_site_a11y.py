@@ -39,6 +39,10 @@ PAGES = {
     "zoeken": "/gemeente?q=berg",
     "gemeenten": "/gemeente",
     "over": "/over",
+    "wijzigingen": "/wijzigingen",
+    "kaart-jaren": "/kaart?weergave=aantal_jaren",
+    "deelname": "/benchmark/deelname_per_gemeente?elk_jaar=1",
+    "opvolger": "/gemeente/GM1982",
     "404": "/bestaat-niet",
     "fout": "/benchmark/inzendingen?_sort=bestaat_niet",
 }
