@@ -97,6 +97,22 @@ def start_datasette(db_path: Path, log_path: Path, timeout: float = 60, port: in
             proc.wait(10)
 
 
+def real_copy(site, tmp_path: Path) -> Path:
+    """A copy of the served database (with its metadata.json) whose deliveries are marked real."""
+    import shutil
+    import sqlite3
+
+    real = tmp_path / "echt"
+    real.mkdir()
+    shutil.copy(site.db_path, real / site.db_path.name)
+    shutil.copy(site.clean_dir / "metadata.json", real / "metadata.json")
+    conn = sqlite3.connect(real / site.db_path.name)
+    with conn:
+        conn.execute("update bronbestanden set synthetisch = 0")
+    conn.close()
+    return real / site.db_path.name
+
+
 @dataclass
 class DemoBuild:
     out: Path

@@ -2,12 +2,10 @@
 export: tested against a real Datasette serving the demo build."""
 from __future__ import annotations
 
-import shutil
-import sqlite3
 
 import httpx
 
-from conftest import start_datasette
+from conftest import real_copy, start_datasette
 
 SYNTHETIC_PATHS = ("/", "/benchmark/antwoorden.json", "/benchmark/antwoorden.csv", "/benchmark/antwoorden_breed.json",
                    "/benchmark/gemeente_vergelijking.csv", "/benchmark.json",
@@ -28,15 +26,7 @@ def test_every_response_says_the_data_is_synthetic(site):
 
 
 def test_real_data_has_no_synthetic_header(site, tmp_path):
-    real = tmp_path / "echt"
-    real.mkdir()
-    shutil.copy(site.db_path, real / site.db_path.name)
-    shutil.copy(site.clean_dir / "metadata.json", real / "metadata.json")
-    conn = sqlite3.connect(real / site.db_path.name)
-    with conn:
-        conn.execute("update bronbestanden set synthetisch = 0")
-    conn.close()
-    with start_datasette(real / site.db_path.name, tmp_path / "echt.log") as url:
+    with start_datasette(real_copy(site, tmp_path), tmp_path / "echt.log") as url:
         for path in ("/", "/benchmark/antwoorden.json", "/benchmark/antwoorden.csv"):
             assert "x-synthetische-data" not in get(url + path).headers, path
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sqlite3
 from urllib.parse import quote
 
@@ -12,7 +11,7 @@ import httpx
 import pytest
 from markupsafe import escape
 
-from conftest import start_datasette
+from conftest import real_copy, start_datasette
 
 BANNER = 'class="synthetisch-banner"'
 NOINDEX = '<meta name="robots" content="noindex">'
@@ -96,15 +95,7 @@ def test_robots_txt_disallows_everything_while_synthetic(site):
 
 
 def test_without_synthetic_deliveries_banner_and_disallow_disappear(site, tmp_path):
-    real = tmp_path / "echt"
-    real.mkdir()
-    shutil.copy(site.db_path, real / site.db_path.name)
-    shutil.copy(site.clean_dir / "metadata.json", real / "metadata.json")
-    conn = sqlite3.connect(real / site.db_path.name)
-    with conn:
-        conn.execute("update bronbestanden set synthetisch = 0")
-    conn.close()
-    with start_datasette(real / site.db_path.name, tmp_path / "echt.log") as url:
+    with start_datasette(real_copy(site, tmp_path), tmp_path / "echt.log") as url:
         robots = httpx.get(url + "/robots.txt")
         assert robots.status_code == 200
         assert "Disallow: /" not in robots.text and "Allow: /" in robots.text
