@@ -193,18 +193,16 @@ def _municipality_rules(data: pd.DataFrame, year: int, held: frozenset[int] = fr
     # plain dicts: the explanations below run once per problem, thousands of times in a large delivery
     code_at, given_at = dict(zip(code.index, code)), dict(zip(given.index, given.tolist()))
     exact_at = dict(zip(exact.index, exact.tolist()))
-    end_at = {r: (None if pd.isna(t) else t) for r, t in zip(end.index, end.to_numpy())}  # datetime64 or None
+    stamps = end.to_numpy()
+    end_at = {r: (None if pd.isna(t) else t) for r, t in zip(end.index, stamps)}  # datetime64 or None
+    # as %Y-%m-%d %H:%M:%S, for all rows at once
+    shown_at = dict(zip(end.index, np.char.replace(np.datetime_as_string(stamps, unit="s"), "T", " ").tolist()))
     counting = {code_at[w]: w for w in set(winner.values())}  # municipality -> the exact row that counts
     counting.update({code_at[r]: r for r in code.index[competing & code.notna()]
                      if code_at[r] not in counting})
-    when_text: dict[int, str] = {}
 
     def when(rij) -> str:
-        if rij not in when_text:
-            stamp = end_at.get(rij)
-            when_text[rij] = ("geen geldige eindtijd" if stamp is None
-                              else f"eindtijd {pd.Timestamp(stamp):%Y-%m-%d %H:%M:%S}")
-        return when_text[rij]
+        return "geen geldige eindtijd" if end_at.get(rij) is None else f"eindtijd {shown_at[rij]}"
 
     def duplicate(rij, v):
         w, c = winner[rij], code_at[rij]
