@@ -196,7 +196,7 @@ def _municipality_rules(data: pd.DataFrame, year: int, held: frozenset[int] = fr
     stamps = end.to_numpy()
     end_at = {r: (None if pd.isna(t) else t) for r, t in zip(end.index, stamps)}  # datetime64 or None
     # as %Y-%m-%d %H:%M:%S, for all rows at once
-    shown_at = dict(zip(end.index, np.char.replace(np.datetime_as_string(stamps, unit="s"), "T", " ").tolist()))
+    shown_at = {r: t.replace("T", " ") for r, t in zip(end.index, np.datetime_as_string(stamps, unit="s").tolist())}
     counting = {code_at[w]: w for w in set(winner.values())}  # municipality -> the exact row that counts
     counting.update({code_at[r]: r for r in code.index[competing & code.notna()]
                      if code_at[r] not in counting})
