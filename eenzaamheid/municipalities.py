@@ -12,6 +12,7 @@ one successor is needed to put old data on today's map: we take the non-split ro
 """
 from __future__ import annotations
 
+import csv
 import difflib
 import re
 import unicodedata
@@ -32,6 +33,7 @@ _CODE = re.compile(r"^(?:gm)?\s*0*(\d{1,4})$", re.IGNORECASE)
 _SUFFIX = re.compile(r"^(.*\S)\s*\([A-Za-z]+\.?\)$")  # "Bergen (NH.)" -> "Bergen"
 
 
+@lru_cache(maxsize=4096)  # the register normalizes the same ~500 names once per year
 def normalize_name(name: str) -> str:
     """Comparison key: case, accents, quote/hyphen variants, dots and brackets ignored."""
     s = str(name).translate(_QUOTES)  # before NFKD, which would turn ´ into an accent
@@ -67,47 +69,54 @@ class MunicipalityRegister:
     """CBS municipality lists 2019-2025 with precomputed look-up indexes per year."""
 
     def __init__(self, reference_dir: Path = REFERENCE):
+        # The csv module, not pandas: plain str cells and dict look-ups are what the indexes
+        # below need, and building them is part of every `validate` run.
         reference_dir = Path(reference_dir)
-        read = dict(dtype=str, keep_default_na=False)  # keep codes and names as text
-        rows = pd.read_csv(reference_dir / "cbs" / "municipalities_by_year.csv", **read)
-        changes = pd.read_csv(reference_dir / "cbs" / "municipal_changes.csv", **read)
-        aliases = pd.read_csv(reference_dir / "gemeente_aliassen.csv", **read)
-        rows["year"] = rows["year"].astype(int)
-        rows = rows.sort_values(["year", "gm_code"], kind="stable")  # later years win below
+        rows = sorted(_read_csv(reference_dir / "cbs" / "municipalities_by_year.csv"),
+                      key=lambda r: (int(r["year"]), r["gm_code"]))  # later years win below
+        changes = _read_csv(reference_dir / "cbs" / "municipal_changes.csv")
+        aliases = _read_csv(reference_dir / "gemeente_aliassen.csv")
         # year -> code -> (naam, provincie_code, provincie)
-        self._lists: dict[int, dict[str, tuple[str, str, str]]] = {
-            int(y): {r.gm_code: (r.name, r.province_code, r.province_name) for r in g.itertuples()}
-            for y, g in rows.groupby("year")}
+        self._lists: dict[int, dict[str, tuple[str, str, str]]] = {}
+        names_of: dict[str, set[str]] = defaultdict(set)
+        self._first: dict[str, int] = {}
+        for r in rows:
+            year, code = int(r["year"]), r["gm_code"]
+            self._lists.setdefault(year, {})[code] = (r["name"], r["province_code"], r["province_name"])
+            names_of[code].add(r["name"])
+            self._first.setdefault(code, year)
         self.years = tuple(sorted(self._lists))
         self.latest_year = self.years[-1]
-        self._first = {c: int(y) for c, y in rows.groupby("gm_code")["year"].min().items()}
-        self._name = dict(zip(changes.old_gm_code, changes.old_name))  # pre-2019 codes
-        self._name.update(zip(rows.gm_code, rows.name))  # latest CBS name wins
+        self._name = {c["old_gm_code"]: c["old_name"] for c in changes}  # pre-2019 codes
+        self._name.update((r["gm_code"], r["name"]) for r in rows)  # latest CBS name wins
         self._history = defaultdict(set)  # every name ever used -> codes
-        for code, name in [*zip(rows.gm_code, rows.name), *self._name.items()]:
+        for code, name in [*((r["gm_code"], r["name"]) for r in rows), *self._name.items()]:
             self._history[normalize_name(name)].add(code)
         self._index_changes(changes)
-        self._index_names(rows.groupby("gm_code")["name"].agg(set).to_dict(), aliases)
+        self._index_names(names_of, aliases)
         self._memo: dict[tuple[int, str], Resolution] = {}
 
-    def _index_changes(self, changes: pd.DataFrame) -> None:
+    def _index_changes(self, changes: list[dict[str, str]]) -> None:
         """One successor per ended code; for splits the non-split row, else RvIG's choice."""
         self._next: dict[str, tuple[str, str]] = {}  # old code -> (new code, effective date)
         self._split: dict[str, list[str]] = {}       # old code -> names of all receivers
         self._into = defaultdict(set)                # new code -> old codes
-        for old, g in changes[changes.change_type != "rename"].groupby("old_gm_code"):
-            main = g[g.change_type != "split"]
-            if main.empty:
-                main = g[g.source.str.contains("rvig_tabel33")]
-            if main.new_gm_code.nunique() != 1:
+        by_old: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for c in changes:
+            if c["change_type"] != "rename":
+                by_old[c["old_gm_code"]].append(c)
+        for old in sorted(by_old):
+            g = by_old[old]
+            main = [c for c in g if c["change_type"] != "split"] or [c for c in g if "rvig_tabel33" in c["source"]]
+            if len({c["new_gm_code"] for c in main}) != 1:
                 raise ValueError(f"No unique successor for {old} in municipal_changes.csv")
-            self._next[old] = (main.new_gm_code.iloc[0], main.effective_date.iloc[0])
-            if (g.change_type == "split").any():
-                self._split[old] = sorted(set(g.new_name))
-            for new in g.new_gm_code:
-                self._into[new].add(old)
+            self._next[old] = (main[0]["new_gm_code"], main[0]["effective_date"])
+            if any(c["change_type"] == "split" for c in g):
+                self._split[old] = sorted({c["new_name"] for c in g})
+            for c in g:
+                self._into[c["new_gm_code"]].add(old)
 
-    def _index_names(self, names_of: dict[str, set[str]], aliases: pd.DataFrame) -> None:
+    def _index_names(self, names_of: dict[str, set[str]], aliases: list[dict[str, str]]) -> None:
         """Per-year dicts so that resolving is look-ups, plus character counts for fuzzy."""
         self._exact, self._suffix, self._alias, self._fuzzy = {}, {}, {}, {}
         for y, lst in self._lists.items():
@@ -124,15 +133,16 @@ class MunicipalityRegister:
             self._exact[y] = exact
             self._suffix[y] = {k: tuple(sorted(v)) for k, v in suffix.items()}
             self._alias[y] = {}
-        for a in aliases.itertuples():
-            key = normalize_name(a.alias)
-            if a.gemeente_code not in self._first:
-                raise ValueError(f"Alias {a.alias!r}: unknown code {a.gemeente_code}")
+        for a in aliases:
+            alias, code = a["alias"], a["gemeente_code"]
+            key = normalize_name(alias)
+            if code not in self._first:
+                raise ValueError(f"Alias {alias!r}: unknown code {code}")
             for y, lst in self._lists.items():
-                if self._exact[y].get(key, a.gemeente_code) != a.gemeente_code:
-                    raise ValueError(f"Alias {a.alias!r} contradicts the official {y} name")
-                if a.gemeente_code in lst:
-                    self._alias[y][key] = a.gemeente_code
+                if self._exact[y].get(key, code) != code:
+                    raise ValueError(f"Alias {alias!r} contradicts the official {y} name")
+                if code in lst:
+                    self._alias[y][key] = code
         pairs_by_year = {y: sorted({**{k: v[0] for k, v in self._suffix[y].items() if len(v) == 1},
                                     **self._exact[y], **self._alias[y]}.items())
                          for y in self.years}
@@ -140,9 +150,9 @@ class MunicipalityRegister:
         self._alphabet = {ch: i for i, ch in enumerate(chars)}
         for y, pairs in pairs_by_year.items():
             counts = np.zeros((len(pairs), len(chars)), dtype=np.int16)
-            for row, (name, _) in enumerate(pairs):
-                for ch in name:
-                    counts[row, self._alphabet[ch]] += 1
+            cells = [(row, self._alphabet[ch]) for row, (name, _) in enumerate(pairs) for ch in name]
+            if cells:
+                np.add.at(counts, tuple(np.array(cells).T), 1)
             self._fuzzy[y] = ([n for n, _ in pairs], [c for _, c in pairs], counts)
 
     # --- successors -------------------------------------------------------------
@@ -285,6 +295,12 @@ class MunicipalityRegister:
             raise ValueError(f"Geen gemeentelijst voor {year}; beschikbaar: "
                              f"{self.years[0]}-{self.latest_year}.")
         return int(year)
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    """Rows of one of the project's reference CSV files, every cell as text."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
 
 
 def _as_text(value) -> str:

@@ -5,6 +5,7 @@ line per problem, so a steward can move between the terminal and a saved report.
 """
 from __future__ import annotations
 
+import heapq
 import html
 import json
 import os
@@ -225,7 +226,7 @@ def print_text(result: ValidationResult, console=None, limit: int = TERMINAL_LIM
         files.add_row(Text(_shown(f.bestand)), str(f.jaar), str(f.rijen_geleverd), str(f.lege_rijen), str(f.fouten),
                       str(f.waarschuwingen), Text(_skipped_text(f.overgeslagen_antwoorden)))
     console.print(files)
-    shown = sorted_problems(result)[:limit]
+    shown = heapq.nsmallest(limit, result.problems, key=Problem.sort_key)  # = sorted(...)[:limit]
     if shown:
         table = Table(title="Problemen", title_justify="left", show_lines=False)
         for c in COLUMNS:

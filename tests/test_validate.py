@@ -594,3 +594,18 @@ def test_personal_data_pattern(text, found):
     if found:
         masked = mask_personal_data(text)
         assert PERSONAL.search(masked) is None and "jansen" not in masked and "12345678" not in masked
+
+
+def test_validate_loads_only_what_it_uses(make, tmp_path):
+    """Validation uses pandera's checks, not its data synthesis (which would import hypothesis), and no
+    pydantic plugins: pydantic would search the metadata of every installed package for them first."""
+    path = make(CSV_YEAR)
+    probe = ("import sys\nfrom eenzaamheid.cli import app\n"
+             "sys.argv = ['eenzaamheid', 'validate', sys.argv[1], '--format', 'json']\n"
+             "try:\n    app()\nexcept SystemExit:\n    pass\n"
+             "loader = sys.modules.get('pydantic.plugin._loader')\n"
+             "print(('hypothesis' in sys.modules, getattr(loader, '_plugins', None) is not None), file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", probe, str(path)], cwd=tmp_path, capture_output=True, text=True,
+                          encoding="utf-8", timeout=120)
+    assert json.loads(proc.stdout)["problemen"] == [], proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "(False, False)"

@@ -16,7 +16,7 @@ from ..municipalities import register
 from ..problems import Problem, problem
 from .fate import answer_headers
 from .privacy import PERSONAL, mask as mask_personal_data
-from .values import _meta_header, _norm
+from .values import _meta_header, _norm, pandera
 
 # Municipality methods that resolve, but not by the official name or code of that year.
 VARIANT_METHODS = {
@@ -48,8 +48,7 @@ class _Rule:
 def _check_cross_field(data: pd.DataFrame, year: int, name: str, delivered: dict[str, str],
                        held: frozenset[int] = frozenset()) -> list[Problem]:
     """`held`: rows already quarantined whole by the value checks; they replace no other row."""
-    import pandera.pandas as pa
-
+    pa = pandera()
     rules = (_field_format_rules(data, year) + _skip_rules(data, year) + _municipality_rules(data, year, held)
              + _personal_data_rules(data, year))
     if not rules or data.empty:
@@ -191,29 +190,34 @@ def _municipality_rules(data: pd.DataFrame, year: int, held: frozenset[int] = fr
     competing = exact & ~pd.Series(data.index.isin(list(held)), index=data.index)
     winner = _latest_submission(code.where(competing), end)
     collided = _collisions(code, exact)
-    code_at, end_at = dict(zip(code.index, code)), dict(zip(end.index, end))
+    # plain dicts: the explanations below run once per problem, thousands of times in a large delivery
+    code_at, given_at = dict(zip(code.index, code)), dict(zip(given.index, given.tolist()))
+    exact_at = dict(zip(exact.index, exact.tolist()))
+    stamps = end.to_numpy()
+    end_at = {r: (None if pd.isna(t) else t) for r, t in zip(end.index, stamps)}  # datetime64 or None
+    # as %Y-%m-%d %H:%M:%S, for all rows at once
+    shown_at = {r: t.replace("T", " ") for r, t in zip(end.index, np.datetime_as_string(stamps, unit="s").tolist())}
     counting = {code_at[w]: w for w in set(winner.values())}  # municipality -> the exact row that counts
     counting.update({code_at[r]: r for r in code.index[competing & code.notna()]
                      if code_at[r] not in counting})
 
     def when(rij) -> str:
-        stamp = end_at.get(rij)
-        return "geen geldige eindtijd" if pd.isna(stamp) else f"eindtijd {pd.Timestamp(stamp):%Y-%m-%d %H:%M:%S}"
+        return "geen geldige eindtijd" if end_at.get(rij) is None else f"eindtijd {shown_at[rij]}"
 
     def duplicate(rij, v):
         w, c = winner[rij], code_at[rij]
         why = (f"rij {w} ({when(w)}) eindigt later dan deze rij ({when(rij)})"
-               if pd.notna(end_at.get(w)) and (pd.isna(end_at.get(rij)) or end_at[w] > end_at[rij])
+               if end_at.get(w) is not None and (end_at.get(rij) is None or end_at[w] > end_at[rij])
                else f"de eindtijden zijn gelijk of ontbreken ({when(w)}; deze rij {when(rij)}), dan telt de "
                     "onderste rij")
-        return (f"Gemeente {names[c]} ({c}) heeft ook in rij {w} ('{given.get(w)}') een inzending; beide namen zijn "
+        return (f"Gemeente {names[c]} ({c}) heeft ook in rij {w} ('{given_at.get(w)}') een inzending; beide namen zijn "
                 f"exact herkend. Regel: de inzending met de laatste eindtijd ({end_column}) telt: {why}. Rij {w} telt; "
                 "deze rij wordt bewaard als 'vervangen_duplicaat' en telt niet mee. Is dat niet juist, vraag de "
                 "leverancier dan om een correctie.", v)
 
     def collision(rij, v):
         res, c = resolved[v], code_at[rij]
-        others = "; ".join(f"rij {o} ('{given.get(o)}'" + (", exact herkend)" if exact[o] else ", ook niet exact herkend)")
+        others = "; ".join(f"rij {o} ('{given_at.get(o)}'" + (", exact herkend)" if exact_at[o] else ", ook niet exact herkend)")
                            for o in collided[rij])
         counts = counting.get(c)
         outcome = (f"Rij {counts} telt (exact herkend)." if counts is not None

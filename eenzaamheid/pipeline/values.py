@@ -1,6 +1,9 @@
 """Values of a delivery: the pandera model built from the year's Table Schema (contract)."""
 from __future__ import annotations
 
+import os
+import sys
+
 import pandas as pd
 
 from .. import contract
@@ -8,9 +11,34 @@ from ..problems import Problem, problem
 from .fate import answer_headers
 
 
-def _check_values(data: pd.DataFrame, year: int, name: str, delivered: dict[str, str]) -> list[Problem]:
-    import pandera.pandas as pa
+def pandera():
+    """pandera.pandas, without importing hypothesis (~0.1 s of every `validate`) or pydantic's plugins.
 
+    pandera's data-synthesis strategies import hypothesis when it is installed (the tests use it);
+    validation never synthesizes data, and pandera treats an ImportError as "no strategies".
+    Only while pandera loads its strategies, and only if nothing imported hypothesis before.
+    """
+    if "pandera.strategies.pandas_strategies" not in sys.modules and "hypothesis" not in sys.modules:
+        sys.modules["hypothesis"] = None  # type: ignore[assignment]  # `import hypothesis` raises ImportError
+        plugins = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+        # pandera defines pydantic models as it loads; pydantic would look for plugins of its own in the
+        # metadata of every installed package first (~0.05 s). Typer does the same while it parses.
+        os.environ["PYDANTIC_DISABLE_PLUGINS"] = "1"
+        try:
+            import pandera.pandas  # noqa: F401
+            import pandera.strategies.pandas_strategies  # noqa: F401
+        finally:
+            del sys.modules["hypothesis"]
+            if plugins is None:
+                del os.environ["PYDANTIC_DISABLE_PLUGINS"]
+            else:
+                os.environ["PYDANTIC_DISABLE_PLUGINS"] = plugins
+    import pandera.pandas as pa
+    return pa
+
+
+def _check_values(data: pd.DataFrame, year: int, name: str, delivered: dict[str, str]) -> list[Problem]:
+    pa = pandera()
     spec = contract.load_contract(year)
     schema = contract.pandera_schema(year)
     absent = [c for c in schema.columns if c not in data.columns]
