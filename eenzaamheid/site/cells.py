@@ -11,22 +11,27 @@ the table declares no units; otherwise the original runs. Listed in eenzaamheid/
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import markupsafe
 from datasette.plugins import pm
-from datasette.utils import format_bytes, is_url, path_from_row_pks, tilde_encode, truncate_url
+from datasette.utils import CustomRow, format_bytes, is_url, path_from_row_pks, tilde_encode, truncate_url
 from datasette.views import row as row_view
 from datasette.views import table as table_view
 
 ORIGINAL = table_view.display_columns_and_rows
 _TILDE_SAFE = re.compile(r"[A-Za-z0-9_-]*")
 _NBSP = markupsafe.Markup("&nbsp;")
+_dict_item = dict.__getitem__  # CustomRow's own __getitem__ for a column name, without its checks
+
+
+_tilde_encoded = functools.lru_cache(maxsize=4096)(tilde_encode)  # a column's values repeat (file names)
 
 
 def _tilde(value) -> str:
     text = str(value)
-    return text if _TILDE_SAFE.fullmatch(text) else tilde_encode(text)
+    return text if _TILDE_SAFE.fullmatch(text) else _tilde_encoded(text)
 
 
 def _pk_path(row, pks, use_rowid, quote=True) -> str:
@@ -70,6 +75,7 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
     shown = [(i, c["name"]) for i, c in enumerate(columns) if c["name"] != single_pk]
 
     cell_rows = []
+    links: dict = {}  # (column, value, label) -> the link of an expanded foreign key: values repeat
     for row in rows:
         cells = []
         if link_column:
@@ -83,7 +89,8 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
                     table_path=table_path, flat_pks=str(markupsafe.escape(pk_path)),
                     flat_pks_quoted=_pk_path(row, pks, use_rowid))),
             })
-        values = tuple(row)
+        # a row with expanded labels is a CustomRow: its values read straight from the dict
+        values = [_dict_item(row, c) for c in row.columns] if type(row) is CustomRow else tuple(row)
         for i, column in shown:
             value = values[i]
             kind = type(value)
@@ -112,11 +119,14 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
                         len(value), "" if len(value) == 1 else "s"))
             elif isinstance(value, dict):  # an expanded foreign key: a link to the other row
                 label, value = value["label"], value["value"]
-                link_template = table_view.LINK_WITH_LABEL if label != value else table_view.LINK_WITH_VALUE
-                display_value = markupsafe.Markup(link_template.format(
-                    database=database_name, base_url=base_url,
-                    table=tilde_encode(column_to_foreign_key_table[column]), link_id=tilde_encode(str(value)),
-                    id=str(markupsafe.escape(value)), label=str(markupsafe.escape(label)) or "-"))
+                key = (column, type(value), value, type(label), label)  # 1 and 1.0 are equal keys
+                display_value = links.get(key)
+                if display_value is None:
+                    link_template = table_view.LINK_WITH_LABEL if label != value else table_view.LINK_WITH_VALUE
+                    display_value = links[key] = markupsafe.Markup(link_template.format(
+                        database=database_name, base_url=base_url,
+                        table=_tilde(column_to_foreign_key_table[column]), link_id=_tilde(value),
+                        id=str(markupsafe.escape(value)), label=str(markupsafe.escape(label)) or "-"))
             else:  # anything else as the original: its text, or a link when it is a URL
                 text = str(value).strip()
                 if is_url(text):

@@ -12,7 +12,7 @@ from datasette.utils import to_css_class
 from markupsafe import Markup, escape
 
 from eenzaamheid.site.common import esc as _esc
-from eenzaamheid.site.getallen import cell_number
+from eenzaamheid.site.getallen import cell_number, number_style
 
 _GM_CODE = re.compile(r"GM\d{4}")
 
@@ -35,6 +35,7 @@ def table_rows(datasette, gemeenten: dict):
     def render(display_rows) -> Markup:
         out = []
         opening: dict = {}  # (column, kind) -> '<td class=...>': the same for every row
+        numbers: dict = {}  # column -> its cells' numbers in the Dutch style (getallen.number_style)
         for row in display_rows:
             out.append("<tr>")
             for cell in row:
@@ -51,8 +52,13 @@ def table_rows(datasette, gemeenten: dict):
                     else:
                         out.append(f'{td}{_esc(value)} <a class="gemeente-link" href="{href}{_esc(cell["raw"])}" '
                                    'title="Gemeentepagina">gemeentepagina</a></td>')
+                elif kind == "str" or kind == "none" or kind == "pk":  # text, empty, the row link: no number
+                    out.append(f"{td}{escape(value)}</td>")
                 else:
-                    dutch = cell_number(column, cell["raw"]) if kind != "pk" else None
+                    style = numbers.get(column)
+                    if style is None:
+                        style = numbers[column] = number_style(column)
+                    dutch = style(cell["raw"])
                     out.append(f"{td}{escape(value) if dutch is None else dutch}</td>")  # never None
             out.append("</tr>\n")
         return Markup("".join(out))
