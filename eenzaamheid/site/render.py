@@ -9,6 +9,20 @@ from eenzaamheid.paths import CODE_ROOT
 _SYNC_TEMPLATES: dict = {}
 
 
+class _RowsEnvironment(Environment):
+    """`{{ r.label }}` on the dicts our pages pass looks the key up first. Jinja tries the
+    attribute first, and for a dict that fails with an exception on every lookup: thousands per
+    municipality page. A dict's methods (`d.items()`) are still found when it has no such key."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def sync_templates(datasette) -> Environment:
     """A plain Jinja environment on our templates for the long repetitive parts of a page (a
     year of a municipality's answers): Datasette's environment renders asynchronously, which
@@ -17,7 +31,7 @@ def sync_templates(datasette) -> Environment:
     env = _SYNC_TEMPLATES.get(key)
     if env is None:
         paths = [p for p in (datasette.template_dir, str(CODE_ROOT / "templates")) if p]
-        env = _SYNC_TEMPLATES[key] = Environment(loader=FileSystemLoader(paths), autoescape=True)
+        env = _SYNC_TEMPLATES[key] = _RowsEnvironment(loader=FileSystemLoader(paths), autoescape=True)
     return env
 
 
