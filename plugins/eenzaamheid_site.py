@@ -23,6 +23,7 @@ from eenzaamheid.site import cells, errors, immutable, routes, security, zoeken
 from eenzaamheid.site.asgi import wrapper
 from eenzaamheid.site.home import home, home_context
 from eenzaamheid.site.nederlands import template_helpers
+from eenzaamheid.site.render import sync_partial
 from eenzaamheid.site.rows import query_rows, table_rows
 from eenzaamheid.site.store import get_store
 from eenzaamheid.site import wijzigingen as site_wijzigingen
@@ -74,6 +75,7 @@ def extra_template_vars(template, datasette, request):
             ("Over deze data", datasette.urls.path("/over"))],
             "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette),
             "wijzigingen_laden": functools.partial(site_wijzigingen.wijzigingen_context, datasette),
+            "synchroon": sync_partial(datasette),
             **template_helpers()}
         if template == "index.html":
             out["home"] = await home_context(datasette, request, store)
