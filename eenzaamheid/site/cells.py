@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 import markupsafe
 from datasette.plugins import pm
@@ -43,6 +44,121 @@ def _pk_path(row, pks, use_rowid, quote=True) -> str:
     return ",".join(_tilde(bit) if quote else str(bit) for bit in bits)
 
 
+class DisplayRows(Sequence):
+    """A table page's display rows, as Datasette's list of Row objects with one dict per cell,
+    built only when something reads them that way. Our _table.html writes the rows straight
+    from the page's values instead (rows.table_rows, with `page` and `rows`): building ~1,500
+    cell dicts first and reading them again costs as much as writing the HTML."""
+
+    def __init__(self, page: "Page", rows: list):
+        self.page, self.rows = page, rows
+        self._built: list | None = None
+
+    def _all(self) -> list:
+        if self._built is None:
+            self._built = [self.page.row(row) for row in self.rows]
+        return self._built
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        return self._all()[index]
+
+    def __iter__(self):
+        return iter(self._all())
+
+
+class Page:
+    """What the cells of one table page share, worked out once."""
+
+    def __init__(self, datasette, database_name, table_name, pks, column_to_foreign_key_table, shown, link_column,
+                 truncate_cells):
+        self.datasette, self.database_name, self.table_name = datasette, database_name, table_name
+        self.pks, self.use_rowid = pks, not pks
+        self.fk_tables = column_to_foreign_key_table
+        self.shown = shown  # [(position in the query's columns, column name)] of the cells shown
+        self.link_column, self.truncate_cells = link_column, truncate_cells
+        self.base_url = datasette.setting("base_url")
+        self.table_path = datasette.urls.table(database_name, table_name)
+        self.links: dict = {}  # the link of an expanded foreign key, per value and label: values repeat
+
+    @staticmethod
+    def values(row) -> list | tuple:
+        # a row with expanded labels is a CustomRow: its values read straight from the dict
+        return [_dict_item(row, c) for c in row.columns] if type(row) is CustomRow else tuple(row)
+
+    def row(self, row):
+        cells = [self.link_cell(row)] if self.link_column else []
+        values = self.values(row)
+        cells.extend(self.cell(row, column, values[i]) for i, column in self.shown)
+        return table_view.Row(cells)
+
+    def link_cell(self, row) -> dict:
+        pks = self.pks
+        pk_path = _pk_path(row, pks, self.use_rowid, False)
+        return {
+            "column": pks[0] if len(pks) == 1 else "Link",
+            "value_type": "pk",
+            "is_special_link_column": len(pks) != 1,
+            "raw": pk_path,
+            "value": markupsafe.Markup('<a href="{table_path}/{flat_pks_quoted}">{flat_pks}</a>'.format(
+                table_path=self.table_path, flat_pks=str(markupsafe.escape(pk_path)),
+                flat_pks_quoted=_pk_path(row, pks, self.use_rowid))),
+        }
+
+    def cell(self, row, column: str, value) -> dict:
+        """One cell, as the original's loop body (without render_cell and units)."""
+        truncate_cells = self.truncate_cells
+        kind = type(value)
+        if value is None or value == "":
+            display_value = _NBSP
+        elif kind is int or kind is float:
+            display_value = str(value)
+            if truncate_cells and len(display_value) > truncate_cells:
+                display_value = display_value[:truncate_cells] + "\u2026"
+        elif kind is str:
+            stripped = value.strip()
+            if stripped.startswith("http") and is_url(stripped):
+                display_value = markupsafe.Markup('<a href="{url}">{truncated_url}</a>'.format(
+                    url=markupsafe.escape(stripped),
+                    truncated_url=markupsafe.escape(truncate_url(stripped, truncate_cells))))
+            else:
+                display_value = value
+                if truncate_cells and len(display_value) > truncate_cells:
+                    display_value = display_value[:truncate_cells] + "\u2026"
+        elif isinstance(value, bytes):
+            formatted = format_bytes(len(value))
+            display_value = markupsafe.Markup(
+                '<a class="blob-download" href="{}"{}>&lt;Binary:&nbsp;{:,}&nbsp;byte{}&gt;</a>'.format(
+                    self.datasette.urls.row_blob(self.database_name, self.table_name,
+                                                 path_from_row_pks(row, self.pks, not self.pks), column),
+                    ' title="{}"'.format(formatted) if "bytes" not in formatted else "",
+                    len(value), "" if len(value) == 1 else "s"))
+        elif isinstance(value, dict):  # an expanded foreign key: a link to the other row
+            label, value = value["label"], value["value"]
+            key = (column, type(value), value, type(label), label)  # 1 and 1.0 are equal keys
+            display_value = self.links.get(key)
+            if display_value is None:
+                link_template = table_view.LINK_WITH_LABEL if label != value else table_view.LINK_WITH_VALUE
+                display_value = self.links[key] = markupsafe.Markup(link_template.format(
+                    database=self.database_name, base_url=self.base_url,
+                    table=_tilde(self.fk_tables[column]), link_id=_tilde(value),
+                    id=str(markupsafe.escape(value)), label=str(markupsafe.escape(label)) or "-"))
+        else:  # anything else as the original: its text, or a link when it is a URL
+            text = str(value).strip()
+            if is_url(text):
+                display_value = markupsafe.Markup('<a href="{url}">{truncated_url}</a>'.format(
+                    url=markupsafe.escape(value.strip()),
+                    truncated_url=markupsafe.escape(truncate_url(value.strip(), truncate_cells))))
+            else:
+                display_value = str(value)
+                if truncate_cells and len(display_value) > truncate_cells:
+                    display_value = display_value[:truncate_cells] + "\u2026"
+        return {"column": column, "value": display_value, "raw": value,
+                "value_type": "none" if value is None else type(value).__name__}
+
+
 async def display_columns_and_rows(datasette, database_name, table_name, description, rows, link_column=False,
                                    truncate_cells=0, sortable_columns=None):
     table_metadata = datasette.table_metadata(database_name, table_name)
@@ -67,79 +183,11 @@ async def display_columns_and_rows(datasette, database_name, table_name, descrip
 
     column_to_foreign_key_table = {fk["column"]: fk["other_table"]
                                    for fk in await db.foreign_keys_for_table(table_name)}
-    base_url = datasette.setting("base_url")
-    table_path = datasette.urls.table(database_name, table_name)
-    use_rowid = not pks
-    single_pk = pks[0] if link_column and len(pks) == 1 else None
-    # (column name, position) of the cells shown: a single primary key is shown in the link column
+    single_pk = pks[0] if link_column and len(pks) == 1 else None  # shown in the link column only
     shown = [(i, c["name"]) for i, c in enumerate(columns) if c["name"] != single_pk]
-
-    cell_rows = []
-    links: dict = {}  # (column, value, label) -> the link of an expanded foreign key: values repeat
-    for row in rows:
-        cells = []
-        if link_column:
-            pk_path = _pk_path(row, pks, use_rowid, False)
-            cells.append({
-                "column": pks[0] if len(pks) == 1 else "Link",
-                "value_type": "pk",
-                "is_special_link_column": len(pks) != 1,
-                "raw": pk_path,
-                "value": markupsafe.Markup('<a href="{table_path}/{flat_pks_quoted}">{flat_pks}</a>'.format(
-                    table_path=table_path, flat_pks=str(markupsafe.escape(pk_path)),
-                    flat_pks_quoted=_pk_path(row, pks, use_rowid))),
-            })
-        # a row with expanded labels is a CustomRow: its values read straight from the dict
-        values = [_dict_item(row, c) for c in row.columns] if type(row) is CustomRow else tuple(row)
-        for i, column in shown:
-            value = values[i]
-            kind = type(value)
-            if value is None or value == "":
-                display_value = _NBSP
-            elif kind is int or kind is float:
-                display_value = str(value)
-                if truncate_cells and len(display_value) > truncate_cells:
-                    display_value = display_value[:truncate_cells] + "\u2026"
-            elif kind is str:
-                stripped = value.strip()
-                if stripped.startswith("http") and is_url(stripped):
-                    display_value = markupsafe.Markup('<a href="{url}">{truncated_url}</a>'.format(
-                        url=markupsafe.escape(stripped),
-                        truncated_url=markupsafe.escape(truncate_url(stripped, truncate_cells))))
-                else:
-                    display_value = value
-                    if truncate_cells and len(display_value) > truncate_cells:
-                        display_value = display_value[:truncate_cells] + "\u2026"
-            elif isinstance(value, bytes):
-                formatted = format_bytes(len(value))
-                display_value = markupsafe.Markup(
-                    '<a class="blob-download" href="{}"{}>&lt;Binary:&nbsp;{:,}&nbsp;byte{}&gt;</a>'.format(
-                        datasette.urls.row_blob(database_name, table_name, path_from_row_pks(row, pks, not pks), column),
-                        ' title="{}"'.format(formatted) if "bytes" not in formatted else "",
-                        len(value), "" if len(value) == 1 else "s"))
-            elif isinstance(value, dict):  # an expanded foreign key: a link to the other row
-                label, value = value["label"], value["value"]
-                key = (column, type(value), value, type(label), label)  # 1 and 1.0 are equal keys
-                display_value = links.get(key)
-                if display_value is None:
-                    link_template = table_view.LINK_WITH_LABEL if label != value else table_view.LINK_WITH_VALUE
-                    display_value = links[key] = markupsafe.Markup(link_template.format(
-                        database=database_name, base_url=base_url,
-                        table=_tilde(column_to_foreign_key_table[column]), link_id=_tilde(value),
-                        id=str(markupsafe.escape(value)), label=str(markupsafe.escape(label)) or "-"))
-            else:  # anything else as the original: its text, or a link when it is a URL
-                text = str(value).strip()
-                if is_url(text):
-                    display_value = markupsafe.Markup('<a href="{url}">{truncated_url}</a>'.format(
-                        url=markupsafe.escape(value.strip()),
-                        truncated_url=markupsafe.escape(truncate_url(value.strip(), truncate_cells))))
-                else:
-                    display_value = str(value)
-                    if truncate_cells and len(display_value) > truncate_cells:
-                        display_value = display_value[:truncate_cells] + "\u2026"
-            cells.append({"column": column, "value": display_value, "raw": value,
-                          "value_type": "none" if value is None else type(value).__name__})
-        cell_rows.append(table_view.Row(cells))
+    page = Page(datasette, database_name, table_name, pks, column_to_foreign_key_table, shown, link_column,
+                truncate_cells)
+    cell_rows = DisplayRows(page, list(rows))
 
     if link_column:
         # the link column's header first (as the original: without a description)

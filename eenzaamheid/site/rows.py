@@ -11,6 +11,7 @@ import re
 from datasette.utils import to_css_class
 from markupsafe import Markup, escape
 
+from eenzaamheid.site.cells import DisplayRows
 from eenzaamheid.site.common import esc as _esc
 from eenzaamheid.site.getallen import cell_number, number_style
 
@@ -33,36 +34,75 @@ def table_rows(datasette, gemeenten: dict):
     href = datasette.urls.path("/gemeente/")
 
     def render(display_rows) -> Markup:
-        out = []
         opening: dict = {}  # (column, kind) -> '<td class=...>': the same for every row
         numbers: dict = {}  # column -> its cells' numbers in the Dutch style (getallen.number_style)
-        for row in display_rows:
-            out.append("<tr>")
-            for cell in row:
-                column, kind, value = cell["column"], cell["value_type"], cell["value"]
-                td = opening.get((column, kind))
-                if td is None:
-                    td = opening[(column, kind)] = f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">'
-                if column == "gemeente_code":
-                    if kind != "pk":
-                        code = cell["raw"]
-                        label = (gemeenten.get(code) or {}).get("naam") if "&nbsp;<em>" in str(value) else None
-                        value = gemeente_cell(href, code, label) or value
-                        out.append(f"{td}{_esc(value)}</td>")
-                    else:
-                        out.append(f'{td}{_esc(value)} <a class="gemeente-link" href="{href}{_esc(cell["raw"])}" '
-                                   'title="Gemeentepagina">gemeentepagina</a></td>')
-                elif kind == "str" or kind == "none" or kind == "pk":  # text, empty, the row link: no number
-                    out.append(f"{td}{escape(value)}</td>")
-                else:
-                    style = numbers.get(column)
-                    if style is None:
-                        style = numbers[column] = number_style(column)
-                    dutch = style(cell["raw"])
-                    out.append(f"{td}{escape(value) if dutch is None else dutch}</td>")  # never None
-            out.append("</tr>\n")
-        return Markup("".join(out))
+
+        def td(column, kind) -> str:
+            found = opening.get((column, kind))
+            if found is None:
+                found = opening[(column, kind)] = f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">'
+            return found
+
+        def cell_html(cell) -> str:
+            column, kind, value = cell["column"], cell["value_type"], cell["value"]
+            if column == "gemeente_code":
+                if kind != "pk":
+                    code = cell["raw"]
+                    label = (gemeenten.get(code) or {}).get("naam") if "&nbsp;<em>" in str(value) else None
+                    value = gemeente_cell(href, code, label) or value
+                    return f"{td(column, kind)}{_esc(value)}</td>"
+                return (f'{td(column, kind)}{_esc(value)} <a class="gemeente-link" href="{href}{_esc(cell["raw"])}" '
+                        'title="Gemeentepagina">gemeentepagina</a></td>')
+            if kind == "str" or kind == "none" or kind == "pk":  # text, empty, the row link: no number
+                return f"{td(column, kind)}{escape(value)}</td>"
+            style = numbers.get(column)
+            if style is None:
+                style = numbers[column] = number_style(column)
+            dutch = style(cell["raw"])
+            return f"{td(column, kind)}{escape(value) if dutch is None else dutch}</td>"  # never None
+
+        if not isinstance(display_rows, DisplayRows):  # Datasette's own cells (cells.py steps aside)
+            return Markup("".join("<tr>" + "".join(map(cell_html, row)) + "</tr>\n" for row in display_rows))
+        return Markup("".join(_written(display_rows, td, cell_html)))
     return render
+
+
+def _written(display_rows: DisplayRows, td, cell_html) -> list:
+    """The rows of a table page straight from its values: what cell_html would write for the
+    cells cells.Page builds, for the common values (empty, numbers, plain text) without building
+    those cells; anything else (links, labels, URLs, long text, gemeente_code) through them."""
+    page = display_rows.page
+    truncate = page.truncate_cells
+    plan = [(i, column, column != "gemeente_code", number_style(column)) for i, column in page.shown]
+    out = []
+    for row in display_rows.rows:
+        out.append("<tr>")
+        if page.link_column:
+            out.append(cell_html(page.link_cell(row)))
+        values = page.values(row)
+        for i, column, plain, style in plan:
+            value = values[i]
+            if plain:
+                kind = type(value)
+                if value is None:
+                    out.append(f"{td(column, 'none')}&nbsp;</td>")
+                    continue
+                if kind is str:
+                    if value == "":
+                        out.append(f"{td(column, 'str')}&nbsp;</td>")
+                        continue
+                    if not (truncate and len(value) > truncate) and not value.strip().startswith("http"):
+                        out.append(f"{td(column, 'str')}{escape(value)}</td>")
+                        continue
+                elif kind is int or kind is float:
+                    text = str(value)  # digits: nothing to escape
+                    if not (truncate and len(text) > truncate):
+                        dutch = style(value)
+                        out.append(f"{td(column, kind.__name__)}{text if dutch is None else dutch}</td>")
+                        continue
+            out.append(cell_html(page.cell(row, column, value)))
+        out.append("</tr>\n")
+    return out
 
 
 def query_rows(datasette):
