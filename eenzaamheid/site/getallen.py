@@ -33,19 +33,24 @@ def cell_number(column: str, value) -> str | None:
     return number_style(column)(value)
 
 
+def grouped(column: str) -> bool:
+    """Whether the integers of this column are grouped by thousands (not identifiers or years)."""
+    return not _NOT_GROUPED.search(column.lower())
+
+
 def number_style(column: str):
     """cell_number for one column (its name read once, for a table's many rows)."""
-    grouped = not _NOT_GROUPED.search(column.lower())
+    grouped_ = grouped(column)
 
     def dutch(value) -> str | None:
         kind = type(value)
         if kind is int:
-            return getal(value) if grouped and abs(value) >= 1000 else None
+            return getal(value) if grouped_ and abs(value) >= 1000 else None
         if kind is float:
-            return getal(value, group=grouped)
+            return getal(value, group=grouped_)
         if kind is bool or not isinstance(value, (int, float)):
             return None
         if isinstance(value, int):  # subclasses of int and float, as the types themselves
-            return getal(value) if grouped and abs(value) >= 1000 else None
-        return getal(value, group=grouped)
+            return getal(value) if grouped_ and abs(value) >= 1000 else None
+        return getal(value, group=grouped_)
     return dutch

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from eenzaamheid.site.cells import DisplayRows
 from eenzaamheid.site.common import esc as _esc
-from eenzaamheid.site.getallen import cell_number, number_style
+from eenzaamheid.site.getallen import cell_number, getal, grouped, number_style
 
 _GM_CODE = re.compile(r"GM\d{4}")
 
@@ -73,32 +73,38 @@ def _written(display_rows: DisplayRows, td, cell_html) -> list:
     those cells; anything else (links, labels, URLs, long text, gemeente_code) through them."""
     page = display_rows.page
     truncate = page.truncate_cells
-    plan = [(i, column, column != "gemeente_code", number_style(column)) for i, column in page.shown]
+    # per column shown: its position, name, whether it is plain (not gemeente_code), whether its
+    # integers are grouped (getallen), and its cells' openings per kind of value
+    plan = [(i, column, column != "gemeente_code", grouped(column),
+             td(column, "none"), td(column, "str"), td(column, "int"), td(column, "float"))
+            for i, column in page.shown]
     out = []
     for row in display_rows.rows:
         out.append("<tr>")
         if page.link_column:
             out.append(cell_html(page.link_cell(row)))
         values = page.values(row)
-        for i, column, plain, style in plan:
+        for i, column, plain, group, td_none, td_str, td_int, td_float in plan:
             value = values[i]
             if plain:
                 kind = type(value)
                 if value is None:
-                    out.append(f"{td(column, 'none')}&nbsp;</td>")
+                    out.append(f"{td_none}&nbsp;</td>")
                     continue
                 if kind is str:
                     if value == "":
-                        out.append(f"{td(column, 'str')}&nbsp;</td>")
+                        out.append(f"{td_str}&nbsp;</td>")
                         continue
                     if not (truncate and len(value) > truncate) and not value.strip().startswith("http"):
-                        out.append(f"{td(column, 'str')}{escape(value)}</td>")
+                        out.append(f"{td_str}{escape(value)}</td>")
                         continue
-                elif kind is int or kind is float:
-                    text = str(value)  # digits: nothing to escape
-                    if not (truncate and len(text) > truncate):
-                        dutch = style(value)
-                        out.append(f"{td(column, kind.__name__)}{text if dutch is None else dutch}</td>")
+                elif kind is int:  # digits: nothing to escape; grouped from 1.000 on (getallen.number_style)
+                    if not truncate or len(str(value)) <= truncate:
+                        out.append(f"{td_int}{getal(value) if group and abs(value) >= 1000 else value}</td>")
+                        continue
+                elif kind is float:
+                    if not truncate or len(str(value)) <= truncate:
+                        out.append(f"{td_float}{getal(value, group=group)}</td>")
                         continue
             out.append(cell_html(page.cell(row, column, value)))
         out.append("</tr>\n")
