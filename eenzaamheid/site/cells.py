@@ -5,8 +5,10 @@ The original asks every render_cell hook for every cell (through pluggy, even wh
 implements it: about a third of a table page's CPU), builds the row's link with the table's
 URL and tilde-encoding anew for every row, and tests every number for being a URL. This copy
 returns the same columns and cells (same dicts, same Markup) but does that work once per page,
-and only for values it can apply to. It is used only when no plugin implements render_cell and
-the table declares no units; otherwise the original runs. Listed in eenzaamheid/site/overrides.py
+and only for values it can apply to; the cells are built only when something reads them
+(DisplayRows): our _table.html writes the rows straight from the values (rows.py). It is used
+only when no plugin implements render_cell and the table declares no units; otherwise the
+original runs. Listed in eenzaamheid/site/overrides.py
 (INTERNALS "views/table.py"); tests/test_site_cells.py compares both on real pages.
 """
 from __future__ import annotations

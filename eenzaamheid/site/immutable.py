@@ -1,12 +1,12 @@
 """What Datasette 0.65 works out anew on every request although it cannot change while the site
 is served from an immutable database: read once, kept, handed out as copies.
 
-- the schema: Datasette asks SQLite for a table's columns, keys, foreign keys, definition and existence
-anew for every page, each a round trip to a worker thread: 25 of the 34 queries of a table page,
-about 2.5 ms of CPU. The site serves its database as immutable (`--immutable`, opened with
-SQLite's `immutable=1`), so its schema cannot change while it is served; these answers are kept
-per database (a bounded memo: table names come from URLs). Mutable databases, data queries and
-anything not listed here go to SQLite as before;
+- the schema: Datasette asks SQLite for a table's columns, keys, foreign keys, definition and
+  existence anew for every page, each a round trip to a worker thread: 25 of the 34 queries of a
+  table page, about 2.5 ms of CPU. The site serves its database as immutable (`--immutable`,
+  opened with SQLite's `immutable=1`), so its schema cannot change while it is served; these
+  answers are kept per database (a bounded memo: table names come from URLs). Mutable databases,
+  data queries and anything not listed here go to SQLite as before;
 - which `allow` blocks the metadata sets on a table (`_table_permission_allows`, asked twice per
   table page, each a deep copy of the whole metadata): kept per table while no plugin supplies
   metadata (the get_metadata hook), which is then fixed from startup;
@@ -72,7 +72,7 @@ class SchemaMemoDatabase(Database):
                       log_sql_errors=True):
         if sql not in SCHEMA_SQL:
             return await super().execute(sql, params, truncate, custom_time_limit, page_size, log_sql_errors)
-        found = await self._remember(("execute", sql, _frozen(params), truncate), lambda: self._schema_rows(
+        found = await self._remember(("execute", sql, _frozen(params), truncate, page_size), lambda: self._schema_rows(
             sql, params, truncate, custom_time_limit, page_size, log_sql_errors), _rows_copy)
         return Results(*found)
 
