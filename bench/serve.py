@@ -13,7 +13,6 @@ inzendingen), >= 200 req/s on the rest.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import socket
 import statistics

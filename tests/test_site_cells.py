@@ -9,7 +9,6 @@ import asyncio
 import concurrent.futures
 import json
 import re
-import sqlite3
 
 import pytest
 
@@ -81,7 +80,8 @@ def test_table_and_row_pages_are_the_same_as_with_datasettes_own_cells(db_path, 
     for path in PAGES:
         assert ours[path][0] == 200, path
         assert ours[path] == theirs[path], path
-    assert re.search(r'<a href="/gemeente/GM\d{4}" title="Gemeentepagina">[^<]+</a>&nbsp;<em>GM', ours["/benchmark/inzendingen"][1])
+    assert re.search(r'<a href="/gemeente/GM\d{4}" title="Gemeentepagina">[^<]+</a>&nbsp;<em>GM',
+                     ours["/benchmark/inzendingen"][1])
 
 
 def test_display_rows_read_as_datasette_builds_them(db_path):
@@ -119,7 +119,8 @@ def test_display_rows_read_as_datasette_builds_them(db_path):
     for columns, cells_, length, truthy, their_columns, their_cells in found:
         assert columns == their_columns
         assert cells_ == their_cells and length == len(their_cells) == 20 and truthy
-        assert [type(c["value"]) for row in cells_ for c in row] == [type(c["value"]) for row in their_cells for c in row]
+        assert [type(c["value"]) for row in cells_ for c in row] == \
+            [type(c["value"]) for row in their_cells for c in row]
 
 
 def test_schema_answers_are_remembered_as_copies_and_only_for_immutable_files(db_path, tmp_path):
@@ -142,8 +143,8 @@ def test_schema_answers_are_remembered_as_copies_and_only_for_immutable_files(db
                 if isinstance(first, list):
                     first.append("veranderd")  # a caller changing its answer does not change the next one
                     assert await getattr(db, method)(table) == await getattr(reference, method)(table)
-        for sql, params in (("select sql from sqlite_master where name = :n and type=:t", {"n": "inzendingen", "t": "table"}),
-                            ("PRAGMA schema_version", None)):
+        for sql, params in (("select sql from sqlite_master where name = :n and type=:t",
+                             {"n": "inzendingen", "t": "table"}), ("PRAGMA schema_version", None)):
             rows = (await db.execute(sql, params)).rows
             rows.append("veranderd")
             assert [tuple(r) for r in (await db.execute(sql, params)).rows] == \

@@ -80,31 +80,28 @@ class SchemaMemoDatabase(Database):
         results = await super().execute(*args)
         return list(results.rows), results.truncated, results.description
 
+    def _schema(self, method: str, table, copy_of):
+        return self._remember((method, table), lambda: getattr(Database, method)(self, table), copy_of)
+
     async def table_columns(self, table):
-        return await self._remember(("table_columns", table), lambda: super(SchemaMemoDatabase, self).table_columns(table),
-                                    list)
+        return await self._schema("table_columns", table, list)
 
     async def table_column_details(self, table):  # a list of namedtuples
-        return await self._remember(("table_column_details", table),
-                                    lambda: super(SchemaMemoDatabase, self).table_column_details(table), list)
+        return await self._schema("table_column_details", table, list)
 
     async def primary_keys(self, table):
-        return await self._remember(("primary_keys", table), lambda: super(SchemaMemoDatabase, self).primary_keys(table),
-                                    list)
+        return await self._schema("primary_keys", table, list)
 
     async def fts_table(self, table):  # a name or None
-        return await self._remember(("fts_table", table), lambda: super(SchemaMemoDatabase, self).fts_table(table), _same)
+        return await self._schema("fts_table", table, _same)
 
     async def foreign_keys_for_table(self, table):  # a list of flat dicts
-        return await self._remember(("foreign_keys_for_table", table),
-                                    lambda: super(SchemaMemoDatabase, self).foreign_keys_for_table(table),
-                                    lambda fks: [dict(fk) for fk in fks])
+        return await self._schema("foreign_keys_for_table", table, lambda fks: [dict(fk) for fk in fks])
 
     async def label_column_for_table(self, table):  # from the metadata or the columns: a name or None
         if pm.hook.get_metadata.get_hookimpls():
             return await super().label_column_for_table(table)
-        return await self._remember(("label_column_for_table", table),
-                                    lambda: super(SchemaMemoDatabase, self).label_column_for_table(table), _same)
+        return await self._schema("label_column_for_table", table, _same)
 
 
 def _memo_table_permission_allows(datasette) -> None:
