@@ -13,7 +13,6 @@ inzendingen), >= 200 req/s on the rest.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import socket
 import statistics
@@ -86,6 +85,10 @@ def front_ok(rps: float, p99: float) -> bool:
 
 
 def measure(urls: dict[str, str], args, extra: list[str] = ()) -> dict[str, dict]:
+    # warm every server process first (each compiles its templates and reads the schema on first
+    # use, and the kernel hands a process only some of the connections), outside the measurement
+    for url in urls.values():
+        wrk(url, 1, args.connections, extra)
     runs: dict[str, list[dict]] = {name: [] for name in urls}
     for _ in range(args.repeats):  # rounds, so a slow spell of the machine hits every endpoint alike
         for name, url in urls.items():

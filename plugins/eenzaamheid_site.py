@@ -6,7 +6,8 @@ gemeente.py, vragen.py, kaart.py: their data; charts.py: inline SVG; rows.py: ta
 rows; render.py; errors.py; asgi.py with security.py: headers and hardening).
 
 Hooks:
-- startup: read what the pages need (the `Store`);
+- startup: read what the pages need (the `Store`); remember what Datasette would otherwise
+  work out on every request from an immutable database (immutable.py);
 - extra_template_vars: `synthetisch` (banner, noindex) on every page, the site's links, the
   table/query row writers, and on the home page its canned queries, overviews and downloads;
 - register_routes: the site's own pages (eenzaamheid/site/routes.py);
@@ -18,19 +19,23 @@ import functools
 
 from datasette import hookimpl
 
-from eenzaamheid.site import errors, routes, security, zoeken
+from eenzaamheid.site import cells, errors, immutable, routes, security, zoeken
 from eenzaamheid.site.asgi import wrapper
 from eenzaamheid.site.home import home, home_context
 from eenzaamheid.site.nederlands import template_helpers
+from eenzaamheid.site.render import sync_partial
 from eenzaamheid.site.rows import query_rows, table_rows
 from eenzaamheid.site.store import get_store
 from eenzaamheid.site import wijzigingen as site_wijzigingen
+
+cells.install()  # Datasette's table cells without a render_cell round per cell (eenzaamheid/site/cells.py)
 
 
 @hookimpl
 def startup(datasette):
     from datasette.plugins import pm
     security.remove_default_exception_handler(pm)
+    immutable.install(datasette)
 
     async def inner():
         await get_store(datasette)
@@ -70,6 +75,7 @@ def extra_template_vars(template, datasette, request):
             ("Over deze data", datasette.urls.path("/over"))],
             "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette),
             "wijzigingen_laden": functools.partial(site_wijzigingen.wijzigingen_context, datasette),
+            "synchroon": sync_partial(datasette),
             **template_helpers()}
         if template == "index.html":
             out["home"] = await home_context(datasette, request, store)

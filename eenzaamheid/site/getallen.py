@@ -10,6 +10,7 @@ import re
 
 # Integers in these columns are identifiers, years or row numbers: never grouped (2024, not 2.024).
 _NOT_GROUPED = re.compile(r"(^|_)(id|jaar|jaren|code|rij|regel|nummer|versie|rowid)($|_)|^(rowid|pk)$")
+_TO_DUTCH = str.maketrans({",": ".", ".": ","})
 
 
 def getal(value, decimals: int | None = None, group: bool = True) -> str:
@@ -24,15 +25,32 @@ def getal(value, decimals: int | None = None, group: bool = True) -> str:
             return text.replace(".", ",")
         decimals = len(text.split(".")[1]) if "." in text else 0
     english = f"{value:{',' if group else ''}.{decimals or 0}f}"
-    return english.translate(str.maketrans({",": ".", ".": ","}))
+    return english.translate(_TO_DUTCH)
 
 
 def cell_number(column: str, value) -> str | None:
     """The Dutch form of a number in a table cell, or None when the cell is left as Datasette wrote it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, int):
-        if abs(value) < 1000 or _NOT_GROUPED.search(column.lower()):
+    return number_style(column)(value)
+
+
+def grouped(column: str) -> bool:
+    """Whether the integers of this column are grouped by thousands (not identifiers or years)."""
+    return not _NOT_GROUPED.search(column.lower())
+
+
+def number_style(column: str):
+    """cell_number for one column (its name read once, for a table's many rows)."""
+    grouped_ = grouped(column)
+
+    def dutch(value) -> str | None:
+        kind = type(value)
+        if kind is int:
+            return getal(value) if grouped_ and abs(value) >= 1000 else None
+        if kind is float:
+            return getal(value, group=grouped_)
+        if kind is bool or not isinstance(value, (int, float)):
             return None
-        return getal(value)
-    return getal(value, group=not _NOT_GROUPED.search(column.lower()))
+        if isinstance(value, int):  # subclasses of int and float, as the types themselves
+            return getal(value) if grouped_ and abs(value) >= 1000 else None
+        return getal(value, group=grouped_)
+    return dutch

@@ -20,7 +20,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
                    "rows written by the plugin in plain Python; Dutch text, hidden SQL, title = query title"),
     "table.html": ("81cec4b0f7948bf0b4756b1a0ce706ce30d5694e506fd5639f3cd08a4a8f88a9",
                    "Dutch text, filters and counts; labelled filter controls; DATASETTE_ALLOW_FACET set by "
-                   "static/table-settings.js, not inline (CSP)"),
+                   "static/table-settings.js, not inline (CSP); the body below the description in "
+                   "_tabel_inhoud.html, rendered synchronously"),
     "_crumbs.html": ("882c9d69e13363b440d4b977d432ae7287548d53e71ca199327c1acece3c9c81", "the first crumb 'start' instead of 'home'"),
     "database.html": ("4fd5e97823bb5380b54c4f4f5285f07d1db74e366ef6225aa46dddfcf5b2c88a",
                       "Dutch text and counts, a label on the SQL editor, no SQL in the query links' titles"),
@@ -47,4 +48,13 @@ INTERNALS: dict[str, tuple[str, str]] = {
                             "its exception hook is unregistered; ours answers every error in Dutch"),
     "static/table.js": ("3f88398838479a1863c5896883e361ded3c0e26c8c7ddbe26e43beb44757994c",
                         "copied as static/table-nl.js: the column menu in Dutch, its cog a keyboard button"),
+    "views/table.py": ("e3d59ce68cfbbe4f1abf07af349d17664c7ec2fe6acd9fe72c67f2666409dd7a",
+                       "display_columns_and_rows copied as eenzaamheid/site/cells.py (no render_cell round per "
+                       "cell, rows built lazily); also replaced in views/row.py"),
+    "database.py": ("fb8dd9ef75f91790f5ca7483b76be02048d9568f763aa9d13dc0f478230b89ac",
+                    "the schema methods and schema SQL of an immutable database remembered "
+                    "(eenzaamheid/site/immutable.py, SCHEMA_SQL)"),
+    "app.py": ("36064583680d23b511f8eec68030945b9ef24fc882aa7da5b83b9774ad44821d",
+               "_table_permission_allows remembered per table while no plugin supplies metadata, refresh_schemas "
+               "once for immutable databases, the permission query in SCHEMA_SQL (eenzaamheid/site/immutable.py)"),
 }

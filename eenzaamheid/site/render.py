@@ -1,12 +1,33 @@
 """Rendering our pages: through Datasette's templates (banner, navigation), with cache headers,
 and a plain synchronous Jinja environment for the long repetitive parts."""
+import types
+import weakref
+
 from datasette.utils.asgi import Response
 from datasette.version import __version__ as datasette_version
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
+from markupsafe import Markup
 
 from eenzaamheid.paths import CODE_ROOT
 
 _SYNC_TEMPLATES: dict = {}
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _dict_key_first(environment, obj, attribute):
+    """Jinja's getattr (`{{ r.label }}`), exactly, but without its exception on a dict: Jinja
+    tries the attribute first and only then the key, and on a plain dict every name that is not
+    one of dict's own attributes fails as an attribute (thousands of exceptions per page)."""
+    if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+        try:
+            return obj[attribute]
+        except KeyError:
+            return environment.undefined(obj=obj, name=attribute)
+    return Environment.getattr(environment, obj, attribute)
+
+
+class _RowsEnvironment(Environment):
+    getattr = _dict_key_first
 
 
 def sync_templates(datasette) -> Environment:
@@ -17,8 +38,32 @@ def sync_templates(datasette) -> Environment:
     env = _SYNC_TEMPLATES.get(key)
     if env is None:
         paths = [p for p in (datasette.template_dir, str(CODE_ROOT / "templates")) if p]
-        env = _SYNC_TEMPLATES[key] = Environment(loader=FileSystemLoader(paths), autoescape=True)
+        env = _SYNC_TEMPLATES[key] = _RowsEnvironment(loader=FileSystemLoader(paths), autoescape=True)
     return env
+
+
+_DATASETTE_SYNC: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def datasette_sync_templates(datasette) -> Environment:
+    """Datasette's own Jinja environment (its loader with our templates first, its filters),
+    but synchronous: for the parts of our copies of its templates that need nothing asynchronous."""
+    env = _DATASETTE_SYNC.get(datasette.jinja_env)
+    if env is None:
+        env = _DATASETTE_SYNC[datasette.jinja_env] = datasette.jinja_env.overlay(enable_async=False)
+        env.getattr = types.MethodType(_dict_key_first, env)
+    return env
+
+
+def sync_partial(datasette):
+    """`synchroon(name)` for templates: renders the template `name` with the calling template's
+    whole context, synchronously. Datasette renders its pages asynchronously, and every piece of
+    text passes through a chain of async generators: on a table page that costs more than the
+    rest of the template. The part rendered this way must call nothing asynchronous."""
+    @pass_context
+    def synchroon(context, name: str) -> Markup:
+        return Markup(datasette_sync_templates(datasette).get_template(name).render(context.get_all()))
+    return synchroon
 
 
 async def render(datasette, request, template: str, context: dict, status: int = 200) -> Response:

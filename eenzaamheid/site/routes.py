@@ -74,11 +74,15 @@ async def _municipality(request, datasette, partial_template: str):
         lambda conn: fetch_municipality(conn, code, g["opvolger_code"], [v["gemeente_code"] for v in voorgangers]))
     jaren = answers_by_year(store, answers, notes)
     partial = sync_templates(datasette).get_template(partial_template)
+    # the page's overview tables (macros shared with the factsheet), also rendered synchronously
+    overview = sync_templates(datasette).get_template("_gemeente_overzicht.html").make_module(
+        {"urls": datasette.urls, "synthetisch": store.synthetisch})
     vraag_url = datasette.urls.path("/vraag/")
     for j in jaren:
         j["html"] = Markup(partial.render(j=j, g=g, vraag_url=vraag_url))
     context = {
         "g": g,
+        "ov": overview,
         "opvolger": store.gemeenten.get(g["opvolger_code"]) if g["opvolger_code"] != code else None,
         "voorgangers": voorgangers,
         "deelname": participation(store, g, deelname),

@@ -11,8 +11,9 @@ import re
 from datasette.utils import to_css_class
 from markupsafe import Markup, escape
 
+from eenzaamheid.site.cells import DisplayRows
 from eenzaamheid.site.common import esc as _esc
-from eenzaamheid.site.getallen import cell_number
+from eenzaamheid.site.getallen import cell_number, getal, grouped, number_style
 
 _GM_CODE = re.compile(r"GM\d{4}")
 
@@ -33,30 +34,81 @@ def table_rows(datasette, gemeenten: dict):
     href = datasette.urls.path("/gemeente/")
 
     def render(display_rows) -> Markup:
-        out = []
         opening: dict = {}  # (column, kind) -> '<td class=...>': the same for every row
-        for row in display_rows:
-            out.append("<tr>")
-            for cell in row:
-                column, kind, value = cell["column"], cell["value_type"], cell["value"]
-                td = opening.get((column, kind))
-                if td is None:
-                    td = opening[(column, kind)] = f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">'
-                if column == "gemeente_code":
-                    if kind != "pk":
-                        code = cell["raw"]
-                        label = (gemeenten.get(code) or {}).get("naam") if "&nbsp;<em>" in str(value) else None
-                        value = gemeente_cell(href, code, label) or value
-                        out.append(f"{td}{_esc(value)}</td>")
-                    else:
-                        out.append(f'{td}{_esc(value)} <a class="gemeente-link" href="{href}{_esc(cell["raw"])}" '
-                                   'title="Gemeentepagina">gemeentepagina</a></td>')
-                else:
-                    dutch = cell_number(column, cell["raw"]) if kind != "pk" else None
-                    out.append(f"{td}{escape(value) if dutch is None else dutch}</td>")  # never None
-            out.append("</tr>\n")
-        return Markup("".join(out))
+        numbers: dict = {}  # column -> its cells' numbers in the Dutch style (getallen.number_style)
+
+        def td(column, kind) -> str:
+            found = opening.get((column, kind))
+            if found is None:
+                found = opening[(column, kind)] = f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">'
+            return found
+
+        def cell_html(cell) -> str:
+            column, kind, value = cell["column"], cell["value_type"], cell["value"]
+            if column == "gemeente_code":
+                if kind != "pk":
+                    code = cell["raw"]
+                    label = (gemeenten.get(code) or {}).get("naam") if "&nbsp;<em>" in str(value) else None
+                    value = gemeente_cell(href, code, label) or value
+                    return f"{td(column, kind)}{_esc(value)}</td>"
+                return (f'{td(column, kind)}{_esc(value)} <a class="gemeente-link" href="{href}{_esc(cell["raw"])}" '
+                        'title="Gemeentepagina">gemeentepagina</a></td>')
+            if kind == "str" or kind == "none" or kind == "pk":  # text, empty, the row link: no number
+                return f"{td(column, kind)}{escape(value)}</td>"
+            style = numbers.get(column)
+            if style is None:
+                style = numbers[column] = number_style(column)
+            dutch = style(cell["raw"])
+            return f"{td(column, kind)}{escape(value) if dutch is None else dutch}</td>"  # never None
+
+        if not isinstance(display_rows, DisplayRows):  # Datasette's own cells (cells.py steps aside)
+            return Markup("".join("<tr>" + "".join(map(cell_html, row)) + "</tr>\n" for row in display_rows))
+        return Markup("".join(_written(display_rows, td, cell_html)))
     return render
+
+
+def _written(display_rows: DisplayRows, td, cell_html) -> list:
+    """The rows of a table page straight from its values: what cell_html would write for the
+    cells cells.Page builds, for the common values (empty, numbers, plain text) without building
+    those cells; anything else (links, labels, URLs, long text, gemeente_code) through them."""
+    page = display_rows.page
+    truncate = page.truncate_cells
+    # per column shown: its position, name, whether it is plain (not gemeente_code), whether its
+    # integers are grouped (getallen), and its cells' openings per kind of value
+    plan = [(i, column, column != "gemeente_code", grouped(column),
+             td(column, "none"), td(column, "str"), td(column, "int"), td(column, "float"))
+            for i, column in page.shown]
+    out = []
+    for row in display_rows.rows:
+        out.append("<tr>")
+        if page.link_column:
+            out.append(cell_html(page.link_cell(row)))
+        values = page.values(row)
+        for i, column, plain, group, td_none, td_str, td_int, td_float in plan:
+            value = values[i]
+            if plain:
+                kind = type(value)
+                if value is None:
+                    out.append(f"{td_none}&nbsp;</td>")
+                    continue
+                if kind is str:
+                    if value == "":
+                        out.append(f"{td_str}&nbsp;</td>")
+                        continue
+                    if not (truncate and len(value) > truncate) and not value.strip().startswith("http"):
+                        out.append(f"{td_str}{escape(value)}</td>")
+                        continue
+                elif kind is int:  # digits: nothing to escape; grouped from 1.000 on (getallen.number_style)
+                    if not truncate or len(str(value)) <= truncate:
+                        out.append(f"{td_int}{getal(value) if group and abs(value) >= 1000 else value}</td>")
+                        continue
+                elif kind is float:
+                    if not truncate or len(str(value)) <= truncate:
+                        out.append(f"{td_float}{getal(value, group=group)}</td>")
+                        continue
+            out.append(cell_html(page.cell(row, column, value)))
+        out.append("</tr>\n")
+    return out
 
 
 def query_rows(datasette):
