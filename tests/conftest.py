@@ -113,6 +113,24 @@ def real_copy(site, tmp_path: Path) -> Path:
     return real / site.db_path.name
 
 
+def cli_in_process(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`eenzaamheid ARGS` in this process (typer's CliRunner; cwd changed for the call): the same
+    command, parsing and exit code as a real run without the ~1-2 s of interpreter and import start-up.
+    An exception escaping the command fails the test with its traceback (a real run would print one).
+    Run a real process where the process boundary itself is tested."""
+    from typer.testing import CliRunner
+
+    from eenzaamheid.cli import app
+
+    before = os.getcwd()
+    os.chdir(cwd or ROOT)
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+
+
 @dataclass
 class DemoBuild:
     out: Path

@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,8 @@ import pytest
 
 from eenzaamheid import codebook, contract
 from eenzaamheid.municipalities import register
+
+from conftest import cli_in_process
 
 CSV_YEAR, XLSX_YEAR = 2024, 2023
 
@@ -123,20 +124,7 @@ def make(tmp_path):
 # --- running the CLI -----------------------------------------------------------------
 
 def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
-    """`eenzaamheid ARGS` in this process (typer's CliRunner, cwd changed for the call): the same
-    command, parsing and exit code as a real run without ~1 s of interpreter start-up. An exception
-    that escapes the command fails the test with its traceback (a real run would have printed one)."""
-    from typer.testing import CliRunner
-
-    from eenzaamheid.cli import app
-
-    before = os.getcwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
-    finally:
-        os.chdir(before)
-    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+    return cli_in_process(*args, cwd=cwd)
 
 
 def run_process(*args, cwd: Path) -> subprocess.CompletedProcess:
