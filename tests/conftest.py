@@ -145,18 +145,31 @@ def shared_run_dir(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-@pytest.fixture(scope="session")
-def demo_build(tmp_path_factory, redaction_cache_copy) -> DemoBuild:
-    """The demo deliveries built by the real CLI, once per run for all workers. Read only: copy it to change it."""
+def shared_build(tmp_path_factory, name: str, *args: str) -> DemoBuild:
+    """`eenzaamheid build ARGS --uit <run folder>/name` from the project root, once per run for all
+    xdist workers (the first builds under a file lock, the others wait and reuse its result)."""
     shared = shared_run_dir(tmp_path_factory)
-    out, result = shared / "demo_build", shared / "demo_build.json"
-    with open(shared / "demo_build.lock", "w") as lock:
+    out, result = shared / name, shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
         if not result.exists():
-            proc = subprocess.run([EENZAAMHEID, "build", "--allow-quarantine", "--uit", str(out)],
+            proc = subprocess.run([EENZAAMHEID, "build", *args, "--uit", str(out)],
                                   capture_output=True, text=True, cwd=ROOT)
             result.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
     return DemoBuild(out=out, **json.loads(result.read_text()))
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory, redaction_cache_copy) -> DemoBuild:
+    """The demo deliveries built by the real CLI, once per run for all workers. Read only: copy it to change it."""
+    return shared_build(tmp_path_factory, "demo_build", "--allow-quarantine")
+
+
+@pytest.fixture(scope="session")
+def refused_demo_build(tmp_path_factory, redaction_cache_copy) -> DemoBuild:
+    """`eenzaamheid build` on the demo without --allow-quarantine (it holds an invalid row on purpose):
+    refused at validation. Once per run for all workers; read only."""
+    return shared_build(tmp_path_factory, "refused_demo_build")
 
 
 @pytest.fixture(scope="session")

@@ -48,11 +48,11 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_build_stops_on_validation_errors_and_says_how_to_continue(tmp_path):
-    proc = run_build(tmp_path / "out")
+def test_build_stops_on_validation_errors_and_says_how_to_continue(refused_demo_build):
+    proc = refused_demo_build  # `eenzaamheid build --uit <folder>` on the demo, shared with test_quality_gate
     assert proc.returncode == 1
     assert "--allow-quarantine" in proc.stderr and "fout" in proc.stderr
-    assert not (tmp_path / "out" / "benchmark.db").exists()
+    assert not (proc.out / "benchmark.db").exists()
 
 
 def test_build_reports_rows_held_back(built):

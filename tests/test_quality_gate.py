@@ -109,9 +109,8 @@ def assert_refusal_consistent(report: dict, page: str, message: str, stage: str,
         assert "De databasecontroles zijn niet uitgevoerd" in verdict and "De databasecontroles zijn niet uitgevoerd" in message
 
 
-def test_refused_at_validation_says_so_and_nothing_more(tmp_path):
-    out = tmp_path / "uit"
-    proc = subprocess.run([EENZAAMHEID, "build", "--uit", str(out)], capture_output=True, text=True, cwd=ROOT)
+def test_refused_at_validation_says_so_and_nothing_more(refused_demo_build):
+    proc, out = refused_demo_build, refused_demo_build.out  # `eenzaamheid build --uit out` on the demo (conftest)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     report = json.loads((out / f"{build.REFUSED_REPORT}.json").read_text(encoding="utf-8"))
     page = (out / f"{build.REFUSED_REPORT}.html").read_text(encoding="utf-8")
