@@ -34,11 +34,11 @@ EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
 # files go out in collection order, so a long file does not become the tail. test_privacy.py leads:
 # on a fresh install its planted build pays deduce's one-off warm-up (~75 s) while the other worker
 # runs the rest.
-SLOW_FIRST = ("test_privacy.py", "test_build.py", "test_quality.py", "test_intake.py", "test_verschil.py",
-              "test_quality_gate.py", "test_site_a11y.py", "test_new_year.py", "test_fuzz.py", "test_validate.py",
-              "test_no_silent_loss.py", "test_site_gemeente_browser.py", "test_front.py", "test_site_browser.py",
-              "test_site_security.py", "test_build_and_serve.py", "test_kerncijfers_browser.py",
-              "test_hostile_input.py")
+SLOW_FIRST = ("test_privacy.py", "test_build.py", "test_quality.py", "test_site_a11y.py", "test_verschil.py",
+              "test_quality_gate.py", "test_intake.py", "test_no_silent_loss.py", "test_site_browser.py",
+              "test_new_year.py", "test_fuzz.py", "test_validate.py", "test_site_gemeente_browser.py", "test_front.py",
+              "test_site_security.py", "test_build_and_serve.py", "test_hostile_input.py",
+              "test_kerncijfers_browser.py")
 
 
 def pytest_collection_modifyitems(items):
