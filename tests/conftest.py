@@ -34,11 +34,11 @@ EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
 # files go out in collection order, so a long file does not become the tail. test_privacy.py leads:
 # on a fresh install its planted build pays deduce's one-off warm-up (~75 s) while the other worker
 # runs the rest.
-SLOW_FIRST = ("test_privacy.py", "test_build.py", "test_quality.py", "test_intake.py", "test_verschil.py",
-              "test_quality_gate.py", "test_site_a11y.py", "test_new_year.py", "test_fuzz.py", "test_validate.py",
-              "test_no_silent_loss.py", "test_site_gemeente_browser.py", "test_front.py", "test_site_browser.py",
-              "test_site_security.py", "test_build_and_serve.py", "test_kerncijfers_browser.py",
-              "test_hostile_input.py")
+SLOW_FIRST = ("test_privacy.py", "test_build.py", "test_quality.py", "test_site_a11y.py", "test_verschil.py",
+              "test_quality_gate.py", "test_intake.py", "test_no_silent_loss.py", "test_site_browser.py",
+              "test_new_year.py", "test_fuzz.py", "test_validate.py", "test_site_gemeente_browser.py", "test_front.py",
+              "test_site_security.py", "test_build_and_serve.py", "test_hostile_input.py",
+              "test_kerncijfers_browser.py")
 
 
 def pytest_collection_modifyitems(items):
@@ -113,6 +113,24 @@ def real_copy(site, tmp_path: Path) -> Path:
     return real / site.db_path.name
 
 
+def cli_in_process(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`eenzaamheid ARGS` in this process (typer's CliRunner; cwd changed for the call): the same
+    command, parsing and exit code as a real run without the ~1-2 s of interpreter and import start-up.
+    An exception escaping the command fails the test with its traceback (a real run would print one).
+    Run a real process where the process boundary itself is tested."""
+    from typer.testing import CliRunner
+
+    from eenzaamheid.cli import app
+
+    before = os.getcwd()
+    os.chdir(cwd or ROOT)
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+
+
 @dataclass
 class DemoBuild:
     out: Path
@@ -127,18 +145,31 @@ def shared_run_dir(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-@pytest.fixture(scope="session")
-def demo_build(tmp_path_factory, redaction_cache_copy) -> DemoBuild:
-    """The demo deliveries built by the real CLI, once per run for all workers. Read only: copy it to change it."""
+def shared_build(tmp_path_factory, name: str, *args: str) -> DemoBuild:
+    """`eenzaamheid build ARGS --uit <run folder>/name` from the project root, once per run for all
+    xdist workers (the first builds under a file lock, the others wait and reuse its result)."""
     shared = shared_run_dir(tmp_path_factory)
-    out, result = shared / "demo_build", shared / "demo_build.json"
-    with open(shared / "demo_build.lock", "w") as lock:
+    out, result = shared / name, shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
         if not result.exists():
-            proc = subprocess.run([EENZAAMHEID, "build", "--allow-quarantine", "--uit", str(out)],
+            proc = subprocess.run([EENZAAMHEID, "build", *args, "--uit", str(out)],
                                   capture_output=True, text=True, cwd=ROOT)
             result.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
     return DemoBuild(out=out, **json.loads(result.read_text()))
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory, redaction_cache_copy) -> DemoBuild:
+    """The demo deliveries built by the real CLI, once per run for all workers. Read only: copy it to change it."""
+    return shared_build(tmp_path_factory, "demo_build", "--allow-quarantine")
+
+
+@pytest.fixture(scope="session")
+def refused_demo_build(tmp_path_factory, redaction_cache_copy) -> DemoBuild:
+    """`eenzaamheid build` on the demo without --allow-quarantine (it holds an invalid row on purpose):
+    refused at validation. Once per run for all workers; read only."""
+    return shared_build(tmp_path_factory, "refused_demo_build")
 
 
 @pytest.fixture(scope="session")

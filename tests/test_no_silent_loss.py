@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,6 @@ from test_validate import (CSV_YEAR, XLSX_YEAR, answer_column, first_enum_column
                            make, validate_json)
 
 ROOT = Path(__file__).resolve().parent.parent
-EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
 FILE_2024 = "2024/benchmark_eenzaamheid_2024_export.csv"
 FILE_2019 = "2019/benchmark_eenzaamheid_2019_export.xlsx"
 
@@ -79,8 +76,7 @@ def test_fuzzy_match_colliding_with_a_real_row_is_an_error_naming_both(tmp_path)
 
 def test_build_refuses_the_collision_and_never_replaces_the_other_row(tmp_path):
     copy_delivery(tmp_path, FILE_2024, utreht)
-    proc = subprocess.run([EENZAAMHEID, "build", "--raw", str(tmp_path / "raw"), "--uit", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    proc = run_cli("build", "--raw", tmp_path / "raw", "--uit", tmp_path / "out", cwd=tmp_path)
     assert proc.returncode == 1
     assert "bij stap 'validatie'" in proc.stderr and "vond 1 fout(en)" in proc.stderr
     assert "gemeente_botsing" in proc.stderr, proc.stderr  # the cause is named, not only counted

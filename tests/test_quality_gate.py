@@ -19,6 +19,7 @@ import pytest
 
 from eenzaamheid import build
 from eenzaamheid.municipalities import register
+from conftest import cli_in_process
 from published import RAW, ROOT
 
 EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
@@ -109,9 +110,8 @@ def assert_refusal_consistent(report: dict, page: str, message: str, stage: str,
         assert "De databasecontroles zijn niet uitgevoerd" in verdict and "De databasecontroles zijn niet uitgevoerd" in message
 
 
-def test_refused_at_validation_says_so_and_nothing_more(tmp_path):
-    out = tmp_path / "uit"
-    proc = subprocess.run([EENZAAMHEID, "build", "--uit", str(out)], capture_output=True, text=True, cwd=ROOT)
+def test_refused_at_validation_says_so_and_nothing_more(refused_demo_build):
+    proc, out = refused_demo_build, refused_demo_build.out  # `eenzaamheid build --uit out` on the demo (conftest)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     report = json.loads((out / f"{build.REFUSED_REPORT}.json").read_text(encoding="utf-8"))
     page = (out / f"{build.REFUSED_REPORT}.html").read_text(encoding="utf-8")
@@ -200,8 +200,8 @@ def test_the_site_shows_the_checks_and_links_the_report(site):
 
 
 def test_check_command_exit_codes_and_report(built_site_dir, tmp_path):
-    ok = subprocess.run([EENZAAMHEID, "check", "--db", str(built_site_dir / build.DB_NAME),
-                         "--report", str(tmp_path / "rapport.html")], capture_output=True, text=True, cwd=ROOT)
+    # the two runs of the checks in this process (conftest.cli_in_process), the usage error as a real process
+    ok = cli_in_process("check", "--db", built_site_dir / build.DB_NAME, "--report", tmp_path / "rapport.html")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "Publiceerbaar: " in ok.stdout and "handmatig.trend_sprong" in ok.stdout
     page = (tmp_path / "rapport.html").read_text(encoding="utf-8")
@@ -212,7 +212,7 @@ def test_check_command_exit_codes_and_report(built_site_dir, tmp_path):
     shutil.copy(built_site_dir / build.DB_NAME, planted)
     with sqlite3.connect(planted) as conn:
         conn.execute("UPDATE jaargangen SET respondenten = respondenten + 1 WHERE jaar = 2023")
-    bad = subprocess.run([EENZAAMHEID, "check", "--db", str(planted)], capture_output=True, text=True, cwd=ROOT)
+    bad = cli_in_process("check", "--db", planted)
     assert bad.returncode == 1
     assert "Niet publiceerbaar" in bad.stdout and "fataal       handmatig.respondenten_per_jaar" in bad.stdout
 

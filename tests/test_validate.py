@@ -2,7 +2,8 @@
 
 Each test starts from a small valid delivery generated straight from the contract (so no
 question or label is typed here), breaks exactly one thing, and checks the rule, row,
-column and severity the steward gets, plus the exit code.
+column and severity the steward gets, plus the exit code. Most runs call the CLI in this process
+(`run_cli`); a few run it as a real process (`run_process`) for the exit status the shell sees.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import pytest
 
 from eenzaamheid import codebook, contract
 from eenzaamheid.municipalities import register
+
+from conftest import cli_in_process
 
 CSV_YEAR, XLSX_YEAR = 2024, 2023
 
@@ -121,6 +124,11 @@ def make(tmp_path):
 # --- running the CLI -----------------------------------------------------------------
 
 def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return cli_in_process(*args, cwd=cwd)
+
+
+def run_process(*args, cwd: Path) -> subprocess.CompletedProcess:
+    """`eenzaamheid ARGS` as a real process: where the exit status the shell sees is what is tested."""
     return subprocess.run([sys.executable, "-m", "eenzaamheid.cli", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, encoding="utf-8", timeout=120)
 
@@ -168,7 +176,7 @@ def test_clean_year_folder_and_raw_root_text_output(make, tmp_path):
     path24, path23 = make(CSV_YEAR), make(XLSX_YEAR)
     write_manifest(tmp_path, path24, path23)
     (tmp_path / "raw" / "README.md").write_text("niet een levering", encoding="utf-8")
-    proc = run_cli("validate", "raw/", cwd=tmp_path)
+    proc = run_process("validate", "raw/", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "benchmark_eenzaamheid_2024.csv" in proc.stdout and "benchmark_eenzaamheid_2023.xlsx" in proc.stdout
     assert run_cli("validate", "raw/2024", cwd=tmp_path).returncode == 0
@@ -483,7 +491,7 @@ def test_report_inside_raw_is_refused(make, tmp_path):
 
 
 def test_nonexistent_path_is_a_usage_error(tmp_path):
-    proc = run_cli("validate", tmp_path / "raw" / "2024" / "bestaat_niet.csv", cwd=tmp_path)
+    proc = run_process("validate", tmp_path / "raw" / "2024" / "bestaat_niet.csv", cwd=tmp_path)
     assert proc.returncode == 2
     assert "bestaat niet" in proc.stderr + proc.stdout
 
@@ -493,7 +501,7 @@ def test_unknown_year_is_a_usage_error(make, tmp_path):
     target = tmp_path / "levering" / "export.csv"
     target.parent.mkdir()
     target.write_bytes(path.read_bytes())
-    assert run_cli("validate", target, cwd=tmp_path).returncode == 2
+    assert run_process("validate", target, cwd=tmp_path).returncode == 2
     assert run_cli("validate", target, "--jaar", "2024", cwd=tmp_path).returncode == 0  # only geen_manifest
     assert run_cli("validate", path, "--jaar", "1999", cwd=tmp_path).returncode == 2
 
