@@ -5,7 +5,7 @@ VENV_PY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed
 HOST ?= 127.0.0.1
 
-.PHONY: venv deduce node-deps system-deps demo validate build check serve serve-public test bench lock clean-venv
+.PHONY: venv bytecode deduce node-deps system-deps demo validate build check serve serve-public test bench lock clean-venv
 
 # Create .venv (if missing) and install pinned deps + the project (editable).
 venv: $(STAMP)
@@ -20,6 +20,12 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	PYTHONPATH=$(CURDIR) $(VENV_PY) -m eenzaamheid.pipeline.deidentify > $(VENV)/deduce-opbouw.log 2>&1 &
 	$(VENV_PY) -m pip install -c constraints.txt -r requirements.txt -e .
 	touch $@
+
+# The project's own bytecode, as an installed package has it. Where PYTHONDONTWRITEBYTECODE is set (as
+# on these machines) Python would otherwise compile the modules it imports again in every process (every
+# build, CLI run and server the tests start). Up-to-date files are skipped.
+bytecode: venv
+	$(VENV_PY) -m compileall -q eenzaamheid plugins
 
 # Build deduce's lookup structures now and wait for it (make venv starts it in the background).
 deduce: venv
@@ -45,24 +51,24 @@ demo: venv
 	$(VENV_PY) scripts/generate_demo_deliveries.py
 
 # Validate the raw deliveries (Frictionless + Pandera).
-validate: venv
+validate: venv bytecode
 	$(VENV)/bin/eenzaamheid validate raw/
 
 # Build the cleaned SQLite database.
-build: venv
+build: venv bytecode
 	$(VENV)/bin/eenzaamheid build --allow-quarantine  # the demo holds one invalid row on purpose
 
 # Run the quality checks (Great Expectations) on the built database; exit 1 on fatal/error failures.
-check: venv
+check: venv bytecode
 	$(VENV)/bin/eenzaamheid check
 
 # Serve the built database with Datasette on localhost.
-serve: venv build
+serve: venv bytecode build
 	$(VENV)/bin/eenzaamheid serve --host $(HOST)
 
 # Serve with the caching front: nginx (deploy/nginx.conf.template) on 127.0.0.1:$(PORT), Datasette behind it.
 PORT ?= 8080
-serve-public: venv build system-deps
+serve-public: venv bytecode build system-deps
 	$(VENV)/bin/eenzaamheid serve --front --port $(PORT)
 
 # axe-core for the accessibility browser tests, pinned in package.json + package-lock.json.
@@ -72,7 +78,7 @@ node_modules/.installed: package.json package-lock.json
 	else echo "WARNING: npm not found; the accessibility tests will be skipped."; fi
 
 # Run the test suite.
-test: venv system-deps node-deps
+test: venv bytecode system-deps node-deps
 	$(VENV_PY) -m pytest
 
 # Measure speed and memory; writes bench/RESULTS.md (not part of the tests).
