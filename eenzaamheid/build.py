@@ -405,10 +405,11 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
             data.frames = check_frames(data.frames, data.clean_checks)
         except BuildError as exc:  # no database checks: never publishable
             raise _refuse(live, refusal.from_clean_checks(data.clean_checks, str(exc)), data) from None
-        # read the live publication now, before the switch replaces it
-        data.frames["wijzigingen"] = changes.against_previous(live / DB_NAME, data.frames)
+        # the diff with the live publication (read now, before the switch replaces it) runs in the
+        # warm process while this one loads the other tables; `wijzigingen` is loaded last
+        changed = quality.start_changes(live / DB_NAME, data.frames)
+        load.write_database(data.frames, staging / DB_NAME, raw_dir, later={"wijzigingen": changed})
         changes.write_changelog(data.frames["wijzigingen"], staging)
-        load.write_database(data.frames, staging / DB_NAME, raw_dir)
         # the gate runs in the warm process while this one writes the exports (on the other core);
         # nothing is published before it passed, and a refusal discards the staged exports
         pending = quality.start(staging / DB_NAME)

@@ -87,7 +87,12 @@ def _context(gx):
     config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
                                analytics_enabled=False, data_docs_sites={},
                                progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False))
-    return gx.get_context(mode="ephemeral", project_config=config)
+    context = gx.get_context(mode="ephemeral", project_config=config)
+    # An ephemeral context still serialises its whole configuration to YAML (into an in-memory
+    # store nobody reads) after every asset and batch definition it gains: ~50 times per run, each
+    # larger than the one before. Nothing is kept, so skip it.
+    context._save_project_config = lambda: None
+    return context
 
 
 def _readonly_uri(db_path: Path) -> str:
@@ -176,19 +181,19 @@ def is_synthetic(db_path: Path) -> bool:
         return True
 
 
-def run(db_path: Path) -> QualityResult:
+def run(db_path: Path, controles: list[Controle] | None = None) -> QualityResult:
     """Run every check with Great Expectations against the SQLite file, opened read-only.
 
     Raises FileNotFoundError (no such file), ValueError (not an SQLite database) or
     QualityConfigError (a ValueError: checks/handmatige_controles.yml is wrong). A check that cannot
     run on this database (missing table, broken query) does not raise: it fails, with the reason in
-    `waargenomen`.
+    `waargenomen`. `controles`: the list `expectations()` gives, when the caller made it already.
     """
     started = time.perf_counter()
     db_path = Path(db_path)
     if not db_path.is_file():
         raise FileNotFoundError(f"Database {db_path} bestaat niet.")
-    controles = expectations(db_path)
+    controles = expectations(db_path) if controles is None else controles
     counter = _Counter(db_path)  # also proves the file opens read-only before GE is involved
     counter.materialise_views(controles)
     gx = _gx()
