@@ -17,6 +17,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from . import engine
@@ -25,6 +26,9 @@ from .model import QualityResult
 _warm: "_Worker | None" = None     # imported GE, waiting for a database
 _started: "_Worker | None" = None  # running the checks; its result not yet collected
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds eenzaamheid/
+# Frames larger than this are diffed in the build's own process: a copy in the warm process would
+# double their memory (the demo's frames are ~10 MB; a 100x stress delivery's over 1 GB).
+MAX_SHIPPED_BYTES = 256 * 2**20
 
 
 def _serve() -> None:
@@ -67,17 +71,39 @@ class _Worker:
         self.process = subprocess.Popen([sys.executable, "-c", "from eenzaamheid.quality.worker import _serve; _serve()"], env=env,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.unread = 0  # requests sent whose answer was not read yet
+        self.sender: threading.Thread | None = None
+        self.broken = False  # a request could not be written: the process is gone
 
-    def send(self, *request) -> bool:
-        """Hand over a request; it runs while the caller goes on. False if the worker is gone."""
-        try:
-            self.process.stdin.write(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
-            self.process.stdin.flush()
-            self.unread += 1
+    def send(self, *request, background: bool = False) -> bool:
+        """Hand over a request; it runs while the caller goes on. False if the worker is gone.
+        `background`: written from a thread, as the pipe holds only 64 KB and the worker reads
+        nothing until it has imported GE (a large request would hold up the caller until then)."""
+        self._sent()  # one request after the other on the pipe
+
+        def write() -> bool:
+            try:
+                pickle.dump(request, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                self.process.stdin.flush()
+                return True
+            except (OSError, ValueError, pickle.PicklingError):  # ValueError: the pipe was closed by stop()
+                self.broken = True
+                return False
+
+        self.unread += 1
+        if background:
+            self.sender = threading.Thread(target=write, name="gate-request", daemon=True)
+            self.sender.start()
             return True
-        except (OSError, pickle.PicklingError):
+        if not write():
             self.stop()
             return False
+        return True
+
+    def _sent(self) -> None:
+        """Wait until a request written in the background is on the pipe."""
+        if self.sender is not None:
+            self.sender.join()
+            self.sender = None
 
     def start(self, db_path: Path) -> bool:
         """Hand over the database; the checks run while the caller goes on. False if the worker is gone."""
@@ -85,6 +111,10 @@ class _Worker:
 
     def answer(self):
         """The answer to the request before (ok, value), or None when the worker failed."""
+        self._sent()
+        if self.broken:
+            self.stop()
+            return None
         try:
             answer = pickle.load(self.process.stdout)
         except Exception:
@@ -100,7 +130,7 @@ class _Worker:
         answer = self.answer()
         if answer is None:
             return None
-        self.stop()
+        self.process.communicate()  # it exits after the gate's answer
         ok, value = answer
         if not ok:
             raise value
@@ -122,6 +152,10 @@ def prewarm() -> None:
             _warm = None
 
 
+def _shipped_size(frames: dict) -> int:
+    return sum(int(f.memory_usage(index=False, deep=True).sum()) for f in frames.values())
+
+
 def start_changes(previous_db: Path, frames: dict):
     """The diff of `frames` with the publication `previous_db` (pipeline.changes.against_previous),
     computed in the warm process when there is one: returns a function that waits for the
@@ -129,7 +163,8 @@ def start_changes(previous_db: Path, frames: dict):
     from ..pipeline import changes as build_changes
 
     worker = _warm
-    sent = worker is not None and worker.send("changes", Path(previous_db), frames)
+    sent = (worker is not None and _shipped_size(frames) <= MAX_SHIPPED_BYTES
+            and worker.send("changes", Path(previous_db), frames, background=True))
 
     def result():
         answer = worker.answer() if sent else None
