@@ -34,7 +34,8 @@ import pandas as pd
 from . import families
 from .generated import codebook_expectations, schema_expectations
 from .manual import manual_expectations
-from .model import ERNSTEN, UNEXPECTED_ROWS, Controle, QualityConfigError, QualityResult, quote_ident
+from .model import (ERNSTEN, UNEXPECTED_ROWS, Controle, QualityConfigError, QualityResult, quote_ident,
+                    sql_literal)
 from .results import BATCH_ROWS, error_result, expectation_result, family_result
 from .tables import CONTROLE_COLUMNS, RESULTAAT_COLUMNS
 
@@ -42,6 +43,7 @@ from .tables import CONTROLE_COLUMNS, RESULTAAT_COLUMNS
 # a limit above any table's size gives every failing row.
 _ALL_ROWS = 2**31 - 1
 _FAMILY = "gegenereerd"  # meta of a table's set-based expectation
+_VIEWS_DB = "gate_views"   # the shared in-memory database the views are evaluated into
 
 
 def expectations(db_path: Path | None = None) -> list[Controle]:
@@ -159,23 +161,29 @@ class _Counter:
 
         The views (aandelen, vraag_trend) aggregate every answer; a suite reads its batch several
         times (GE's connection test, row count, each expectation, an UnexpectedRowsExpectation
-        twice), which made these views most of the gate's SQL time. SQLite computes them without
-        Python's lock, so they run beside the suites that do not read them (`reads_view`: those
-        run first). An unqualified name finds the TEMP table first, so every check sees exactly the
-        rows of the view, in its order; the database file is still opened read-only and the copies
-        live in memory for this run only."""
+        twice), which made these views most of the gate's SQL time. The thread stores them with
+        CREATE TABLE AS in a shared in-memory database: SQLite does all of it without Python's lock,
+        so the views are computed beside the suites that do not read them (`reads_view`: those run
+        first). An unqualified name finds the TEMP table first, so every check sees exactly the rows
+        of the view, in its order; the database file is still opened read-only and the copies live
+        in memory for this run only."""
         views = [name for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
         text = " ".join(f"{c.tabel} {c.bron or ''} {json.dumps(dict(c.parameters))}" for c in controles)
         self.views = [v for v in views if re.search(rf"\b{re.escape(v)}\b", text)]
-        self.view_rows: dict[str, list[tuple]] = {}
+        if not self.views:
+            return
+        shared = f"file:gate-views-{os.getpid()}-{id(self)}?mode=memory&cache=shared"
+        self.conn.execute(f"ATTACH DATABASE {sql_literal(shared)} AS {_VIEWS_DB}")  # keeps it alive
 
         def evaluate() -> None:
-            conn = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
+            conn = sqlite3.connect(self.uri, uri=True)
             try:
                 conn.execute("PRAGMA temp_store = MEMORY")
+                conn.execute(f"ATTACH DATABASE {sql_literal(shared)} AS {_VIEWS_DB}")
                 for view in self.views:
                     with contextlib.suppress(sqlite3.Error):  # a broken view stays as it is: its checks say why
-                        self.view_rows[view] = conn.execute(f"SELECT * FROM main.{quote_ident(view)}").fetchall()
+                        conn.execute(f"CREATE TABLE {_VIEWS_DB}.{quote_ident(view)} AS "
+                                     f"SELECT * FROM main.{quote_ident(view)}")
             finally:
                 conn.close()
 
@@ -187,19 +195,18 @@ class _Counter:
         return any(re.search(rf"\b{re.escape(v)}\b", text) for v in self.views)
 
     def finish_views(self) -> None:
-        """The evaluated views as TEMP tables: the columns CREATE TABLE AS gives, the rows as read."""
+        """The evaluated views as TEMP tables (the same columns, column types, rows and order)."""
         if self.view_thread is None:
             return
         self.view_thread.join()
         self.view_thread = None
-        for view, rows in self.view_rows.items():
-            name = quote_ident(view)
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM main.{name} LIMIT 0")
-                width = len(self.conn.execute(f"SELECT * FROM temp.{name} LIMIT 0").description)
-                self.conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * width)})", rows)
-                self.conn.commit()  # GE's pool rolls back what is left open when it returns the connection
-        self.view_rows = {}
+        done = {name for (name,) in self.conn.execute(f"SELECT name FROM {_VIEWS_DB}.sqlite_master")}
+        for view in self.views:
+            if view in done:
+                name = quote_ident(view)
+                self.conn.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {_VIEWS_DB}.{name}")
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute(f"DETACH DATABASE {_VIEWS_DB}")
 
     def close(self) -> None:
         self.conn.close()
