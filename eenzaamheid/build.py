@@ -15,7 +15,6 @@ kwaliteitsrapport_geweigerd.* in the output folder when it is refused.
 """
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from . import publication, refusal
 from .pipeline import cleanschema, codebook_tables, counted, harmonize, ingest, panel, validate, wide
 from .municipalities import register
 from .pipeline import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
+from .packaging import EXPORT_DIRS, PACKAGE_ZIP, package_inside, package_zip, sync_datapackage  # noqa: F401
 from .paths import CHECKS, CLEAN, RAW, ROOT
 from .problems import FOUT, Problem
 
@@ -36,9 +36,7 @@ if TYPE_CHECKING:  # quality imports Great Expectations lazily; the build needs 
 
 DB_NAME = "benchmark.db"
 DB_PATH = CLEAN / DB_NAME
-EXPORT_DIRS = ("csv", "json", "parquet")
 SITE_METADATA = "metadata.json"           # what Datasette serves (generated, see site_metadata)
-PACKAGE_ZIP = "benchmark-eenzaamheid.zip"  # the data package as one download
 REPORT = "kwaliteitsrapport"               # .html and .json: the steward's report of the build
 REFUSED_REPORT = "kwaliteitsrapport_geweigerd"
 
@@ -290,82 +288,13 @@ def _refuse(live: Path, why: refusal.Refusal, data: CleanData, synthetic: bool |
     return BuildRefused(why, stem)
 
 
-def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
-    """The package as one download, and beside it in the staged folder datapackage.json and the
-    DCAT record (dcat.ttl), each downloadable by itself. The zip holds datapackage.json with the CSV
-    files (paths csv/...), README.md (with the data dictionary), CITATION.cff, the codebook, the
-    DCAT record and the licence texts; fixed timestamps and order: reproducible."""
-    import json
-    import zipfile
-
-    from .catalog import dcat, release, zipdocs
-    from .pipeline import export
-
-    package = export.datapackage("csv", synthetic, csv_dir=staging / "csv")
-    package_bytes = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    meta = release.metadata(export.METADATA_PATH)
-    catalogus = meta["catalogus"]
-    files: dict[str, int | None] = {f"{fmt}/{f.name}": f.stat().st_size for fmt in EXPORT_DIRS
-                                    for f in sorted((staging / fmt).glob(f"*.{fmt}"))}
-    files.update({"datapackage.json": len(package_bytes), path.name: None})
-    dcat_bytes = dcat.turtle(package, catalogus, files, path.name)
-    export._write_atomic(staging / "datapackage.json", package_bytes)
-    export._write_atomic(staging / dcat.DCAT_NAME, dcat_bytes)
-    notice = (meta.get("datapackage") or {}).get("synthetisch_melding") or ""
-    members = {"datapackage.json": package_bytes,
-               "README.md": zipdocs.readme(package, synthetic, notice, meta.get("panels") or {}),
-               "CITATION.cff": zipdocs.citation_cff(package, catalogus),
-               "codebook.yaml": zipdocs.codebook_bytes(ROOT),
-               dcat.DCAT_NAME: dcat_bytes, **zipdocs.licence_files()}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        def add(name: str, data: bytes) -> None:
-            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-            z.writestr(info, data)
-        for name, data in members.items():
-            add(name, data)
-        for csv_file in sorted((staging / "csv").glob("*.csv")):
-            add(f"csv/{csv_file.name}", csv_file.read_bytes())
-        if (staging / changes.CHANGELOG_NAME).exists():  # the diff with the previous publication
-            add(changes.CHANGELOG_NAME, (staging / changes.CHANGELOG_NAME).read_bytes())
-
-
-def _package_inside(clean_dir: Path, datapackage: Path | None) -> bool:
-    return datapackage is not None and Path(os.path.abspath(datapackage)).parent == clean_dir
-
-
-def sync_datapackage(clean_dir: Path, datapackage: Path) -> bool:
-    """Make datapackage.json outside the publication folder (the project root's) describe the live
-    publication: it is the package inside the live zip with the CSV paths relative to it. Written
-    right after the switch, and again at the next build's start when a kill came in between.
-    Returns whether it had to be (re)written."""
-    import json
-    import zipfile
-
-    from .pipeline import export
-
-    try:
-        with zipfile.ZipFile(clean_dir / PACKAGE_ZIP) as z:
-            package = json.loads(z.read("datapackage.json"))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return False  # no (complete) publication yet: nothing to describe
-    csv_dir = Path(os.path.relpath(clean_dir / "csv", Path(os.path.abspath(datapackage)).parent)).as_posix()
-    for resource in package["resources"]:
-        resource["path"] = f"{csv_dir}/{Path(resource['path']).name}"
-    text = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    if datapackage.exists() and datapackage.read_bytes() == text:
-        return False
-    export._write_atomic(datapackage, text)
-    return True
-
-
 def publish(staging: Path, clean_dir: Path, datapackage: Path | None) -> None:
     """Make the complete staged folder the publication by one atomic switch (see publication.py);
     files of the live folder that the build does not write are carried over, an earlier refusal
     report is not. Then remove the previous publication and bring the root datapackage.json in line."""
     publication.switch(staging, clean_dir, skip={f"{REFUSED_REPORT}.html", f"{REFUSED_REPORT}.json"})
     shutil.rmtree(staging, ignore_errors=True)  # now the previous publication
-    if datapackage is not None and not _package_inside(clean_dir, datapackage):
+    if datapackage is not None and not package_inside(clean_dir, datapackage):
         sync_datapackage(clean_dir, datapackage)
 
 
@@ -387,7 +316,7 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
     quality.prewarm()  # Great Expectations is imported in a second process meanwhile (quality/worker.py)
     publication.recover(live)  # what a killed build left: staging folders, a half-done fallback switch
     live.mkdir(parents=True, exist_ok=True)
-    if datapackage is not None and not _package_inside(live, datapackage):
+    if datapackage is not None and not package_inside(live, datapackage):
         sync_datapackage(live, datapackage)
     staging = publication.staging_dir(live)
     staging.mkdir()
@@ -405,10 +334,11 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
             data.frames = check_frames(data.frames, data.clean_checks)
         except BuildError as exc:  # no database checks: never publishable
             raise _refuse(live, refusal.from_clean_checks(data.clean_checks, str(exc)), data) from None
-        # read the live publication now, before the switch replaces it
-        data.frames["wijzigingen"] = changes.against_previous(live / DB_NAME, data.frames)
+        # the diff with the live publication (read now, before the switch replaces it) runs in the
+        # warm process while this one loads the other tables; `wijzigingen` is loaded last
+        changed = quality.start_changes(live / DB_NAME, data.frames)
+        load.write_database(data.frames, staging / DB_NAME, raw_dir, later={"wijzigingen": changed})
         changes.write_changelog(data.frames["wijzigingen"], staging)
-        load.write_database(data.frames, staging / DB_NAME, raw_dir)
         # the gate runs in the warm process while this one writes the exports (on the other core);
         # nothing is published before it passed, and a refusal discards the staged exports
         pending = quality.start(staging / DB_NAME)
@@ -416,7 +346,7 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
         export.export_tables(data.frames, staging)
         if datapackage is not None:
             synthetic = bool(data.frames["bronbestanden"]["synthetisch"].astype(int).any())
-            if _package_inside(live, datapackage):  # part of the folder, switched with it
+            if package_inside(live, datapackage):  # part of the folder, switched with it
                 export.write_datapackage(staging / datapackage.name, "csv", synthetic=synthetic)
             package_zip(staging, staging / PACKAGE_ZIP, synthetic)
         quality_gate(staging / DB_NAME, data, staging, live, pending)

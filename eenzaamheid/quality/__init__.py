@@ -32,9 +32,9 @@ from .model import (ERNSTEN, FATAAL, FOUT, HANDMATIG_PATH, HERKOMSTEN, PUBLISHED
                     Controle, QualityConfigError, QualityResult)
 from .results import summary_text
 from .tables import CONTROLE_COLUMNS, RESULTAAT_COLUMNS, TABLE_SCHEMAS, write_tables
-from .worker import Pending, discard, prewarm, run, start  # in the warm process when the build started one
+from .worker import Pending, discard, prewarm, run, start, start_changes  # in the warm process when the build started one
 
 __all__ = ["CONTROLE_COLUMNS", "ERNSTEN", "FATAAL", "FOUT", "HANDMATIG_PATH", "HERKOMSTEN", "PUBLISHED_PATH",
            "RESULTAAT_COLUMNS", "TABLE_SCHEMAS", "UNEXPECTED_ROWS", "WAARSCHUWING", "Controle", "QualityConfigError",
            "Pending", "QualityResult", "codebook_expectations", "discard", "expectations", "is_synthetic", "manual_expectations",
-           "prewarm", "published_value", "run", "schema_expectations", "start", "summary_text", "write_tables"]
+           "prewarm", "published_value", "run", "schema_expectations", "start", "start_changes", "summary_text", "write_tables"]

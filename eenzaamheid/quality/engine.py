@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -33,7 +34,8 @@ import pandas as pd
 from . import families
 from .generated import codebook_expectations, schema_expectations
 from .manual import manual_expectations
-from .model import ERNSTEN, UNEXPECTED_ROWS, Controle, QualityConfigError, QualityResult, quote_ident
+from .model import (ERNSTEN, UNEXPECTED_ROWS, Controle, QualityConfigError, QualityResult, quote_ident,
+                    sql_literal)
 from .results import BATCH_ROWS, error_result, expectation_result, family_result
 from .tables import CONTROLE_COLUMNS, RESULTAAT_COLUMNS
 
@@ -41,6 +43,7 @@ from .tables import CONTROLE_COLUMNS, RESULTAAT_COLUMNS
 # a limit above any table's size gives every failing row.
 _ALL_ROWS = 2**31 - 1
 _FAMILY = "gegenereerd"  # meta of a table's set-based expectation
+_VIEWS_DB = "gate_views"   # the shared in-memory database the views are evaluated into
 
 
 def expectations(db_path: Path | None = None) -> list[Controle]:
@@ -87,7 +90,12 @@ def _context(gx):
     config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
                                analytics_enabled=False, data_docs_sites={},
                                progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False))
-    return gx.get_context(mode="ephemeral", project_config=config)
+    context = gx.get_context(mode="ephemeral", project_config=config)
+    # An ephemeral context still serialises its whole configuration to YAML (into an in-memory
+    # store nobody reads) after every asset and batch definition it gains: ~50 times per run, each
+    # larger than the one before. Nothing is kept, so skip it.
+    context._save_project_config = lambda: None
+    return context
 
 
 def _readonly_uri(db_path: Path) -> str:
@@ -133,6 +141,9 @@ class _Counter:
             self.conn.close()
             raise ValueError(f"{db_path} is geen leesbare SQLite-database ({exc}).") from None
         self.cache: dict[tuple, int | None] = {}
+        self.uri = _readonly_uri(db_path)
+        self.views: list[str] = []
+        self.view_thread: threading.Thread | None = None
 
     def count(self, tabel: str, bron: str | None = None) -> int | None:
         key = (tabel, bron)
@@ -144,20 +155,58 @@ class _Counter:
                 self.cache[key] = None
         return self.cache[key]
 
-    def materialise_views(self, controles: list[Controle]) -> None:
-        """Evaluate every view the checks read once, into a TEMP table of the same name.
+    def start_views(self, controles: list[Controle]) -> None:
+        """Start evaluating every view the checks read, once, in a background thread on a connection
+        of its own; `finish_views` puts each in a TEMP table of the same name on this connection.
 
         The views (aandelen, vraag_trend) aggregate every answer; a suite reads its batch several
         times (GE's connection test, row count, each expectation, an UnexpectedRowsExpectation
-        twice), which made these views most of the gate's SQL time. An unqualified name finds the
-        TEMP table first, so every check sees exactly the rows of the view; the database file is
-        still opened read-only and the copies live in memory for this run only."""
+        twice), which made these views most of the gate's SQL time. The thread stores them with
+        CREATE TABLE AS in a shared in-memory database: SQLite does all of it without Python's lock,
+        so the views are computed beside the suites that do not read them (`reads_view`: those run
+        first). An unqualified name finds the TEMP table first, so every check sees exactly the rows
+        of the view, in its order; the database file is still opened read-only and the copies live
+        in memory for this run only."""
         views = [name for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
         text = " ".join(f"{c.tabel} {c.bron or ''} {json.dumps(dict(c.parameters))}" for c in controles)
-        for view in views:
-            if re.search(rf"\b{re.escape(view)}\b", text):
-                with contextlib.suppress(sqlite3.Error):  # a broken view stays as it is: its checks say why
-                    self.conn.execute(f"CREATE TEMP TABLE {quote_ident(view)} AS SELECT * FROM main.{quote_ident(view)}")
+        self.views = [v for v in views if re.search(rf"\b{re.escape(v)}\b", text)]
+        if not self.views:
+            return
+        shared = f"file:gate-views-{os.getpid()}-{id(self)}?mode=memory&cache=shared"
+        self.conn.execute(f"ATTACH DATABASE {sql_literal(shared)} AS {_VIEWS_DB}")  # keeps it alive
+
+        def evaluate() -> None:
+            conn = sqlite3.connect(self.uri, uri=True)
+            try:
+                conn.execute("PRAGMA temp_store = MEMORY")
+                conn.execute(f"ATTACH DATABASE {sql_literal(shared)} AS {_VIEWS_DB}")
+                for view in self.views:
+                    with contextlib.suppress(sqlite3.Error):  # a broken view stays as it is: its checks say why
+                        conn.execute(f"CREATE TABLE {_VIEWS_DB}.{quote_ident(view)} AS "
+                                     f"SELECT * FROM main.{quote_ident(view)}")
+            finally:
+                conn.close()
+
+        self.view_thread = threading.Thread(target=evaluate, name="views", daemon=True)
+        self.view_thread.start()
+
+    def reads_view(self, checks: list[Controle]) -> bool:
+        text = " ".join(f"{c.tabel} {c.bron or ''} {json.dumps(dict(c.parameters))}" for c in checks)
+        return any(re.search(rf"\b{re.escape(v)}\b", text) for v in self.views)
+
+    def finish_views(self) -> None:
+        """The evaluated views as TEMP tables (the same columns, column types, rows and order)."""
+        if self.view_thread is None:
+            return
+        self.view_thread.join()
+        self.view_thread = None
+        done = {name for (name,) in self.conn.execute(f"SELECT name FROM {_VIEWS_DB}.sqlite_master")}
+        for view in self.views:
+            if view in done:
+                name = quote_ident(view)
+                self.conn.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {_VIEWS_DB}.{name}")
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute(f"DETACH DATABASE {_VIEWS_DB}")
 
     def close(self) -> None:
         self.conn.close()
@@ -176,21 +225,21 @@ def is_synthetic(db_path: Path) -> bool:
         return True
 
 
-def run(db_path: Path) -> QualityResult:
+def run(db_path: Path, controles: list[Controle] | None = None) -> QualityResult:
     """Run every check with Great Expectations against the SQLite file, opened read-only.
 
     Raises FileNotFoundError (no such file), ValueError (not an SQLite database) or
     QualityConfigError (a ValueError: checks/handmatige_controles.yml is wrong). A check that cannot
     run on this database (missing table, broken query) does not raise: it fails, with the reason in
-    `waargenomen`.
+    `waargenomen`. `controles`: the list `expectations()` gives, when the caller made it already.
     """
     started = time.perf_counter()
     db_path = Path(db_path)
     if not db_path.is_file():
         raise FileNotFoundError(f"Database {db_path} bestaat niet.")
-    controles = expectations(db_path)
+    controles = expectations(db_path) if controles is None else controles
     counter = _Counter(db_path)  # also proves the file opens read-only before GE is involved
-    counter.materialise_views(controles)
+    counter.start_views(controles)
     gx = _gx()
     # a check that cannot run is reported in its result (waargenomen.fout); GE would also log the
     # whole traceback of every such SQL error to stderr
@@ -207,10 +256,16 @@ def run(db_path: Path) -> QualityResult:
         # GE keeps one connection to an SQLite file (StaticPool): ours, with the views' TEMP copies
         source = context.data_sources.add_sqlite(name="benchmark", connection_string=_readonly_url(db_path),
                                                  kwargs={"creator": lambda: counter.conn})
-        for n, (suite_name, checks) in enumerate(by_suite.items()):
-            results.update(_run_suite(gx, context, source, f"a{n:03d}", suite_name, checks, counter))
+        # the suites that read a view last, when the background thread has evaluated the views
+        suites = sorted(((f"a{n:03d}", name, checks) for n, (name, checks) in enumerate(by_suite.items())),
+                        key=lambda suite: counter.reads_view(suite[2]))
+        for asset_name, suite_name, checks in suites:
+            if counter.reads_view(checks):
+                counter.finish_views()
+            results.update(_run_suite(gx, context, source, asset_name, suite_name, checks, counter))
     finally:
         gx_logger.setLevel(level)
+        counter.finish_views()  # (the thread must end before its connection's database is closed)
         counter.close()
         if source is not None:
             with contextlib.suppress(Exception):

@@ -1,0 +1,81 @@
+"""The publication as a data package: the zip (one download) with datapackage.json, the CSV files
+and their documentation, and the root datapackage.json kept in line with the live publication."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .paths import ROOT
+from .pipeline import changes
+
+EXPORT_DIRS = ("csv", "json", "parquet")
+PACKAGE_ZIP = "benchmark-eenzaamheid.zip"  # the data package as one download
+
+
+def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
+    """The package as one download, and beside it in the staged folder datapackage.json and the
+    DCAT record (dcat.ttl), each downloadable by itself. The zip holds datapackage.json with the CSV
+    files (paths csv/...), README.md (with the data dictionary), CITATION.cff, the codebook, the
+    DCAT record and the licence texts; fixed timestamps and order: reproducible."""
+    import json
+    import zipfile
+
+    from .catalog import dcat, release, zipdocs
+    from .pipeline import export
+
+    package = export.datapackage("csv", synthetic, csv_dir=staging / "csv")
+    package_bytes = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    meta = release.metadata(export.METADATA_PATH)
+    catalogus = meta["catalogus"]
+    files: dict[str, int | None] = {f"{fmt}/{f.name}": f.stat().st_size for fmt in EXPORT_DIRS
+                                    for f in sorted((staging / fmt).glob(f"*.{fmt}"))}
+    files.update({"datapackage.json": len(package_bytes), path.name: None})
+    dcat_bytes = dcat.turtle(package, catalogus, files, path.name)
+    export._write_atomic(staging / "datapackage.json", package_bytes)
+    export._write_atomic(staging / dcat.DCAT_NAME, dcat_bytes)
+    notice = (meta.get("datapackage") or {}).get("synthetisch_melding") or ""
+    members = {"datapackage.json": package_bytes,
+               "README.md": zipdocs.readme(package, synthetic, notice, meta.get("panels") or {}),
+               "CITATION.cff": zipdocs.citation_cff(package, catalogus),
+               "codebook.yaml": zipdocs.codebook_bytes(ROOT),
+               dcat.DCAT_NAME: dcat_bytes, **zipdocs.licence_files()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        def add(name: str, data: bytes) -> None:
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            z.writestr(info, data)
+        for name, data in members.items():
+            add(name, data)
+        for csv_file in sorted((staging / "csv").glob("*.csv")):
+            add(f"csv/{csv_file.name}", csv_file.read_bytes())
+        if (staging / changes.CHANGELOG_NAME).exists():  # the diff with the previous publication
+            add(changes.CHANGELOG_NAME, (staging / changes.CHANGELOG_NAME).read_bytes())
+
+
+def package_inside(clean_dir: Path, datapackage: Path | None) -> bool:
+    return datapackage is not None and Path(os.path.abspath(datapackage)).parent == clean_dir
+
+
+def sync_datapackage(clean_dir: Path, datapackage: Path) -> bool:
+    """Make datapackage.json outside the publication folder (the project root's) describe the live
+    publication: it is the package inside the live zip with the CSV paths relative to it. Written
+    right after the switch, and again at the next build's start when a kill came in between.
+    Returns whether it had to be (re)written."""
+    import json
+    import zipfile
+
+    from .pipeline import export
+
+    try:
+        with zipfile.ZipFile(clean_dir / PACKAGE_ZIP) as z:
+            package = json.loads(z.read("datapackage.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False  # no (complete) publication yet: nothing to describe
+    csv_dir = Path(os.path.relpath(clean_dir / "csv", Path(os.path.abspath(datapackage)).parent)).as_posix()
+    for resource in package["resources"]:
+        resource["path"] = f"{csv_dir}/{Path(resource['path']).name}"
+    text = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if datapackage.exists() and datapackage.read_bytes() == text:
+        return False
+    export._write_atomic(datapackage, text)
+    return True
