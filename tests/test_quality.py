@@ -541,6 +541,32 @@ def test_the_warm_gate_process_gives_the_same_result(demo_db, demo_result, tmp_p
     assert worker.process.poll() is not None and quality.worker._started is None
 
 
+def test_the_diff_with_the_live_publication_is_the_same_in_the_warm_process_and_without_it(demo_db):
+    """The build hands its frames to the warm process for the diff (quality.start_changes): the
+    same `wijzigingen` as computed here, also when that process is gone (the build then diffs itself)."""
+    import pandas as pd
+
+    from eenzaamheid.pipeline import changes
+
+    conn = sqlite3.connect(demo_db)
+    frames = {t: cleanschema.check(t, pd.read_sql(f"select * from {t}", conn)) for t in cleanschema.TABLES
+              if t != "wijzigingen"}
+    conn.close()
+    frames["antwoorden"] = frames["antwoorden"].iloc[1:]  # one answer less than the live publication
+    here = changes.against_previous(demo_db, frames)
+    assert len(here) and here.equals(changes.against_previous(demo_db, frames))
+    quality.prewarm()
+    worker = quality.worker._warm
+    assert quality.start_changes(demo_db, frames)().equals(here)  # answered by the warm process ...
+    assert worker.unread == 0 and worker.process.poll() is None
+    waiting = quality.start_changes(demo_db, frames)
+    worker.process.kill()  # ... and when it died meanwhile, by the build itself
+    worker.process.wait()
+    assert waiting().equals(here)
+    quality.discard()
+    assert quality.worker._warm is None
+
+
 def test_run_leaves_the_database_untouched(demo_db, demo_bytes, demo_result):
     assert demo_db.read_bytes() == demo_bytes  # opened read-only, nothing written beside it either
     assert sorted(p.name for p in demo_db.parent.iterdir() if p.name.startswith(demo_db.name)) == [demo_db.name]
