@@ -12,13 +12,19 @@ venv: $(STAMP)
 
 # deduce goes first: its one-off build of lookup structures (~75 s on one core, needed by the first
 # build with free text the redaction cache does not know; in the tests test_privacy.py) then runs in
-# the background while pip installs the rest. Whoever needs deduce meanwhile waits for it (a lock in
+# the background while the rest is installed. Whoever needs deduce meanwhile waits for it (a lock in
 # eenzaamheid/pipeline/deidentify.py) instead of building it a second time.
+# The packages are installed with uv (pinned; from PyPI like pip, into the same venv, with the same
+# constraints): it downloads and unpacks in parallel, a fresh venv in ~15 s instead of pip's ~45 s.
+# --compile-bytecode as pip does: without it every process would compile what it imports.
+UV_VERSION = 0.13.9
+UV_INSTALL = $(VENV)/bin/uv pip install --quiet --python $(VENV_PY) --compile-bytecode -c constraints.txt
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(VENV_PY) || $(PY) -m venv $(VENV)
-	$(VENV_PY) -m pip install -c constraints.txt $$(grep -E '^deduce==' requirements.txt)
+	$(VENV_PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(UV_INSTALL) $$(grep -E '^deduce==' requirements.txt)
 	PYTHONPATH=$(CURDIR) $(VENV_PY) -m eenzaamheid.pipeline.deidentify > $(VENV)/deduce-opbouw.log 2>&1 &
-	$(VENV_PY) -m pip install -c constraints.txt -r requirements.txt -e .
+	$(UV_INSTALL) -r requirements.txt -e .
 	touch $@
 
 # The project's own bytecode, as an installed package has it. Where PYTHONDONTWRITEBYTECODE is set (as
@@ -91,9 +97,9 @@ bench: venv build system-deps
 lock:
 	@test -x $(VENV_PY) || { echo "no $(VENV); run 'make venv' first"; exit 1; }
 	{ echo "# Lock file: exact pins of everything installed in .venv (pip freeze)."; \
-	  echo "# Used as 'pip install -c constraints.txt ...' by 'make venv'."; \
+	  echo "# Used as '-c constraints.txt' by 'make venv' (uv pip install)."; \
 	  echo "# Regenerate with: make lock"; \
-	  $(VENV_PY) -m pip freeze --exclude-editable | grep -viE '^(-e |benchmark[-_]eenzaamheid)'; \
+	  $(VENV_PY) -m pip freeze --exclude-editable | grep -viE '^(-e |benchmark[-_]eenzaamheid|uv==)'; \
 	} > constraints.txt.tmp && mv constraints.txt.tmp constraints.txt
 
 # Remove the virtualenv.
