@@ -98,7 +98,8 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         entry = manifest[manifest["bestand"] == rel]
         year = validate.year_of(path)  # as validated; a manifest year that contradicts it is a validation error
         synthetic = bool(len(entry)) and entry["synthetisch"].iloc[0].strip().lower() == "true"
-        raw = ingest.read_delivery(path, year)
+        # as validation read it: each file is read and parsed once per build
+        raw = result.tables.pop(path.resolve(), None) or ingest.read_delivery(path, year)
         newer = replaced_by.get(rel) or None
         if newer is None:
             parts.append(harmonize.harmonize(raw, by_file.get(validate.display_path(path), []), rel, synthetic))

@@ -77,6 +77,9 @@ class ValidationResult:
     problems: list[Problem]
     files: list[FileSummary]
     duur_s: float = 0.0
+    # the deliveries as read (resolved path -> ingest.RawTable): a build takes them from here instead
+    # of reading (and parsing every xlsx) a second time; not part of any report
+    tables: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def fouten(self) -> int:
@@ -110,17 +113,18 @@ def validate_paths(paths: list[Path], manifest: Path | None = None, year: int | 
     for path, y in files:
         _known_year(y, f" van '{display_path(path)}'")
     manifests = _Manifests(Path(manifest) if manifest else None, files)
-    problems, summaries = [_not_accepted(p) for p in not_accepted(paths)], []
+    problems, summaries, tables = [_not_accepted(p) for p in not_accepted(paths)], [], {}
     for path, y in files:
-        found, summary = validate_file(path, y, manifests)
+        found, summary = validate_file(path, y, manifests, tables)
         problems += found
         summaries.append(summary)
-    return ValidationResult(problems, summaries, round(time.perf_counter() - started, 3))
+    return ValidationResult(problems, summaries, round(time.perf_counter() - started, 3), tables)
 
 
 # --- one file -------------------------------------------------------------------------
 
-def validate_file(path: Path, year: int, manifests: "_Manifests") -> tuple[list[Problem], FileSummary]:
+def validate_file(path: Path, year: int, manifests: "_Manifests",
+                  tables: dict | None = None) -> tuple[list[Problem], FileSummary]:
     started = time.perf_counter()
     name = display_path(path)
     registration = manifests.check(path, name, year)
@@ -130,6 +134,8 @@ def validate_file(path: Path, year: int, manifests: "_Manifests") -> tuple[list[
         summary.waarschuwingen = len(registration) - summary.fouten
         return registration, summary
     raw = ingest.read_delivery(path, year)
+    if tables is not None:
+        tables[path.resolve()] = raw
     d = raw.detected
     summary = FileSummary(name, year, d["formaat"], d["codering"], d["scheidingsteken"], list(d["werkbladen"]))
     problems = list(raw.problems) + registration
