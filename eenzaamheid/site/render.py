@@ -50,7 +50,8 @@ def datasette_sync_templates(datasette) -> Environment:
     but synchronous: for the parts of our copies of its templates that need nothing asynchronous."""
     env = _DATASETTE_SYNC.get(datasette.jinja_env)
     if env is None:
-        env = _DATASETTE_SYNC[datasette.jinja_env] = datasette.jinja_env.overlay(enable_async=False)
+        # a cache of its own: an overlay otherwise starts with a copy of the asynchronous templates
+        env = _DATASETTE_SYNC[datasette.jinja_env] = datasette.jinja_env.overlay(enable_async=False, cache_size=400)
         env.getattr = types.MethodType(_dict_key_first, env)
     return env
 

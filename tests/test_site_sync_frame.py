@@ -1,0 +1,110 @@
+"""Whole pages rendered synchronously (eenzaamheid/site/sync_frame.py) are the pages Datasette's
+asynchronous rendering gives: the same HTML on every kind of page, the asynchronous calls of the
+templates (crumbs, menu, table actions, the wijzigingen rows) awaited beforehand, and a call that
+cannot be awaited beforehand rendered as Datasette does. A real Datasette in-process with the
+site's own arguments on the demo build."""
+from __future__ import annotations
+
+import re
+
+import jinja2
+import pytest
+
+from eenzaamheid import build
+from tests.test_site_cells import _datasette, _in_thread, _normalized
+
+PAGES = [
+    "/", "/gemeente", "/gemeente/GM0518", "/gemeente/GM0518/factsheet", "/gemeente/GM9999", "/vragen",
+    "/vraag/instrumenten", "/kaart?jaar=2024", "/over", "/wijzigingen",
+    "/benchmark", "/benchmark/deelname_per_gemeente", "/benchmark/gepubliceerd_naast_berekend?status=afwijking",
+    "/benchmark/inzendingen?_size=20", "/benchmark/gemeenten/GM0518", "/benchmark/wijzigingen?_size=5",
+    "/benchmark/gemeente_naast_provincie_en_land?gemeente=GM0518&jaar=2024",
+    "/benchmark/respons_per_provincie", "/benchmark?sql=select+1+as+een",
+    "/benchmark/bestaat_niet", "/benchmark?sql=select+fout",  # error pages
+]
+
+
+@pytest.fixture(scope="module")
+def db_path(built_site_dir):
+    return built_site_dir / build.DB_NAME
+
+
+async def _rendered(datasette, paths, enabled: bool, monkeypatch) -> dict:
+    from eenzaamheid.site import sync_frame
+
+    monkeypatch.setattr(sync_frame, "ENABLED", enabled)
+    await datasette.invoke_startup()
+    out = {}
+    for path in paths:
+        response = await datasette.client.get(path, follow_redirects=True)
+        out[path] = (response.status_code, _normalized(response.text))
+    return out
+
+
+def test_pages_are_the_same_as_rendered_asynchronously(db_path, monkeypatch):
+    from eenzaamheid.site.sync_frame import SyncFrame
+
+    fell_back = []
+    original = jinja2.Template.render_async
+
+    async def spied(self, *args, **kwargs):
+        if isinstance(self, SyncFrame):
+            fell_back.append(self.name)
+        return await original(self, *args, **kwargs)
+    monkeypatch.setattr(jinja2.Template, "render_async", spied)
+
+    datasette = _datasette(db_path)
+    ours = _in_thread(_rendered(datasette, PAGES * 2, True, monkeypatch))  # twice: learnt calls awaited first
+    assert fell_back == []  # every page was rendered synchronously
+    theirs = _in_thread(_rendered(_datasette(db_path), PAGES, False, monkeypatch))
+    for path in PAGES:
+        assert ours[path] == theirs[path], path
+    assert ours["/benchmark/bestaat_niet"][0] == 404 and ours["/"][0] == 200
+    assert 'class="crumbs"' in ours["/benchmark/deelname_per_gemeente"][1]  # crumb_items(...) awaited first
+    learnt = datasette_calls(datasette)["table.html"]  # remembered per template: awaited before rendering
+    assert {call[0] for call in learnt} >= {"crumb_items", "menu_links", "table_actions"}
+
+
+def datasette_calls(datasette) -> dict:
+    """The calls the installed render_template has learnt, per template name."""
+    cell = dict(zip(datasette.render_template.__code__.co_freevars, datasette.render_template.__closure__))
+    return cell["calls"].cell_contents
+
+
+def test_a_call_that_cannot_be_awaited_beforehand_is_rendered_as_datasette_does(db_path, tmp_path, monkeypatch):
+    """An asynchronous function called with an argument the context does not hold (a new object
+    on every call): the page is rendered asynchronously, with the same result."""
+    from eenzaamheid.site.sync_frame import SyncFrame
+
+    fell_back = []
+    original = jinja2.Template.render_async
+
+    async def spied(self, *args, **kwargs):
+        if isinstance(self, SyncFrame):
+            fell_back.append(self.name)
+        return await original(self, *args, **kwargs)
+    monkeypatch.setattr(jinja2.Template, "render_async", spied)
+
+    async def label(value, suffix=""):
+        return f"<{type(value).__name__}>{suffix}"
+
+    (tmp_path / "proef.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p>{{ label(namespace(), suffix="!") }} '
+        '{{ label("tekst") }} {{ label(database) }}</p>{% endblock %}', encoding="utf-8")
+
+    async def both():
+        out = []
+        for enabled in (True, False):
+            datasette = _datasette(db_path)
+            datasette.jinja_env.loader.loaders.insert(0, jinja2.FileSystemLoader(str(tmp_path)))
+            from eenzaamheid.site import sync_frame
+            monkeypatch.setattr(sync_frame, "ENABLED", enabled)
+            await datasette.invoke_startup()
+            html = await datasette.render_template("proef.html", {"label": label, "database": "benchmark"})
+            out.append(re.sub(r"duurden [\d.,]+ ms", "", html))
+        return out
+
+    ours, theirs = _in_thread(both())
+    assert ours == theirs
+    assert "&lt;Namespace&gt;! &lt;str&gt; &lt;str&gt;" in ours
+    assert fell_back == ["proef.html"]
