@@ -64,11 +64,11 @@ def table_rows(datasette, gemeenten: dict):
 
         if not isinstance(display_rows, DisplayRows):  # Datasette's own cells (cells.py steps aside)
             return Markup("".join("<tr>" + "".join(map(cell_html, row)) + "</tr>\n" for row in display_rows))
-        return Markup("".join(_written(display_rows, td, cell_html)))
+        return Markup("".join(_written(display_rows, td, cell_html, href)))
     return render
 
 
-def _written(display_rows: DisplayRows, td, cell_html) -> list:
+def _written(display_rows: DisplayRows, td, cell_html, gemeente_href: str) -> list:
     """The rows of a table page straight from its values: what cell_html would write for the
     cells cells.Page builds, for the common values (empty, numbers, plain text, a plain primary
     key) without building those cells; anything else (links, labels, URLs, long text,
@@ -80,9 +80,11 @@ def _written(display_rows: DisplayRows, td, cell_html) -> list:
     plan = [(i, column, column != "gemeente_code", grouped(column),
              td(column, "none"), td(column, "str"), td(column, "int"), td(column, "float"))
             for i, column in page.shown]
-    # the link column of a single primary key other than gemeente_code (cells.Page.link_cell)
-    pk = page.pks[0] if page.link_column and len(page.pks) == 1 and page.pks[0] != "gemeente_code" else None
+    # the link column of a single primary key (cells.Page.link_cell); a gemeente_code also links
+    # to the municipality page (as cell_html)
+    pk = page.pks[0] if page.link_column and len(page.pks) == 1 else None
     td_pk = td(pk, "pk") if pk is not None else None
+    gemeente_pk = pk == "gemeente_code"
     escaped: dict = {}  # text -> its HTML: a column's values repeat
     out = []
     for row in display_rows.rows:
@@ -91,7 +93,10 @@ def _written(display_rows: DisplayRows, td, cell_html) -> list:
             key = row[pk] if pk is not None else None
             kind = type(key)
             if (kind is str and _SAFE_KEY.fullmatch(key)) or kind is int:  # as written, escaped and tilde-encoded
-                out.append(f'{td_pk}<a href="{page.table_path}/{key}">{key}</a></td>')
+                link = f'<a href="{page.table_path}/{key}">{key}</a>'
+                if gemeente_pk:
+                    link += f' <a class="gemeente-link" href="{gemeente_href}{key}" title="Gemeentepagina">gemeentepagina</a>'
+                out.append(f"{td_pk}{link}</td>")
             else:
                 out.append(cell_html(page.link_cell(row)))
         values = page.values(row)
