@@ -110,7 +110,7 @@ def test_a_call_that_cannot_be_awaited_beforehand_is_rendered_as_datasette_does(
     assert fell_back == ["proef.html"]
 
 
-def test_output_escape_writes_what_markupsafe_escape_writes():
+def testoutput_escape_writes_what_markupsafe_escape_writes():
     from markupsafe import Markup, escape
 
     from eenzaamheid.site import render
@@ -122,9 +122,9 @@ def test_output_escape_writes_what_markupsafe_escape_writes():
     values = ["", "gewoon", "a & b", "<script>", "'s-Gravenhage", 'zei "ja"', "€ é ‘x’", Markup("<i>x</i>"), 0, -3,
               2024, 1.5, -0.0, 1e16, float("inf"), float("nan"), True, None, Html(), ["<lijst>"]]
     for value in values:
-        assert str(render._output_escape(value)) == str(escape(value)), repr(value)
+        assert str(render.output_escape(value)) == str(escape(value)), repr(value)
     # Jinja's compiled templates still call `escape` for their output, and ours get the faster one
     env = render.sync_templates(type("D", (), {"template_dir": None})())
     template = env.from_string("{{ a }}|{{ b }}|{{ c }}")
-    assert template.root_render_func.__globals__["escape"] is render._output_escape
+    assert template.root_render_func.__globals__["escape"] is render.output_escape
     assert template.render(a="<x>", b=Markup("<y>"), c=1000) == "&lt;x&gt;|<y>|1000"
