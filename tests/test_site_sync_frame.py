@@ -128,3 +128,68 @@ def testoutput_escape_writes_what_markupsafe_escape_writes():
     template = env.from_string("{{ a }}|{{ b }}|{{ c }}")
     assert template.root_render_func.__globals__["escape"] is render.output_escape
     assert template.render(a="<x>", b=Markup("<y>"), c=1000) == "&lt;x&gt;|<y>|1000"
+
+
+# The loop of templates/_gemeente_jaar.html that gemeente.question_blocks replaced, as it was.
+QUESTION_LOOP = """    {% for q in s.vragen %}
+    <div class="vraagblok">
+        <h4><a href="{{ vraag_url }}{{ q.vraag_id }}">{{ q.onderwerp }}</a></h4>
+        <p class="formulering">{% if q.formulering %}‘{{ q.formulering }}’{% else %}<em>De formulering van {{ j.jaar }} is niet gepubliceerd.</em>{% endif %}</p>
+        {% if q.vergelijkbaar == 'nee' %}<p class="breuk-noot"><strong>Niet vergelijkbaar met {{ j.jaar - 1 }}:</strong> {{ q.reden }}</p>
+        {% elif q.vergelijkbaar == 'onzeker' %}<p class="breuk-noot onzeker"><strong>Mogelijk niet vergelijkbaar met {{ j.jaar - 1 }}:</strong> {{ q.reden }}</p>{% endif %}
+        {% if q.regels %}
+        <table class="antwoorden">
+            <colgroup><col class="c1"><col class="c2"><col class="c3"></colgroup>
+            <thead><tr><th scope="col">{% if q.type in ('matrix', 'meervoudig') %}Onderdeel{% else %}Vraag{% endif %}</th><th scope="col">Antwoord {{ g.naam }}</th><th scope="col">Aandeel gemeenten met <em>hetzelfde</em> antwoord in provincie {{ j.provincie }} en Nederland</th></tr></thead>
+            <tbody>
+            {% for r in q.regels %}
+            <tr class="antwoord-rij" data-jaar="{{ j.jaar }}" data-vraag="{{ q.vraag_id }}" data-item="{{ r.item_code }}" data-optie="{{ r.optie_code }}">
+                <th scope="row">{{ r.item or q.onderwerp }}</th>
+                <td class="antwoord"><span class="markering" aria-hidden="true">●</span> {{ r.antwoord }}</td>
+                <td class="grafiek">{{ r.svg }}</td>
+            </tr>
+            {% endfor %}
+            </tbody>
+        </table>
+        {% endif %}
+        {% for t in q.toelichtingen %}<blockquote class="toelichting">{{ t }}</blockquote>{% endfor %}
+    </div>
+    {% endfor %}
+"""
+
+
+def test_question_blocks_write_what_the_template_loop_wrote(db_path, monkeypatch):
+    """gemeente.question_blocks against the Jinja loop it replaced (plain Jinja, autoescaped), on
+    the sections of many municipalities: breaks, notes, unpublished wordings, matrix questions."""
+    import sqlite3
+
+    from eenzaamheid.site import gemeente, routes
+
+    calls = []
+
+    def recorded(*args):
+        calls.append(args)
+        return gemeente.question_blocks(*args)
+    monkeypatch.setattr(routes, "question_blocks", recorded)
+    with sqlite3.connect(db_path) as conn:
+        codes = [r[0] for r in conn.execute(
+            "select distinct gemeente_code from inzendingen join gemeenten using (gemeente_code) "
+            "where status = 'geaccepteerd' order by gemeente_code")]
+
+    async def visit():
+        datasette = _datasette(db_path)
+        await datasette.invoke_startup()
+        for code in codes[::4]:
+            assert (await datasette.client.get(f"/gemeente/{code}", follow_redirects=True)).status_code == 200
+
+    _in_thread(visit())
+    loop = jinja2.Environment(autoescape=True).from_string(QUESTION_LOOP + "    ")
+    written = [(str(gemeente.question_blocks(j, s, g, url)), loop.render(j=j, s=s, g=g, vraag_url=url))
+               for j, s, g, url in calls]
+    assert len(written) > 100
+    for ours, theirs in written:
+        assert "    " + ours + "\n    " == theirs
+    html = "".join(ours for ours, _ in written)
+    for part in ('class="breuk-noot"', "breuk-noot onzeker", 'class="toelichting"', "is niet gepubliceerd",
+                 ">Onderdeel<", "&#39;"):
+        assert part in html, part

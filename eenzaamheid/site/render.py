@@ -39,6 +39,8 @@ def output_escape(value):
         return value if _SPECIAL.search(value) is None else escape(value)
     if kind is int or kind is float:  # digits, sign, point, exponent, inf, nan: nothing to escape
         return str(value)
+    if kind is Markup:  # already safe: escape() would copy it
+        return value
     return escape(value)
 
 

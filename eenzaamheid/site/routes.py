@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from eenzaamheid.site import deelname
 from eenzaamheid.site.common import POPULATION_LABELS, SHOWN_POPULATIONS, TYPE_LABELS
-from eenzaamheid.site.gemeente import answer_rows, answers_by_year, fetch_municipality, participation, search_municipalities
+from eenzaamheid.site.gemeente import answers_by_year, fetch_municipality, participation, question_blocks, search_municipalities
 from eenzaamheid.site.gemeente_kop import build_info, code_life
 from eenzaamheid.site.kaart import map_page
 from eenzaamheid.site.kerncijfers import question_headline
@@ -80,7 +80,7 @@ async def _municipality(request, datasette, partial_template: str):
         {"urls": datasette.urls, "synthetisch": store.synthetisch})
     vraag_url = datasette.urls.path("/vraag/")
     for j in jaren:
-        j["html"] = Markup(partial.render(j=j, g=g, vraag_url=vraag_url, antwoordrijen=answer_rows))
+        j["html"] = Markup(partial.render(j=j, g=g, vraag_url=vraag_url, vraagblokken=question_blocks))
     context = {
         "g": g,
         "ov": overview,
