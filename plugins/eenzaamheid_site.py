@@ -19,7 +19,7 @@ import functools
 
 from datasette import hookimpl
 
-from eenzaamheid.site import cells, errors, immutable, routes, security, zoeken
+from eenzaamheid.site import cells, errors, immutable, routes, security, sync_frame, zoeken
 from eenzaamheid.site.asgi import wrapper
 from eenzaamheid.site.home import home, home_context
 from eenzaamheid.site.nederlands import template_helpers
@@ -36,6 +36,7 @@ def startup(datasette):
     from datasette.plugins import pm
     security.remove_default_exception_handler(pm)
     immutable.install(datasette)
+    sync_frame.install(datasette)
 
     async def inner():
         await get_store(datasette)

@@ -56,5 +56,8 @@ INTERNALS: dict[str, tuple[str, str]] = {
                     "(eenzaamheid/site/immutable.py, SCHEMA_SQL)"),
     "app.py": ("36064583680d23b511f8eec68030945b9ef24fc882aa7da5b83b9774ad44821d",
                "_table_permission_allows remembered per table while no plugin supplies metadata, refresh_schemas "
-               "once for immutable databases, the permission query in SCHEMA_SQL (eenzaamheid/site/immutable.py)"),
+               "once for immutable databases, the permission query in SCHEMA_SQL (eenzaamheid/site/immutable.py); "
+               "render_template wrapped: it takes a ready Template and ends in template.render_async(context), "
+               "which our SyncFrame renders synchronously after awaiting the template's asynchronous calls "
+               "(crumb_items, menu_links, table_actions: eenzaamheid/site/sync_frame.py)"),
 }

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from eenzaamheid.site import deelname
 from eenzaamheid.site.common import POPULATION_LABELS, SHOWN_POPULATIONS, TYPE_LABELS
-from eenzaamheid.site.gemeente import answers_by_year, fetch_municipality, participation, search_municipalities
+from eenzaamheid.site.gemeente import answers_by_year, fetch_municipality, participation, question_blocks, search_municipalities
 from eenzaamheid.site.gemeente_kop import build_info, code_life
 from eenzaamheid.site.kaart import map_page
 from eenzaamheid.site.kerncijfers import question_headline
@@ -72,14 +72,15 @@ async def _municipality(request, datasette, partial_template: str):
     voorgangers = sorted(store.voorgangers.get(code, []), key=lambda x: x["zoek"])
     deelname, answers, notes, predecessor_answers = await database(datasette).execute_fn(
         lambda conn: fetch_municipality(conn, code, g["opvolger_code"], [v["gemeente_code"] for v in voorgangers]))
-    jaren = answers_by_year(store, answers, notes)
+    charts = partial_template == "_gemeente_jaar.html"  # the factsheet shows the shares as text
+    jaren = answers_by_year(store, answers, notes, charts=charts)
     partial = sync_templates(datasette).get_template(partial_template)
     # the page's overview tables (macros shared with the factsheet), also rendered synchronously
     overview = sync_templates(datasette).get_template("_gemeente_overzicht.html").make_module(
         {"urls": datasette.urls, "synthetisch": store.synthetisch})
     vraag_url = datasette.urls.path("/vraag/")
     for j in jaren:
-        j["html"] = Markup(partial.render(j=j, g=g, vraag_url=vraag_url))
+        j["html"] = Markup(partial.render(j=j, g=g, vraag_url=vraag_url, vraagblokken=question_blocks))
     context = {
         "g": g,
         "ov": overview,

@@ -16,6 +16,7 @@ from eenzaamheid.site.common import esc as _esc
 from eenzaamheid.site.getallen import cell_number, getal, grouped, number_style
 
 _GM_CODE = re.compile(r"GM\d{4}")
+_SAFE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # nothing to escape in HTML or tilde-encode in a URL
 
 
 def gemeente_cell(href: str, code, label=None) -> Markup | None:
@@ -63,14 +64,15 @@ def table_rows(datasette, gemeenten: dict):
 
         if not isinstance(display_rows, DisplayRows):  # Datasette's own cells (cells.py steps aside)
             return Markup("".join("<tr>" + "".join(map(cell_html, row)) + "</tr>\n" for row in display_rows))
-        return Markup("".join(_written(display_rows, td, cell_html)))
+        return Markup("".join(_written(display_rows, td, cell_html, href)))
     return render
 
 
-def _written(display_rows: DisplayRows, td, cell_html) -> list:
+def _written(display_rows: DisplayRows, td, cell_html, gemeente_href: str) -> list:
     """The rows of a table page straight from its values: what cell_html would write for the
-    cells cells.Page builds, for the common values (empty, numbers, plain text) without building
-    those cells; anything else (links, labels, URLs, long text, gemeente_code) through them."""
+    cells cells.Page builds, for the common values (empty, numbers, plain text, a plain primary
+    key) without building those cells; anything else (links, labels, URLs, long text,
+    gemeente_code) through them."""
     page = display_rows.page
     truncate = page.truncate_cells
     # per column shown: its position, name, whether it is plain (not gemeente_code), whether its
@@ -78,11 +80,25 @@ def _written(display_rows: DisplayRows, td, cell_html) -> list:
     plan = [(i, column, column != "gemeente_code", grouped(column),
              td(column, "none"), td(column, "str"), td(column, "int"), td(column, "float"))
             for i, column in page.shown]
+    # the link column of a single primary key (cells.Page.link_cell); a gemeente_code also links
+    # to the municipality page (as cell_html)
+    pk = page.pks[0] if page.link_column and len(page.pks) == 1 else None
+    td_pk = td(pk, "pk") if pk is not None else None
+    gemeente_pk = pk == "gemeente_code"
+    escaped: dict = {}  # text -> its HTML: a column's values repeat
     out = []
     for row in display_rows.rows:
         out.append("<tr>")
         if page.link_column:
-            out.append(cell_html(page.link_cell(row)))
+            key = row[pk] if pk is not None else None
+            kind = type(key)
+            if (kind is str and _SAFE_KEY.fullmatch(key)) or kind is int:  # as written, escaped and tilde-encoded
+                link = f'<a href="{page.table_path}/{key}">{key}</a>'
+                if gemeente_pk:
+                    link += f' <a class="gemeente-link" href="{gemeente_href}{key}" title="Gemeentepagina">gemeentepagina</a>'
+                out.append(f"{td_pk}{link}</td>")
+            else:
+                out.append(cell_html(page.link_cell(row)))
         values = page.values(row)
         for i, column, plain, group, td_none, td_str, td_int, td_float in plan:
             value = values[i]
@@ -96,15 +112,23 @@ def _written(display_rows: DisplayRows, td, cell_html) -> list:
                         out.append(f"{td_str}&nbsp;</td>")
                         continue
                     if not (truncate and len(value) > truncate) and not value.strip().startswith("http"):
-                        out.append(f"{td_str}{escape(value)}</td>")
+                        html = escaped.get(value)
+                        if html is None:
+                            html = escaped[value] = str(escape(value))
+                        out.append(f"{td_str}{html}</td>")
                         continue
                 elif kind is int:  # digits: nothing to escape; grouped from 1.000 on (getallen.number_style)
                     if not truncate or len(str(value)) <= truncate:
                         out.append(f"{td_int}{getal(value) if group and abs(value) >= 1000 else value}</td>")
                         continue
                 elif kind is float:
-                    if not truncate or len(str(value)) <= truncate:
-                        out.append(f"{td_float}{getal(value, group=group)}</td>")
+                    text = repr(value)
+                    if not truncate or len(text) <= truncate:
+                        if (not group or -1000 < value < 1000) and "e" not in text and "n" not in text:
+                            # getal() without thousands: the shortest digits, a decimal comma
+                            out.append(f"{td_float}{text.replace('.', ',')}</td>")
+                        else:
+                            out.append(f"{td_float}{getal(value, group=group)}</td>")
                         continue
             out.append(cell_html(page.cell(row, column, value)))
         out.append("</tr>\n")
