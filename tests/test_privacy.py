@@ -220,8 +220,10 @@ def test_planted_personal_data_reaches_no_published_output(planted_build, tmp_pa
         assert [term for term in ("Pietersma", "Lindenlaan", "voorbeeldmail", BSN_TEXT) if search(term)] == []
 
     # the database file is binary: control bytes are part of its format, its text values are scanned apart
-    hits = [(where, value) for where, text in texts.items() for value in FORBIDDEN + CONTROL
-            if value.lower() in text.lower() and not (where == "benchmark.db" and value in CONTROL)]
+    # each text lowercased once (not once per value: ~65 MB of text, 22 values)
+    lowered = {where: text.lower() for where, text in texts.items()}
+    hits = [(where, value) for where, text in lowered.items() for value in FORBIDDEN + CONTROL
+            if value.lower() in text and not (where == "benchmark.db" and value in CONTROL)]
     assert hits == []
     # the planted rows are published, redacted: the scan above looked at them
     published = "\n".join(r["tekst"] for r in found)

@@ -3,7 +3,8 @@
 English Datasette chrome left), in Debian's Chromium driven by Playwright.
 
 axe-core comes from npm (package.json + package-lock.json, `make node-deps`), injected from the
-local file: no CDN. One browser for the module, one reused page per viewport width.
+local file: no CDN. One browser for the module, one reused page per viewport width, and each (page, width) visited
+once: its measurements are shared by the tests that check them.
 Screenshots at both widths: tests/artifacts/a11y-<page>-<width>.png.
 """
 from __future__ import annotations
@@ -113,39 +114,76 @@ def visit(tabs, site, name: str, width: str):
     return pg
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", PAGES)
-def test_page_fits_the_screen_and_text_is_readable(tabs, site, name, width):
-    pg = visit(tabs, site, name, width)
+ENGLISH_TEXT = ("() => document.title + '\\n' + document.body.innerText + '\\n' + "
+                "[...document.querySelectorAll('input[type=submit], button, select option')]"
+                ".map(e => e.tagName === 'INPUT' ? e.value : e.textContent).join('\\n')")
+# resultTypes: only the violations are collected in full (much faster on the long pages)
+AXE_RUN = ("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
+           "resultTypes: ['violations']})")
+
+
+@pytest.fixture(scope="module")
+def measured(tabs, site):
+    """What the parametrized tests check, measured in ONE visit per (page, width): the screenshot,
+    the scroll width, the smallest text, axe's violations and (wide only) the page's text. A later
+    test of the same (page, width) asserts on the stored results instead of loading it again."""
+    cache: dict[tuple[str, str], dict] = {}
+
+    def get(name: str, width: str) -> dict:
+        if (name, width) not in cache:
+            cache[(name, width)] = _measure(tabs, site, name, width)
+        result = cache[(name, width)]
+        if "skip" in result:
+            pytest.skip(result["skip"])
+        if "status" in result:  # the same assertion as a fresh visit would make
+            assert result["status"] == STATUS.get(name, 200), PAGES[name]
+        return result
+
+    return get
+
+
+def _measure(tabs, site, name: str, width: str) -> dict:
+    pg = tabs[width]
+    response = pg.goto(site.url + PAGES[name], wait_until="load")
+    if name in OPTIONAL and response.status == 404:
+        return {"skip": f"{PAGES[name]} does not exist on this branch yet"}
+    if response.status != STATUS.get(name, 200):
+        return {"status": response.status}
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"a11y-{name}-{WIDTHS[width]['width']}.png"), full_page=False)
+    result = {"scroll_width": pg.evaluate("() => document.documentElement.scrollWidth"),
+              "smallest": pg.evaluate(SMALLEST_TEXT)}
+    if width == "breed":  # before axe, which adds its own script to the page
+        result["text"] = pg.evaluate(ENGLISH_TEXT)
+    pg.add_script_tag(path=str(AXE))
+    result["axe"] = pg.evaluate(AXE_RUN, WCAG_TAGS)
+    return result
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_fits_the_screen_and_text_is_readable(measured, name, width):
+    result = measured(name, width)  # its screenshot: tests/artifacts/a11y-<page>-<width>.png
     # against the device width: a mobile browser widens its layout viewport to fit what overflows
     viewport = WIDTHS[width]["width"]
-    scroll_width = pg.evaluate("() => document.documentElement.scrollWidth")
+    scroll_width = result["scroll_width"]
     assert scroll_width <= viewport, f"{PAGES[name]} scrolls sideways at {viewport} px: {scroll_width} px wide"
-    smallest, where = pg.evaluate(SMALLEST_TEXT)
+    smallest, where = result["smallest"]
     assert smallest >= MIN_FONT_PX - 0.05, f"{PAGES[name]} at {viewport} px: text of {smallest:.1f} px ({where})"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", PAGES)
-def test_axe_finds_no_wcag21_aa_violations(tabs, site, name, width):
-    pg = visit(tabs, site, name, width)
-    pg.add_script_tag(path=str(AXE))
-    # resultTypes: only the violations are collected in full (much faster on the long pages)
-    result = pg.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
-                         "resultTypes: ['violations']})", WCAG_TAGS)
+def test_axe_finds_no_wcag21_aa_violations(measured, name, width):
+    result = measured(name, width)["axe"]
     violations = [f"{v['id']} ({v['impact']}): {v['help']} — "
                   + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3]) for v in result["violations"]]
     assert not violations, f"{PAGES[name]} at {WIDTHS[width]['width']} px:\n" + "\n".join(violations)
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_no_english_datasette_chrome(tabs, site, name):
-    pg = visit(tabs, site, name, "breed")
-    text = pg.evaluate("() => document.title + '\\n' + document.body.innerText + '\\n' + "
-                       "[...document.querySelectorAll('input[type=submit], button, select option')]"
-                       ".map(e => e.tagName === 'INPUT' ? e.value : e.textContent).join('\\n')")
+def test_no_english_datasette_chrome(measured, name):
+    text = measured(name, "breed")["text"]
     found = [p for p in ENGLISH if re.search(r"(?<![\w-])" + re.escape(p) + r"(?![\w-])", text)]
     assert not found, f"{PAGES[name]}: English left: {found}"
 
