@@ -61,5 +61,11 @@ def test_headline_figures_on_home_and_question_page(page, site, width):  # noqa:
         box = block.bounding_box()
         assert box is not None and box["y"] < WIDTHS[width], box
     within_width(page, "section.kerncijfer", width)
+    # a year and the header 'Jaar' on one line: '2024', not '20' over '24' on a phone
+    lines = page.evaluate("""() => [...document.querySelectorAll(
+        'table.kerncijfers tbody th, table.kerncijfers thead th:first-child')].map(th => {
+            const range = document.createRange(); range.selectNodeContents(th);
+            return [th.textContent.trim(), range.getClientRects().length]; })""")
+    assert lines and all(n == 1 for _, n in lines), lines
     block.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"kerncijfers-vraag-{width}.png"), full_page=False)
