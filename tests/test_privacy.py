@@ -86,6 +86,7 @@ def test_deduce_is_built_by_one_process_at_a_time(monkeypatch, tmp_path):
     # a lock of this test's own: the real one may be held right now by make venv's background build
     lock_path = tmp_path / real.name
     monkeypatch.setattr(deidentify, "_build_lock_path", lambda: lock_path)
+    monkeypatch.setenv(deidentify.SHARED_ENV, "")  # no copy of the machine's build into this test's folder
     seen = []
 
     def fake_deduce():
@@ -102,6 +103,42 @@ def test_deduce_is_built_by_one_process_at_a_time(monkeypatch, tmp_path):
     assert deidentify._model() == "model" and seen == ["vergrendeld"]
     with open(lock_path, "a") as after:  # released afterwards
         fcntl.flock(after, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_deduce_is_built_once_per_machine_user_and_copied_into_a_new_install(monkeypatch, tmp_path):
+    """The lookup structures deduce builds (~75-110 s) are kept per machine user; a new venv of the same
+    deduce version gets a copy, and a build deduce made anew (it did not accept the copy) replaces it."""
+    import deduce
+
+    install = tmp_path / "venv-deduce" / "data" / "lookup"  # a fresh install's folder (no cache yet)
+    install.mkdir(parents=True)
+    monkeypatch.setattr(deidentify, "_build_lock_path", lambda: install / ".eenzaamheid-opbouw.lock")
+    monkeypatch.setenv(deidentify.SHARED_ENV, str(tmp_path / "gebruiker"))
+    own, shared = install / "cache" / "lookup_structs.pickle", deidentify._shared_copy()
+    builds = []
+
+    def fake_deduce(accept=True):
+        if not (own.exists() and accept):  # deduce builds and writes its cache when it has none it accepts
+            own.parent.mkdir(exist_ok=True)
+            own.write_bytes(f"opbouw {len(builds) + 1}".encode())
+            builds.append(own.read_bytes())
+        return "model"
+
+    monkeypatch.setattr(deduce, "Deduce", fake_deduce)
+    monkeypatch.setattr(deidentify, "_deduce", None)
+    deidentify._model()  # the first install on this machine builds, and keeps a copy
+    assert len(builds) == 1 and shared.read_bytes() == b"opbouw 1"
+    own.unlink()
+    monkeypatch.setattr(deidentify, "_deduce", None)
+    deidentify._model()  # a new install copies it instead of building
+    assert len(builds) == 1 and own.read_bytes() == b"opbouw 1"
+    own.unlink()
+    monkeypatch.setattr(deduce, "Deduce", lambda: fake_deduce(accept=False))
+    monkeypatch.setattr(deidentify, "_deduce", None)
+    deidentify._model()  # deduce rejects the copy (another version of its lists): built anew, copy replaced
+    assert len(builds) == 2 and shared.read_bytes() == b"opbouw 2"
+    monkeypatch.setenv(deidentify.SHARED_ENV, "")
+    assert deidentify._shared_copy() is None  # switched off
 
 
 def test_the_demo_build_needs_no_deduce():

@@ -1,8 +1,8 @@
 """Person names and street addresses in Dutch free text, found by `deduce`, behind a cache.
 
 deduce (Dutch de-identification, docdeid) builds its lookup structures once per install (~75 s,
-kept in its own package folder; `make venv` starts it in the background) and still needs ~6.6 s to load in every
-process; a text then takes ~2 ms. Its answer is deterministic, so the result per text is kept
+kept in its own package folder; `make venv` starts it in the background, and a copy per machine user
+lets the next install skip it: `_shared_copy`) and still needs ~6.6 s to load in every process; a text then takes ~2 ms. Its answer is deterministic, so the result per text is kept
 in a committed file (checks/redacties.json: the text's sha256 -> the redacted text, or null when
 nothing was found; never the delivered text itself). A build whose free text is all in that
 file never imports deduce.
@@ -102,10 +102,40 @@ def _build_lock_path() -> Path | None:
     return Path(spec.submodule_search_locations[0]) / "data" / "lookup" / ".eenzaamheid-opbouw.lock"
 
 
+SHARED_ENV = "EENZAAMHEID_DEDUCE_CACHE"  # folder of the copy kept per machine user; empty: none
+_BUILT = Path("cache") / "lookup_structs.pickle"  # deduce's own cache, beside its lookup lists
+
+
+def _shared_copy() -> Path | None:
+    """Where deduce's built lookup structures are kept for the machine's user, like pip's and uv's
+    package caches: a new venv or clone with the same deduce version copies them instead of building
+    them again (~75-110 s). deduce validates what it loads itself: its version, and no lookup list
+    newer than the build."""
+    folder = os.environ.get(SHARED_ENV)
+    if folder == "":
+        return None
+    base = Path(folder) if folder else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "benchmark-eenzaamheid"
+    return base / f"deduce-{metadata.version('deduce')}" / _BUILT.name
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy atomically (a reader never sees half a file); a cache that cannot be written is skipped."""
+    import shutil
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}")
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except OSError:
+        pass
+
+
 def _model():
     global _deduce
     if _deduce is None:
         import fcntl
+        import filecmp
         import logging
 
         from deduce import Deduce
@@ -121,7 +151,14 @@ def _model():
         try:
             if lock is not None:
                 fcntl.flock(lock, fcntl.LOCK_EX)
+            own, shared = (lock_path.parent / _BUILT if lock_path else None), _shared_copy()
+            copied = own is not None and shared is not None and not own.exists() and shared.is_file()
+            if copied:
+                _copy(shared, own)  # deduce checks it on loading and builds anew if it does not fit
             _deduce = Deduce()
+            if (own is not None and shared is not None and own.is_file()
+                    and (not shared.is_file() or (copied and not filecmp.cmp(own, shared, shallow=False)))):
+                _copy(own, shared)  # built here (no copy, or deduce did not accept it): keep it for the next
         finally:
             if lock is not None:
                 lock.close()
