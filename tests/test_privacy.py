@@ -105,40 +105,32 @@ def test_deduce_is_built_by_one_process_at_a_time(monkeypatch, tmp_path):
         fcntl.flock(after, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
-def test_deduce_is_built_once_per_machine_user_and_copied_into_a_new_install(monkeypatch, tmp_path):
-    """The lookup structures deduce builds (~75-110 s) are kept per machine user; a new venv of the same
-    deduce version gets a copy, and a build deduce made anew (it did not accept the copy) replaces it."""
+def test_deduce_keeps_its_lookup_structures_per_machine_user_and_version(monkeypatch, tmp_path):
+    """deduce builds its lookup structures once (75-130 s) into a folder per machine user and deduce
+    version, so a new venv or clone loads them; the builder holds the lock in that folder meanwhile."""
+    import fcntl
+    from importlib import metadata
+
     import deduce
 
-    install = tmp_path / "venv-deduce" / "data" / "lookup"  # a fresh install's folder (no cache yet)
-    install.mkdir(parents=True)
-    monkeypatch.setattr(deidentify, "_build_lock_path", lambda: install / ".eenzaamheid-opbouw.lock")
     monkeypatch.setenv(deidentify.SHARED_ENV, str(tmp_path / "gebruiker"))
-    own, shared = install / "cache" / "lookup_structs.pickle", deidentify._shared_copy()
-    builds = []
+    folder = tmp_path / "gebruiker" / f"deduce-{metadata.version('deduce')}"
+    seen = []
 
-    def fake_deduce(accept=True):
-        if not (own.exists() and accept):  # deduce builds and writes its cache when it has none it accepts
-            own.parent.mkdir(exist_ok=True)
-            own.write_bytes(f"opbouw {len(builds) + 1}".encode())
-            builds.append(own.read_bytes())
-        return "model"
+    def fake_deduce(cache_path=None):
+        with open(folder / ".eenzaamheid-opbouw.lock", "a") as other:  # held by _model while deduce builds
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                seen.append("vrij")
+            except BlockingIOError:
+                seen.append("vergrendeld")
+        return cache_path
 
     monkeypatch.setattr(deduce, "Deduce", fake_deduce)
     monkeypatch.setattr(deidentify, "_deduce", None)
-    deidentify._model()  # the first install on this machine builds, and keeps a copy
-    assert len(builds) == 1 and shared.read_bytes() == b"opbouw 1"
-    own.unlink()
-    monkeypatch.setattr(deidentify, "_deduce", None)
-    deidentify._model()  # a new install copies it instead of building
-    assert len(builds) == 1 and own.read_bytes() == b"opbouw 1"
-    own.unlink()
-    monkeypatch.setattr(deduce, "Deduce", lambda: fake_deduce(accept=False))
-    monkeypatch.setattr(deidentify, "_deduce", None)
-    deidentify._model()  # deduce rejects the copy (another version of its lists): built anew, copy replaced
-    assert len(builds) == 2 and shared.read_bytes() == b"opbouw 2"
-    monkeypatch.setenv(deidentify.SHARED_ENV, "")
-    assert deidentify._shared_copy() is None  # switched off
+    assert deidentify._model() == folder and folder.is_dir() and seen == ["vergrendeld"]
+    monkeypatch.setenv(deidentify.SHARED_ENV, "")  # switched off: deduce's own folder in its package
+    assert deidentify._cache_dir() is None
 
 
 def test_the_demo_build_needs_no_deduce():

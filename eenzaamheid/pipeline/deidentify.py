@@ -1,8 +1,8 @@
 """Person names and street addresses in Dutch free text, found by `deduce`, behind a cache.
 
 deduce (Dutch de-identification, docdeid) builds its lookup structures once per install (~75 s,
-kept in its own package folder; `make venv` starts it in the background, and a copy per machine user
-lets the next install skip it: `_shared_copy`) and still needs ~6.6 s to load in every process; a text then takes ~2 ms. Its answer is deterministic, so the result per text is kept
+kept per machine user and deduce version: `_cache_dir`; `make venv` starts it in the background) and
+still needs ~6.6 s to load in every process; a text then takes ~2 ms. Its answer is deterministic, so the result per text is kept
 in a committed file (checks/redacties.json: the text's sha256 -> the redacted text, or null when
 nothing was found; never the delivered text itself). A build whose free text is all in that
 file never imports deduce.
@@ -102,40 +102,30 @@ def _build_lock_path() -> Path | None:
     return Path(spec.submodule_search_locations[0]) / "data" / "lookup" / ".eenzaamheid-opbouw.lock"
 
 
-SHARED_ENV = "EENZAAMHEID_DEDUCE_CACHE"  # folder of the copy kept per machine user; empty: none
-_BUILT = Path("cache") / "lookup_structs.pickle"  # deduce's own cache, beside its lookup lists
+SHARED_ENV = "EENZAAMHEID_DEDUCE_CACHE"  # deduce's cache folder instead of the one below; empty: deduce's own
 
 
-def _shared_copy() -> Path | None:
-    """Where deduce's built lookup structures are kept for the machine's user, like pip's and uv's
-    package caches: a new venv or clone with the same deduce version copies them instead of building
-    them again (~75-110 s). deduce validates what it loads itself: its version, and no lookup list
-    newer than the build."""
+def _cache_dir() -> Path | None:
+    """The folder where deduce keeps the lookup structures it builds: per machine user and deduce
+    version, like pip's and uv's package caches, so that a new venv or clone loads them instead of
+    building them again (75-130 s of one core). The lookup lists are those of the installed wheel of
+    that version. None (deduce's default: its own package folder) when it cannot be created."""
     folder = os.environ.get(SHARED_ENV)
     if folder == "":
         return None
     base = Path(folder) if folder else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "benchmark-eenzaamheid"
-    return base / f"deduce-{metadata.version('deduce')}" / _BUILT.name
-
-
-def _copy(source: Path, target: Path) -> None:
-    """Copy atomically (a reader never sees half a file); a cache that cannot be written is skipped."""
-    import shutil
-
+    path = base / f"deduce-{metadata.version('deduce')}"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
+        path.mkdir(parents=True, exist_ok=True)
     except OSError:
-        pass
+        return None
+    return path
 
 
 def _model():
     global _deduce
     if _deduce is None:
         import fcntl
-        import filecmp
         import logging
 
         from deduce import Deduce
@@ -143,7 +133,8 @@ def _model():
         # One process at a time builds deduce's lookup structures (`make venv` starts one in the
         # background): deduce writes its cache file in place, and a second builder would double
         # the ~75 s and could read a half-written cache. The others wait, then load the cache.
-        lock_path = _build_lock_path()
+        cache = _cache_dir()
+        lock_path = cache / ".eenzaamheid-opbouw.lock" if cache is not None else _build_lock_path()
         try:
             lock = open(lock_path, "a") if lock_path is not None else None  # noqa: SIM115 - held while building
         except OSError:  # a read-only install: no cache is written there either
@@ -151,14 +142,7 @@ def _model():
         try:
             if lock is not None:
                 fcntl.flock(lock, fcntl.LOCK_EX)
-            own, shared = (lock_path.parent / _BUILT if lock_path else None), _shared_copy()
-            copied = own is not None and shared is not None and not own.exists() and shared.is_file()
-            if copied:
-                _copy(shared, own)  # deduce checks it on loading and builds anew if it does not fit
-            _deduce = Deduce()
-            if (own is not None and shared is not None and own.is_file()
-                    and (not shared.is_file() or (copied and not filecmp.cmp(own, shared, shallow=False)))):
-                _copy(own, shared)  # built here (no copy, or deduce did not accept it): keep it for the next
+            _deduce = Deduce(cache_path=cache) if cache is not None else Deduce()
         finally:
             if lock is not None:
                 lock.close()
