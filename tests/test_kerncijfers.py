@@ -17,18 +17,9 @@ import yaml
 from eenzaamheid import codebook as cb
 from eenzaamheid.paths import CODE_ROOT
 from eenzaamheid.pipeline import kerncijfers as kc
-from test_site import get, pct
+from test_site import get, pct, rows
 
 SHOWN = ("alle_respondenten", "vast_panel_2022_2024")
-
-
-def rows(db_path, sql, params=()):
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

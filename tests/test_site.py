@@ -26,13 +26,18 @@ def pct(value: float) -> str:
     return f"{value:.1f}".replace(".", ",") + "%"
 
 
-def query(site, sql, params=()):
-    conn = sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)
+def rows(db_path, sql, params=()):
+    """The rows of `sql` on the database, opened read-only, as dicts."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in conn.execute(sql, params)]
     finally:
         conn.close()
+
+
+def query(site, sql, params=()):
+    return rows(site.db_path, sql, params)
 
 
 def get(site, path, status=200):

@@ -5,13 +5,11 @@ cannot be awaited beforehand rendered as Datasette does. A real Datasette in-pro
 site's own arguments on the demo build."""
 from __future__ import annotations
 
-import re
-
 import jinja2
 import pytest
 
 from eenzaamheid import build
-from tests.test_site_cells import _datasette, _in_thread, _normalized
+from tests.test_site_cells import _datasette, _in_thread, _normalized, _pages
 
 PAGES = [
     "/", "/gemeente", "/gemeente/GM0518", "/gemeente/GM0518/factsheet", "/gemeente/GM9999", "/vragen",
@@ -33,26 +31,26 @@ async def _rendered(datasette, paths, enabled: bool, monkeypatch) -> dict:
     from eenzaamheid.site import sync_frame
 
     monkeypatch.setattr(sync_frame, "ENABLED", enabled)
-    await datasette.invoke_startup()
-    out = {}
-    for path in paths:
-        response = await datasette.client.get(path, follow_redirects=True)
-        out[path] = (response.status_code, _normalized(response.text))
-    return out
+    return await _pages(datasette, paths)
 
 
-def test_pages_are_the_same_as_rendered_asynchronously(db_path, monkeypatch):
+@pytest.fixture
+def fell_back(monkeypatch) -> list[str]:
+    """The templates a synchronous frame handed back to Datasette's asynchronous rendering."""
     from eenzaamheid.site.sync_frame import SyncFrame
 
-    fell_back = []
+    names = []
     original = jinja2.Template.render_async
 
     async def spied(self, *args, **kwargs):
         if isinstance(self, SyncFrame):
-            fell_back.append(self.name)
+            names.append(self.name)
         return await original(self, *args, **kwargs)
     monkeypatch.setattr(jinja2.Template, "render_async", spied)
+    return names
 
+
+def test_pages_are_the_same_as_rendered_asynchronously(db_path, monkeypatch, fell_back):
     datasette = _datasette(db_path)
     ours = _in_thread(_rendered(datasette, PAGES * 2, True, monkeypatch))  # twice: learnt calls awaited first
     assert fell_back == []  # every page was rendered synchronously
@@ -71,20 +69,10 @@ def datasette_calls(datasette) -> dict:
     return cell["calls"].cell_contents
 
 
-def test_a_call_that_cannot_be_awaited_beforehand_is_rendered_as_datasette_does(db_path, tmp_path, monkeypatch):
+def test_a_call_that_cannot_be_awaited_beforehand_is_rendered_as_datasette_does(db_path, tmp_path, monkeypatch,
+                                                                                  fell_back):
     """An asynchronous function called with an argument the context does not hold (a new object
     on every call): the page is rendered asynchronously, with the same result."""
-    from eenzaamheid.site.sync_frame import SyncFrame
-
-    fell_back = []
-    original = jinja2.Template.render_async
-
-    async def spied(self, *args, **kwargs):
-        if isinstance(self, SyncFrame):
-            fell_back.append(self.name)
-        return await original(self, *args, **kwargs)
-    monkeypatch.setattr(jinja2.Template, "render_async", spied)
-
     async def label(value, suffix=""):
         return f"<{type(value).__name__}>{suffix}"
 
@@ -101,7 +89,7 @@ def test_a_call_that_cannot_be_awaited_beforehand_is_rendered_as_datasette_does(
             monkeypatch.setattr(sync_frame, "ENABLED", enabled)
             await datasette.invoke_startup()
             html = await datasette.render_template("proef.html", {"label": label, "database": "benchmark"})
-            out.append(re.sub(r"duurden [\d.,]+ ms", "", html))
+            out.append(_normalized(html))
         return out
 
     ours, theirs = _in_thread(both())
@@ -110,7 +98,7 @@ def test_a_call_that_cannot_be_awaited_beforehand_is_rendered_as_datasette_does(
     assert fell_back == ["proef.html"]
 
 
-def testoutput_escape_writes_what_markupsafe_escape_writes():
+def test_output_escape_writes_what_markupsafe_escape_writes():
     from markupsafe import Markup, escape
 
     from eenzaamheid.site import render
