@@ -312,9 +312,9 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
 
 def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage: Path | None) -> CleanData:
     from . import quality, site_metadata
-    from .pipeline import export, load
+    from .pipeline import load
 
-    quality.prewarm()  # Great Expectations is imported in a second process meanwhile (quality/worker.py)
+    quality.prewarm()  # GE imported in a second process, a third for the diff and exports (quality/worker.py)
     publication.recover(live)  # what a killed build left: staging folders, a half-done fallback switch
     live.mkdir(parents=True, exist_ok=True)
     if datapackage is not None and not package_inside(live, datapackage):
@@ -335,21 +335,17 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
             data.frames = check_frames(data.frames, data.clean_checks)
         except BuildError as exc:  # no database checks: never publishable
             raise _refuse(live, refusal.from_clean_checks(data.clean_checks, str(exc)), data) from None
-        # the diff with the live publication (read now, before the switch replaces it) runs in the
-        # warm process while this one loads the other tables; `wijzigingen` is loaded last
-        changed = quality.start_changes(live / DB_NAME, data.frames)
-        load.write_database(data.frames, staging / DB_NAME, raw_dir, later={"wijzigingen": changed})
+        # the diff with the live publication (read now, before the switch replaces it) runs in a
+        # warm process, which then writes the exports, while this one loads the other tables;
+        # `wijzigingen` is loaded last
+        side = quality.start_changes(live / DB_NAME, data.frames, exports=(staging, live, datapackage))
+        load.write_database(data.frames, staging / DB_NAME, raw_dir, later={"wijzigingen": side.changes})
         changes.write_changelog(data.frames["wijzigingen"], staging)
-        # the gate runs in the warm process while this one writes the exports (on the other core);
-        # nothing is published before it passed, and a refusal discards the staged exports
+        # the gate runs in the other warm process meanwhile; nothing is published before it
+        # passed, and a refusal discards the staged exports
         pending = quality.start(staging / DB_NAME)
         site_metadata.write(staging / DB_NAME, staging / SITE_METADATA)
-        export.export_tables(data.frames, staging)
-        if datapackage is not None:
-            synthetic = bool(data.frames["bronbestanden"]["synthetisch"].astype(int).any())
-            if package_inside(live, datapackage):  # part of the folder, switched with it
-                export.write_datapackage(staging / datapackage.name, "csv", synthetic=synthetic)
-            package_zip(staging, staging / PACKAGE_ZIP, synthetic)
+        side.exports()  # (written here when the helper process could not)
         quality_gate(staging / DB_NAME, data, staging, live, pending)
         publish(staging, live, datapackage)
     finally:

@@ -12,6 +12,21 @@ EXPORT_DIRS = ("csv", "json", "parquet")
 PACKAGE_ZIP = "benchmark-eenzaamheid.zip"  # the data package as one download
 
 
+def write_exports(frames: dict, staging: Path, live: Path, datapackage: Path | None) -> None:
+    """Every download of the staged publication from the checked frames: csv/json/parquet/xlsx,
+    and with a root `datapackage` the zip (and datapackage.json, when the package lives in the
+    published folder). Reads nothing but the frames and the project's metadata, so it may run in
+    the build's helper process while the database is loaded and checked."""
+    from .pipeline import export
+
+    export.export_tables(frames, staging)
+    if datapackage is not None:
+        synthetic = bool(frames["bronbestanden"]["synthetisch"].astype(int).any())
+        if package_inside(live, datapackage):  # part of the folder, switched with it
+            export.write_datapackage(staging / datapackage.name, "csv", synthetic=synthetic)
+        package_zip(staging, staging / PACKAGE_ZIP, synthetic)
+
+
 def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
     """The package as one download, and beside it in the staged folder datapackage.json and the
     DCAT record (dcat.ttl), each downloadable by itself. The zip holds datapackage.json with the CSV

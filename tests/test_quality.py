@@ -7,8 +7,11 @@ report is opened in Debian's Chromium with the network blocked.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,7 @@ from eenzaamheid import build, quality
 from eenzaamheid.quality import report as quality_report
 from eenzaamheid.pipeline import cleanschema, validate
 from eenzaamheid import codebook as cb
-from eenzaamheid.paths import RAW
+from eenzaamheid.paths import RAW, ROOT
 from eenzaamheid.pipeline.privacy import EMAIL
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -541,11 +544,13 @@ def test_the_warm_gate_process_gives_the_same_result(demo_db, demo_result, tmp_p
     assert worker.process.poll() is not None and quality.worker._started is None
 
 
-def test_the_diff_with_the_live_publication_is_the_same_in_the_warm_process_and_without_it(demo_db):
-    """The build hands its frames to the warm process for the diff (quality.start_changes): the
-    same `wijzigingen` as computed here, also when that process is gone (the build then diffs itself)."""
+def test_the_diff_and_the_exports_are_the_same_in_the_helper_process_and_without_it(demo_db, tmp_path):
+    """The build hands its frames to a helper process for the diff and then the exports
+    (quality.start_changes): the same `wijzigingen` and the same files as made here, also when that
+    process is gone (the build then does both itself), and what writing raised is raised here."""
     import pandas as pd
 
+    from eenzaamheid.packaging import write_exports
     from eenzaamheid.pipeline import changes
 
     conn = sqlite3.connect(demo_db)
@@ -555,16 +560,54 @@ def test_the_diff_with_the_live_publication_is_the_same_in_the_warm_process_and_
     frames["antwoorden"] = frames["antwoorden"].iloc[1:]  # one answer less than the live publication
     here = changes.against_previous(demo_db, frames)
     assert len(here) and here.equals(changes.against_previous(demo_db, frames))
+    local = tmp_path / "hier"
+    write_exports({**frames, "wijzigingen": here}, local, tmp_path, None)
+    written = sorted(p.relative_to(local) for p in local.rglob("*.*"))
+    assert len(written) > 40
+
     quality.prewarm()
-    worker = quality.worker._warm
-    assert quality.start_changes(demo_db, frames)().equals(here)  # answered by the warm process ...
-    assert worker.unread == 0 and worker.process.poll() is None
-    waiting = quality.start_changes(demo_db, frames)
-    worker.process.kill()  # ... and when it died meanwhile, by the build itself
-    worker.process.wait()
-    assert waiting().equals(here)
+    helper = quality.worker._differ
+    side = quality.start_changes(demo_db, frames, exports=(tmp_path / "helper", tmp_path, None))
+    assert side.worker is helper and quality.worker._differ is None
+    assert side.changes().equals(here)  # answered by the helper process (it did not fall back) ...
+    assert side.worker is helper and helper.unread == 0
+    side.exports()
+    assert helper.process.returncode == 0 and quality.worker._exporting is None
+    assert sorted(p.relative_to(tmp_path / "helper") for p in (tmp_path / "helper").rglob("*.*")) == written
+    assert all((tmp_path / "helper" / f).read_bytes() == (local / f).read_bytes() for f in written)
+
+    quality.prewarm()
+    helper = quality.worker._differ
+    waiting = quality.start_changes(demo_db, frames, exports=(tmp_path / "zelf", tmp_path, None))
+    helper.process.kill()  # ... and when it died meanwhile, by the build itself
+    helper.process.wait()
+    assert waiting.changes().equals(here)
+    waiting.exports()
+    assert all((tmp_path / "zelf" / f).read_bytes() == (local / f).read_bytes() for f in written)
+
+    (tmp_path / "een_bestand").write_text("geen map", encoding="utf-8")
+    quality.prewarm()
+    failing = quality.start_changes(demo_db, frames, exports=(tmp_path / "een_bestand" / "staging", tmp_path, None))
+    assert failing.changes().equals(here) and failing.worker is not None
+    with pytest.raises(NotADirectoryError):  # raised in the helper, raised again here
+        failing.exports()
     quality.discard()
-    assert quality.worker._warm is None
+    assert quality.worker._warm is None and quality.worker._differ is None and quality.worker._exporting is None
+
+
+def test_great_expectations_loads_without_what_the_gate_never_runs():
+    """scipy.stats and altair (GE's KL-divergence expectation) load on first use, not with GE:
+    fails when GE starts to use them while it is imported (the import gets ~1 s slower again)."""
+    probe = ("import sys\n"
+             "from eenzaamheid.quality import engine\n"
+             "engine._gx()\n"
+             "print(sorted(m for m in sys.modules if m.startswith(('scipy.stats.', 'altair.'))))\n"
+             "from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl\n"
+             "print(round(float(kl.stats.entropy([0.5, 0.5], [0.25, 0.75])), 4), kl.alt.Chart.__name__)\n"
+             "print('scipy.stats._distn_infrastructure' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.splitlines()
+    assert out == ["[]", "0.1438 Chart", "True"]
 
 
 def test_run_leaves_the_database_untouched(demo_db, demo_bytes, demo_result):

@@ -17,13 +17,16 @@ connection prepares the set-based queries and counts rows (how many rows a check
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import logging
 import os
 import re
 import sqlite3
+import sys
 import threading
 import time
+import types
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Mapping
@@ -75,9 +78,44 @@ def expectations(db_path: Path | None = None) -> list[Controle]:
     return out
 
 
+# Imported by GE at start-up for expectations the gate never runs (the KL divergence expectation:
+# scipy.stats and altair, ~1 s of GE's ~2.3 s import) and used by them only when they run: these
+# load on first use instead. (importlib.util.LazyLoader cannot do it on Python 3.11: the import
+# statement itself reads the module's __spec__, which makes it load.)
+LAZY_MODULES = ("scipy.stats", "altair")
+
+
+class _OnFirstUse(types.ModuleType):
+    """Stands in for a module until one of its attributes is asked for; then imports it."""
+
+    def __init__(self, spec) -> None:
+        super().__init__(spec.name)
+        self.__spec__ = spec  # what an import statement reads: set, so it does not load the module
+
+    def __getattr__(self, attr: str):  # only for attributes not set above: the module's own
+        name = self.__spec__.name
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        return getattr(importlib.import_module(name), attr)
+
+
+def _lazy(name: str) -> None:
+    if name in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec(name)
+    except ImportError:
+        return
+    if spec is not None:
+        sys.modules[name] = _OnFirstUse(spec)
+
+
 def _gx():
     """Import Great Expectations with analytics off (must be set before the import)."""
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    if "great_expectations" not in sys.modules:
+        for name in LAZY_MODULES:
+            _lazy(name)
     import great_expectations as gx
 
     return gx
@@ -144,6 +182,8 @@ class _Counter:
         self.uri = _readonly_uri(db_path)
         self.views: list[str] = []
         self.view_thread: threading.Thread | None = None
+        self.view_conn: sqlite3.Connection | None = None
+        self.shared = ""
 
     def count(self, tabel: str, bron: str | None = None) -> int | None:
         key = (tabel, bron)
@@ -172,22 +212,21 @@ class _Counter:
         self.views = [v for v in views if re.search(rf"\b{re.escape(v)}\b", text)]
         if not self.views:
             return
-        shared = f"file:gate-views-{os.getpid()}-{id(self)}?mode=memory&cache=shared"
-        self.conn.execute(f"ATTACH DATABASE {sql_literal(shared)} AS {_VIEWS_DB}")  # keeps it alive
+        self.shared = f"file:gate-views-{os.getpid()}-{id(self)}?mode=memory&cache=shared"
+        # The thread's connection keeps the in-memory database alive until finish_views. This
+        # connection attaches it only then: attached while the thread writes, every statement
+        # prepared here (GE's too) would wait for the thread's schema lock.
+        self.view_conn = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
 
-        def evaluate() -> None:
-            conn = sqlite3.connect(self.uri, uri=True)
-            try:
-                conn.execute("PRAGMA temp_store = MEMORY")
-                conn.execute(f"ATTACH DATABASE {sql_literal(shared)} AS {_VIEWS_DB}")
-                for view in self.views:
-                    with contextlib.suppress(sqlite3.Error):  # a broken view stays as it is: its checks say why
-                        conn.execute(f"CREATE TABLE {_VIEWS_DB}.{quote_ident(view)} AS "
-                                     f"SELECT * FROM main.{quote_ident(view)}")
-            finally:
-                conn.close()
+        def evaluate(conn: sqlite3.Connection) -> None:
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute(f"ATTACH DATABASE {sql_literal(self.shared)} AS {_VIEWS_DB}")
+            for view in self.views:
+                with contextlib.suppress(sqlite3.Error):  # a broken view stays as it is: its checks say why
+                    conn.execute(f"CREATE TABLE {_VIEWS_DB}.{quote_ident(view)} AS "
+                                 f"SELECT * FROM main.{quote_ident(view)}")
 
-        self.view_thread = threading.Thread(target=evaluate, name="views", daemon=True)
+        self.view_thread = threading.Thread(target=evaluate, args=(self.view_conn,), name="views", daemon=True)
         self.view_thread.start()
 
     def reads_view(self, checks: list[Controle]) -> bool:
@@ -200,6 +239,11 @@ class _Counter:
             return
         self.view_thread.join()
         self.view_thread = None
+        try:
+            self.conn.execute(f"ATTACH DATABASE {sql_literal(self.shared)} AS {_VIEWS_DB}")
+        finally:
+            self.view_conn.close()  # the attachment above keeps the in-memory database
+            self.view_conn = None
         done = {name for (name,) in self.conn.execute(f"SELECT name FROM {_VIEWS_DB}.sqlite_master")}
         for view in self.views:
             if view in done:

@@ -84,8 +84,11 @@ def _in_set_parts(checks: list[Controle]) -> tuple[Part, Scope]:
     empty_bereik = "SELECT " + ", ".join(["NULL"] * (1 + len(w))) + " WHERE 0"
     ctes = (f"WITH bereik(cid{''.join(', ' + x for x in w)}) AS ({'VALUES ' + ', '.join(bereik) if bereik else empty_bereik}), "
             f"toegestaan(cid, waarde) AS ({'VALUES ' + ', '.join(toegestaan) if toegestaan else 'SELECT NULL, NULL WHERE 0'}) ")
+    # Only the first filter column (vraag_id) may pick the index: without statistics SQLite would
+    # as soon take the index on jaar and read a whole year's answers per question ('+' = no index)
     join = f"{BATCH} AS a JOIN bereik AS b" + (
-        " ON " + " AND ".join(f"a.{q(col)} = b.{x}" for col, x in zip(waar_cols, w)) if w else "")
+        " ON " + " AND ".join(f"{'+' if i else ''}a.{q(col)} = b.{x}" for i, (col, x) in enumerate(zip(waar_cols, w)))
+        if w else "")
     col = f"a.{q(first.kolom)}"
     keys = ", ".join(f"a.{q(k)}" for k in _row_columns(first))
     failing = (f"{ctes}SELECT b.cid AS controle_id, {keys} FROM {join} WHERE {col} IS NOT NULL AND NOT EXISTS "
