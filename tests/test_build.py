@@ -159,6 +159,7 @@ def test_keys_and_indexes(db):
     assert any("vraag_id" in i for i in indexes)
     provenance = dict(db.execute("select sleutel, waarde from build").fetchall())
     assert provenance["pakketversie"] and "bibliotheek:pandera" in provenance
+    assert len(provenance["vingerafdruk_tabellen"]) == 64  # what the next build compares its frames with
     assert provenance["invoer:2024/benchmark_eenzaamheid_2024_export.csv"] == \
         db.execute("select sha256 from bronbestanden where jaar = 2024").fetchone()[0]
 

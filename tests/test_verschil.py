@@ -179,6 +179,35 @@ def test_the_build_records_what_changed_against_the_publication_it_replaced(buil
     assert [r["cijfer_id"] for r in rows if r["soort"] == "cijfer"] == moved
 
 
+def test_a_rebuild_from_the_same_frames_carries_the_record_over_without_the_diff(builds, tmp_path, monkeypatch):
+    """The database records the fingerprint of the frames it was built from; a build whose frames
+    have that fingerprint takes the live record as it is (what the full diff would give: nothing
+    changed), any other frames get the full diff."""
+    import pandas as pd
+
+    from eenzaamheid.pipeline import changes as build_changes, cleanschema, diff
+
+    conn = sqlite3.connect(builds.new / build.DB_NAME)
+    frames = {t: cleanschema.check(t, pd.read_sql(f"select * from [{t}]", conn)) for t in cleanschema.TABLES}
+    conn.close()
+    db = tmp_path / build.DB_NAME
+    shutil.copy(builds.new / build.DB_NAME, db)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("update build set waarde = ? where sleutel = ?",
+                     (build_changes.fingerprint(frames), build_changes.FINGERPRINT_KEY))
+    conn.close()
+    full = build_changes.against_previous(builds.new / build.DB_NAME, frames)  # other fingerprint: the diff
+    assert full.equals(frames["wijzigingen"])  # nothing changed: the record carried over
+    reads = []
+    real_read = diff.read_database
+    monkeypatch.setattr(diff, "read_database", lambda path: reads.append(path) or real_read(path))
+    assert build_changes.against_previous(db, frames).equals(full) and reads == []
+    frames["antwoorden"] = frames["antwoorden"].iloc[1:]  # one answer less: another fingerprint
+    changed = build_changes.against_previous(db, frames)
+    assert reads == [db] and changed["soort"].tolist().count("antwoord") == 1
+
+
 def test_the_changelog_in_the_zip_is_the_table_and_what_the_command_reports(builds):
     changelog = zipped(builds.new, "WIJZIGINGEN.md")
     for row in changes(builds.new):
