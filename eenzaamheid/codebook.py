@@ -9,13 +9,12 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from . import yamlfile
 
 from .paths import SCHEMAS
 
 CODEBOOK_PATH = SCHEMAS / "codebook.yaml"
 # libyaml's parser when present (same safe constructor and result, ~10x faster); else the Python one
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Metadata columns that identify a person: they are validated but never leave ingest.
 CONTACT_FIELDS = ("contact_naam", "contact_email", "contact_telefoon", "contact_functie")
@@ -147,8 +146,7 @@ class Codebook:
 
 @functools.lru_cache(maxsize=4)
 def load(path: Path = CODEBOOK_PATH) -> Codebook:
-    with open(path, encoding="utf-8") as f:
-        return Codebook(yaml.load(f, Loader=_SafeLoader))
+    return Codebook(yamlfile.load(path))
 
 
 def __getattr__(name: str):

@@ -13,10 +13,10 @@ import yaml
 
 from . import codebook as cb
 from .paths import SCHEMAS
+from . import yamlfile
 
 RAW_SCHEMAS = SCHEMAS / "raw"
 # libyaml's parser when present (10× faster, same safe constructor and result); else the Python one
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _META_FIELDS = {
     # field -> (type, required, Dutch title)
@@ -87,8 +87,7 @@ def dump(contract: dict) -> str:
 
 @functools.lru_cache(maxsize=16)
 def load_contract(year: int) -> dict:
-    with open(contract_path(year), encoding="utf-8") as f:
-        return yaml.load(f, Loader=_SafeLoader)
+    return yamlfile.load(contract_path(year))
 
 
 def out_of_date(year: int) -> str | None:

@@ -13,7 +13,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-import yaml
+from . import yamlfile
 
 from . import quality
 
@@ -46,8 +46,7 @@ def _column_meanings() -> dict[str, str]:
 
 
 def datasette_metadata(db_path: Path) -> dict:
-    with open(METADATA_YML, encoding="utf-8") as f:
-        source = yaml.safe_load(f)
+    source = yamlfile.load(METADATA_YML)
     out = {k: source[k] for k in DATASETTE_KEYS if k in source}
     hand = source["databases"][DATABASE]
     tables: dict[str, dict] = {}

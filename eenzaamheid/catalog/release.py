@@ -20,7 +20,7 @@ import hashlib
 import os
 from pathlib import Path
 
-import yaml
+from .. import yamlfile
 
 from ..paths import RAW, ROOT
 
@@ -32,8 +32,7 @@ MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
 
 
 def metadata(path: Path = METADATA_PATH) -> dict:
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return yamlfile.load(path)
 
 
 def data_hash(csv_dir: Path) -> str | None:

@@ -30,13 +30,12 @@ import math
 from pathlib import Path
 
 import pandas as pd
-import yaml
+from .. import yamlfile
 
 from ..paths import SCHEMAS
 
 CLEAN_SCHEMAS = SCHEMAS / "clean"
 # libyaml's parser when present (same safe constructor and result, ~10× faster); else the Python one
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Load order: every table comes after the tables its foreign keys point to (a self-reference,
 # gemeenten.opvolger_code, excepted).
@@ -91,8 +90,7 @@ def schema_path(table: str) -> Path:
 
 @functools.lru_cache(maxsize=None)
 def _load(table: str) -> dict:
-    with open(schema_path(table), encoding="utf-8") as f:
-        schema = yaml.load(f, Loader=_SafeLoader)
+    schema = yamlfile.load(schema_path(table))
     if table in _GENERATED_FIELDS:  # the fixed fields are in the file, the rest come from the codebook
         module, function = _GENERATED_FIELDS[table]
         schema["fields"] += getattr(importlib.import_module(module, __package__), function)()

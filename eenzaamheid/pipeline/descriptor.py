@@ -7,18 +7,16 @@ import json
 import re
 from pathlib import Path
 
-import yaml
+from .. import yamlfile
 
 from ..paths import RAW, ROOT
 from . import cleanschema
 
 METADATA_PATH = ROOT / "metadata.yml"
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 
 
 def package_metadata(metadata_path: Path = METADATA_PATH) -> dict:
-    with open(metadata_path, encoding="utf-8") as f:
-        metadata = yaml.load(f, Loader=_SafeLoader)
+    metadata = yamlfile.load(metadata_path)
     block = dict(metadata.get("datapackage") or {})
     block.setdefault("title", metadata.get("title"))
     return block

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 import pandas as pd
-import yaml
+from .. import yamlfile
 
 from ..paths import ROOT
 
@@ -19,8 +19,7 @@ ACCEPTED = "geaccepteerd"
 @functools.lru_cache(maxsize=1)
 def panels() -> dict[str, dict]:
     """Panel name -> {jaren, titel, beschrijving}, from metadata.yml."""
-    with open(ROOT / "metadata.yml", encoding="utf-8") as f:
-        return yaml.safe_load(f)["panels"]
+    return yamlfile.load(ROOT / "metadata.yml")["panels"]
 
 
 def submission_flag(panel: str) -> str:

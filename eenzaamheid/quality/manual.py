@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
+from .. import yamlfile
 
 from ..pipeline import cleanschema
 from .model import HANDMATIG_PATH, PUBLISHED_PATH, UNEXPECTED_ROWS, Controle, QualityConfigError
@@ -48,8 +48,7 @@ def _resolve(value, herleiding: dict, name: str):
 
 def manual_expectations(path: Path = HANDMATIG_PATH) -> list[Controle]:
     """The steward's checks from checks/handmatige_controles.yml."""
-    with open(path, encoding="utf-8") as f:
-        config = yaml.safe_load(f) or {}
+    config = yamlfile.load(path) or {}
     out = []
     for i, entry in enumerate(config.get("controles") or []):
         where = f"{path.name}, controle {i + 1}"
