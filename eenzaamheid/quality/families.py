@@ -6,10 +6,10 @@ A check is still described one per question, year, table or column (model.Contro
 controle_id, parameters and row filter `waar`); only the way it runs is set-based:
 
 - ExpectColumnValuesToBeInSet checks on the same column with a row filter on the same columns
-  (e.g. the option of every question in every year) are one join of the table with two VALUES
-  tables from the codebook: `bereik` (controle_id -> the filter values) and `toegestaan`
-  (controle_id -> the allowed values). One scan of the table instead of one query per question
-  and year.
+  (e.g. the option of every question in every year) are one join of the table with two TEMP
+  tables from the codebook on the gate's connection: `bereik` (controle_id -> the filter values)
+  and `toegestaan` (controle_id -> the allowed values). One scan of the table instead of one query
+  per question and year.
 - Not-null, between, unique and the checks that are already SQL (foreign keys, compound keys,
   routing) are one SELECT each, and the column list is read from pragma_table_info; a table's
   SELECTs are combined with UNION ALL.
@@ -20,6 +20,7 @@ exactly the checks that cannot run, while the others on that table still run.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sqlite3
@@ -45,6 +46,7 @@ class Part:
     controle_ids: tuple[str, ...]
     sql: str                                # uses BATCH for the table
     columns: tuple[str, ...] = ()           # its row columns (set by prepare)
+    setup: tuple[str, ...] = ()             # statements that create the TEMP tables it reads
 
 
 @dataclass
@@ -52,6 +54,9 @@ class Scope:
     """How many rows a check tests (element_count) and how many of those have a value (nonnull)."""
 
     sql: str                                # rows: controle_id, element_count, nonnull_count
+
+
+_numbers = itertools.count(1)  # names of the TEMP tables: unique on a connection
 
 
 def runs_set_based(c: Controle) -> bool:
@@ -69,7 +74,11 @@ def _select(c: Controle, where: str) -> str:
 
 
 def _in_set_parts(checks: list[Controle]) -> tuple[Part, Scope]:
-    """In-set checks on one column with a row filter on the same columns: one join with VALUES."""
+    """In-set checks on one column with a row filter on the same columns: one join with two TEMP
+    tables from the codebook, `bereik` (controle_id -> the filter values) and `toegestaan`
+    (controle_id -> the allowed values), each with an index: every row of the table finds its
+    check and its allowed values by key (as VALUES in the query, SQLite would read a whole year's
+    answers per question and compare every row with every check)."""
     first = checks[0]
     waar_cols = list(first.waar)
     bereik, toegestaan = [], []
@@ -81,20 +90,22 @@ def _in_set_parts(checks: list[Controle]) -> tuple[Part, Scope]:
         bereik += [f"({', '.join([lit(c.controle_id)] + [lit(v) for v in combo])})" for combo in combos]
         toegestaan += [f"({lit(c.controle_id)}, {lit(v)})" for v in c.parameters["value_set"]]
     w = [f"w{i}" for i in range(len(waar_cols))]
-    empty_bereik = "SELECT " + ", ".join(["NULL"] * (1 + len(w))) + " WHERE 0"
-    ctes = (f"WITH bereik(cid{''.join(', ' + x for x in w)}) AS ({'VALUES ' + ', '.join(bereik) if bereik else empty_bereik}), "
-            f"toegestaan(cid, waarde) AS ({'VALUES ' + ', '.join(toegestaan) if toegestaan else 'SELECT NULL, NULL WHERE 0'}) ")
-    # Only the first filter column (vraag_id) may pick the index: without statistics SQLite would
-    # as soon take the index on jaar and read a whole year's answers per question ('+' = no index)
-    join = f"{BATCH} AS a JOIN bereik AS b" + (
-        " ON " + " AND ".join(f"{'+' if i else ''}a.{q(col)} = b.{x}" for i, (col, x) in enumerate(zip(waar_cols, w)))
-        if w else "")
+    n = next(_numbers)
+    b, t = f"temp.gate_bereik_{n}", f"temp.gate_toegestaan_{n}"
+    setup = (f"CREATE TEMP TABLE gate_bereik_{n} (cid{''.join(', ' + x for x in w)})",
+             f"CREATE INDEX temp.gate_bereik_{n}_w ON gate_bereik_{n} ({', '.join(w + ['cid'])})",
+             f"CREATE TEMP TABLE gate_toegestaan_{n} (cid, waarde)",
+             f"CREATE INDEX temp.gate_toegestaan_{n}_cw ON gate_toegestaan_{n} (cid, waarde)")
+    setup += tuple(f"INSERT INTO {b} VALUES {', '.join(bereik[i:i + 500])}" for i in range(0, len(bereik), 500))
+    setup += tuple(f"INSERT INTO {t} VALUES {', '.join(toegestaan[i:i + 500])}" for i in range(0, len(toegestaan), 500))
+    join = f"{BATCH} AS a JOIN {b} AS b" + (
+        " ON " + " AND ".join(f"a.{q(col)} = b.{x}" for col, x in zip(waar_cols, w)) if w else "")
     col = f"a.{q(first.kolom)}"
     keys = ", ".join(f"a.{q(k)}" for k in _row_columns(first))
-    failing = (f"{ctes}SELECT b.cid AS controle_id, {keys} FROM {join} WHERE {col} IS NOT NULL AND NOT EXISTS "
-               f"(SELECT 1 FROM toegestaan AS t WHERE t.cid = b.cid AND t.waarde = {col})")
-    scope = f"{ctes}SELECT b.cid, count(*), count({col}) FROM {join} GROUP BY b.cid"
-    return Part(tuple(c.controle_id for c in checks), failing), Scope(scope)
+    failing = (f"SELECT b.cid AS controle_id, {keys} FROM {join} WHERE {col} IS NOT NULL AND NOT EXISTS "
+               f"(SELECT 1 FROM {t} AS t WHERE t.cid = b.cid AND t.waarde = {col})")
+    scope = f"SELECT b.cid, count(*), count({col}) FROM {join} GROUP BY b.cid"
+    return Part(tuple(c.controle_id for c in checks), failing, setup=setup), Scope(scope)
 
 
 def _single_part(c: Controle, table: str) -> Part:
@@ -151,6 +162,10 @@ def prepare(conn: sqlite3.Connection, table: str, parts: list[Part]) -> tuple[li
     ok, errors = [], {}
     for part in parts:
         try:
+            for statement in part.setup:
+                conn.execute(statement)
+            if part.setup:
+                conn.commit()  # (the sqlite3 module opened a transaction; SQLAlchemy would roll it back)
             cursor = conn.execute(f"SELECT * FROM ({_plain(part.sql, table)}) LIMIT 0")
             part.columns = tuple(d[0] for d in cursor.description if d[0] != "controle_id")
             ok.append(part)
