@@ -6,12 +6,13 @@ frozen, typed cells: numbers as numbers, codes and text as text, empty = empty c
 `kolommen` with every column's title and description from the Table Schema, plus the synthetic
 notice while the data is synthetic.
 
-Text is always written as a text cell, never as a formula (openpyxl would read '=...' as one), so
-no leading ' is needed here as in the CSV. The bytes are reproducible: fixed document dates and
+Text is always written as a text cell, never as a formula, number or link (XlsxWriter's
+strings_to_* options off), so no leading ' is needed here as in the CSV. The bytes are reproducible: fixed document dates and
 fixed timestamps inside the zip.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -23,6 +24,7 @@ from . import cleanschema
 # programs, and its workbook took 4.6 of the build's ~5 s of spreadsheet writing.
 TABLES = ("antwoorden_breed", "deelname", "gemeenten", "vragen", "antwoordopties")
 FIXED_MOMENT = "2000-01-01T00:00:00Z"
+FIXED_DATETIME = dt.datetime(2000, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SYNTHETIC_NOTICE = ("LET OP: synthetische demodata. Rijen met synthetisch = 1 zijn geen echte antwoorden van "
                     "gemeenten.")
@@ -30,49 +32,35 @@ SYNTHETIC_NOTICE = ("LET OP: synthetische demodata. Rijen met synthetisch = 1 zi
 
 def workbook_bytes(table: str, rows) -> bytes:
     """The workbook of `rows` (export._Rows: converted columns in schema order, export row order)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    import xlsxwriter
 
     schema = cleanschema.load(table)
     fields = schema["fields"]
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(table[:31])
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-
-    def header(values):
-        cells = []
-        for v in values:
-            cell = WriteOnlyCell(sheet, value=v)
-            cell.font = bold
-            cells.append(cell)
-        return cells
-
-    sheet.append(header([f["name"] for f in fields]))
-    text = [f["type"] != "integer" and f["type"] != "number" for f in fields]
+    buffer = io.BytesIO()
+    # every str is a text cell: no formulas, numbers or links made from text
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                        "strings_to_urls": False})
+    book.set_properties({"created": FIXED_DATETIME})
+    bold = book.add_format({"bold": True})
+    sheet = book.add_worksheet(table[:31])
+    sheet.freeze_panes(1, 0)
+    sheet.write_row(0, 0, [f["name"] for f in fields], bold)
+    r = 1
     for chunk in rows.chunks():
         for row in zip(*(c.take(chunk) for c in rows.columns)):
-            out = []
-            for value, is_text in zip(row, text):
-                if is_text and isinstance(value, str):
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.data_type = "s"  # a text cell, even when it starts with '='
-                    out.append(cell)
-                else:
-                    out.append(value)
-            sheet.append(out)
-    columns = book.create_sheet("kolommen")
-    synthetic = any(f["name"] == "synthetisch" for f in fields)
-    if synthetic:
-        columns.append([SYNTHETIC_NOTICE])
-    columns.append(header(["kolom", "titel", "type", "beschrijving"]))
+            sheet.write_row(r, 0, row)  # None: an empty cell
+            r += 1
+    columns = book.add_worksheet("kolommen")
+    r = 0
+    if any(f["name"] == "synthetisch" for f in fields):
+        columns.write_row(r, 0, [SYNTHETIC_NOTICE])
+        r += 1
+    columns.write_row(r, 0, ["kolom", "titel", "type", "beschrijving"], bold)
     for f in fields:
-        columns.append([f["name"], f.get("title", ""), f["type"], " ".join(f.get("description", "").split())])
-    columns.append([])
-    columns.append([f"Tabel {table}: {' '.join(schema.get('description', '').split())}"])
-    buffer = io.BytesIO()
-    book.save(buffer)
+        r += 1
+        columns.write_row(r, 0, [f["name"], f.get("title", ""), f["type"], " ".join(f.get("description", "").split())])
+    columns.write_row(r + 2, 0, [f"Tabel {table}: {' '.join(schema.get('description', '').split())}"])
+    book.close()
     return _reproducible(buffer.getvalue())
 
 
