@@ -21,10 +21,8 @@ import importlib.util
 import json
 import logging
 import os
-import re
 import sqlite3
 import sys
-import threading
 import time
 import types
 from collections import defaultdict
@@ -35,10 +33,10 @@ from urllib.parse import quote
 import pandas as pd
 
 from . import families
+from .connection import GateConnection, readonly_uri
 from .generated import codebook_expectations, schema_expectations
 from .manual import manual_expectations
-from .model import (ERNSTEN, UNEXPECTED_ROWS, Controle, QualityConfigError, QualityResult, quote_ident,
-                    sql_literal)
+from .model import ERNSTEN, UNEXPECTED_ROWS, Controle, QualityConfigError, QualityResult
 from .results import BATCH_ROWS, error_result, expectation_result, family_result
 from .tables import CONTROLE_COLUMNS, RESULTAAT_COLUMNS
 
@@ -46,7 +44,6 @@ from .tables import CONTROLE_COLUMNS, RESULTAAT_COLUMNS
 # a limit above any table's size gives every failing row.
 _ALL_ROWS = 2**31 - 1
 _FAMILY = "gegenereerd"  # meta of a table's set-based expectation
-_VIEWS_DB = "gate_views"   # the shared in-memory database the views are evaluated into
 
 
 def expectations(db_path: Path | None = None) -> list[Controle]:
@@ -136,10 +133,6 @@ def _context(gx):
     return context
 
 
-def _readonly_uri(db_path: Path) -> str:
-    return f"file:{quote(str(Path(db_path).resolve()))}?mode=ro"
-
-
 def _readonly_url(db_path: Path) -> str:
     """SQLAlchemy URL of the file opened read-only (SQLite URI mode=ro). The path is quoted twice:
     SQLAlchemy unquotes the database part once, SQLite's URI parser the second time (a path with
@@ -166,101 +159,11 @@ def _wrap_batch(query: str) -> str:
     return query.replace("{batch}", "(SELECT * FROM {batch})")
 
 
-class _Counter:
-    """The plain read-only connection: row counts of the batches and the set-based plans."""
-
-    def __init__(self, db_path: Path):
-        # shared with Great Expectations (one connection: the TEMP copies of the views serve both)
-        self.conn = sqlite3.connect(_readonly_uri(db_path), uri=True, check_same_thread=False)
-        try:
-            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            self.conn.execute("PRAGMA temp_store = MEMORY")
-        except sqlite3.DatabaseError as exc:
-            self.conn.close()
-            raise ValueError(f"{db_path} is geen leesbare SQLite-database ({exc}).") from None
-        self.cache: dict[tuple, int | None] = {}
-        self.uri = _readonly_uri(db_path)
-        self.views: list[str] = []
-        self.view_thread: threading.Thread | None = None
-        self.view_conn: sqlite3.Connection | None = None
-        self.shared = ""
-
-    def count(self, tabel: str, bron: str | None = None) -> int | None:
-        key = (tabel, bron)
-        if key not in self.cache:
-            source = f"({bron})" if bron else quote_ident(tabel)
-            try:
-                self.cache[key] = self.conn.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
-            except sqlite3.Error:
-                self.cache[key] = None
-        return self.cache[key]
-
-    def start_views(self, controles: list[Controle]) -> None:
-        """Start evaluating every view the checks read, once, in a background thread on a connection
-        of its own; `finish_views` puts each in a TEMP table of the same name on this connection.
-
-        The views (aandelen, vraag_trend) aggregate every answer; a suite reads its batch several
-        times (GE's connection test, row count, each expectation, an UnexpectedRowsExpectation
-        twice), which made these views most of the gate's SQL time. The thread stores them with
-        CREATE TABLE AS in a shared in-memory database: SQLite does all of it without Python's lock,
-        so the views are computed beside the suites that do not read them (`reads_view`: those run
-        first). An unqualified name finds the TEMP table first, so every check sees exactly the rows
-        of the view, in its order; the database file is still opened read-only and the copies live
-        in memory for this run only."""
-        views = [name for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
-        text = " ".join(f"{c.tabel} {c.bron or ''} {json.dumps(dict(c.parameters))}" for c in controles)
-        self.views = [v for v in views if re.search(rf"\b{re.escape(v)}\b", text)]
-        if not self.views:
-            return
-        self.shared = f"file:gate-views-{os.getpid()}-{id(self)}?mode=memory&cache=shared"
-        # The thread's connection keeps the in-memory database alive until finish_views. This
-        # connection attaches it only then: attached while the thread writes, every statement
-        # prepared here (GE's too) would wait for the thread's schema lock.
-        self.view_conn = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
-
-        def evaluate(conn: sqlite3.Connection) -> None:
-            conn.execute("PRAGMA temp_store = MEMORY")
-            conn.execute(f"ATTACH DATABASE {sql_literal(self.shared)} AS {_VIEWS_DB}")
-            for view in self.views:
-                with contextlib.suppress(sqlite3.Error):  # a broken view stays as it is: its checks say why
-                    conn.execute(f"CREATE TABLE {_VIEWS_DB}.{quote_ident(view)} AS "
-                                 f"SELECT * FROM main.{quote_ident(view)}")
-
-        self.view_thread = threading.Thread(target=evaluate, args=(self.view_conn,), name="views", daemon=True)
-        self.view_thread.start()
-
-    def reads_view(self, checks: list[Controle]) -> bool:
-        text = " ".join(f"{c.tabel} {c.bron or ''} {json.dumps(dict(c.parameters))}" for c in checks)
-        return any(re.search(rf"\b{re.escape(v)}\b", text) for v in self.views)
-
-    def finish_views(self) -> None:
-        """The evaluated views as TEMP tables (the same columns, column types, rows and order)."""
-        if self.view_thread is None:
-            return
-        self.view_thread.join()
-        self.view_thread = None
-        try:
-            self.conn.execute(f"ATTACH DATABASE {sql_literal(self.shared)} AS {_VIEWS_DB}")
-        finally:
-            self.view_conn.close()  # the attachment above keeps the in-memory database
-            self.view_conn = None
-        done = {name for (name,) in self.conn.execute(f"SELECT name FROM {_VIEWS_DB}.sqlite_master")}
-        for view in self.views:
-            if view in done:
-                name = quote_ident(view)
-                self.conn.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {_VIEWS_DB}.{name}")
-        with contextlib.suppress(sqlite3.Error):
-            self.conn.execute(f"DETACH DATABASE {_VIEWS_DB}")
-
-    def close(self) -> None:
-        self.conn.close()
-
-
 def is_synthetic(db_path: Path) -> bool:
     """Whether any delivery in this database is synthetic (bronbestanden.synthetisch); True when it
     cannot be told, so that a report never presents demo rows as real."""
     try:
-        conn = sqlite3.connect(_readonly_uri(db_path), uri=True)
+        conn = sqlite3.connect(readonly_uri(db_path), uri=True)
         try:
             return conn.execute("SELECT count(*) FROM bronbestanden WHERE synthetisch = 1").fetchone()[0] > 0
         finally:
@@ -282,7 +185,7 @@ def run(db_path: Path, controles: list[Controle] | None = None) -> QualityResult
     if not db_path.is_file():
         raise FileNotFoundError(f"Database {db_path} bestaat niet.")
     controles = expectations(db_path) if controles is None else controles
-    counter = _Counter(db_path)  # also proves the file opens read-only before GE is involved
+    counter = GateConnection(db_path)  # also proves the file opens read-only before GE is involved
     counter.start_views(controles)
     gx = _gx()
     # a check that cannot run is reported in its result (waargenomen.fout); GE would also log the
@@ -324,7 +227,7 @@ def run(db_path: Path, controles: list[Controle] | None = None) -> QualityResult
 
 
 def _run_suite(gx, context, source, asset_name: str, suite_name: str, checks: list[Controle],
-               counter: _Counter) -> dict[str, dict]:
+               counter: GateConnection) -> dict[str, dict]:
     first = checks[0]
     own = [c for c in checks if not families.runs_set_based(c)]
     generated = {c.controle_id: c for c in checks if families.runs_set_based(c)}
@@ -384,7 +287,7 @@ def _run_suite(gx, context, source, asset_name: str, suite_name: str, checks: li
 
 
 def _split_family(r, definition, expectation, parts, generated: dict[str, Controle], scopes, table: str,
-                  counter: _Counter) -> dict[str, dict]:
+                  counter: GateConnection) -> dict[str, dict]:
     """One result per check of a table's set-based expectation, from its failing rows."""
     info = r.exception_info or {}
     if info.get("raised_exception") or any(isinstance(v, dict) and v.get("raised_exception") for v in info.values()):
