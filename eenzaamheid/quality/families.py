@@ -174,8 +174,9 @@ def prepare(conn: sqlite3.Connection, table: str, parts: list[Part]) -> tuple[li
     return ok, errors
 
 
-def family_query(parts: list[Part]) -> str:
-    """One UnexpectedRowsExpectation query: every failing row as (controle_id, rij), rij a JSON object."""
+def family_query(parts: list[Part], table: str | None = None) -> str:
+    """One UnexpectedRowsExpectation query: every failing row as (controle_id, rij), rij a JSON object.
+    The parts read GE's {batch}, or `table` by name."""
     selects = []
     for part in parts:
         obj = ", ".join(f"{lit(col)}, p.{q(col)}" for col in part.columns)
@@ -183,7 +184,15 @@ def family_query(parts: list[Part]) -> str:
     sql = " UNION ALL ".join(selects)
     # GE fills {batch} with str.format and runs the query as sqlalchemy.text: escape other braces and ':word'
     sql = re.sub(r":(?=\w)", r"\\:", sql.replace("{", "{{").replace("}", "}}"))
-    return sql.replace(BATCH, "(SELECT * FROM {batch})")
+    return sql.replace(BATCH, "(SELECT * FROM {batch})" if table is None else q(table))
+
+
+def tables_query(tables: list[tuple[str, list[Part]]]) -> str:
+    """The family queries of several tables as ONE UnexpectedRowsExpectation query, each part reading
+    its own table by name. GE runs it on a batch of one row (`{batch}` only keeps GE from warning
+    that the query ignores its batch): one validation instead of one per table."""
+    union = " UNION ALL ".join(family_query(parts, table) for table, parts in tables)
+    return f"SELECT * FROM ({union}) WHERE EXISTS (SELECT 1 FROM (SELECT * FROM {{batch}}))"
 
 
 def scope_counts(conn: sqlite3.Connection, table: str, scopes: list[Scope]) -> dict[str, tuple[int, int]]:
