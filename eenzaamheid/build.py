@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import codebook as cb
-from . import publication, refusal
+from . import gcpolicy, publication, refusal
 from .pipeline import cleanschema, codebook_tables, counted, harmonize, ingest, panel, validate, wide
 from .municipalities import register
 from .pipeline import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
@@ -304,7 +304,7 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
     """Build and publish; one build at a time per output folder (BuildError when another holds it)."""
     live = Path(clean_dir).resolve()
     try:
-        with publication.locked(live):
+        with publication.locked(live), gcpolicy.batch():
             return _build_locked(live, raw_dir, allow_quarantine, datapackage)
     except publication.PublicationLocked as exc:
         raise BuildError(str(exc)) from None

@@ -163,10 +163,12 @@ def build(
     ernaast gebouwd en pas aan het eind op zijn plek gezet: een mislukte of afgebroken build laat de vorige
     uitvoer staan. De build stopt bij validatiefouten, tenzij --allow-quarantine.
     """
+    from . import gcpolicy
     from .build import BuildError, build as run_build
     from .paths import CLEAN, ROOT
     from .pipeline.validate import UsageError
 
+    gcpolicy.start_batch()  # this process only builds
     try:
         data = run_build(clean_dir=uit or CLEAN, raw_dir=raw, allow_quarantine=allow_quarantine,
                          datapackage=ROOT / "datapackage.json" if uit is None else (uit / "datapackage.json"))

@@ -361,3 +361,16 @@ def test_frictionless_validates_the_committed_datapackage():
     proc = subprocess.run([str(Path(sys.executable).parent / "frictionless"), "validate", "datapackage.json"],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_a_build_inside_another_program_leaves_its_garbage_collector_as_it_was():
+    """The build collects garbage less often (gcpolicy); run in-process (the tests, CliRunner) it
+    restores the collector's threshold and freezes nothing of the caller's."""
+    import gc
+
+    from eenzaamheid import gcpolicy
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with gcpolicy.batch():
+        assert gc.get_threshold() == gcpolicy.THRESHOLD != before
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen

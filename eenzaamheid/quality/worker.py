@@ -24,6 +24,7 @@ import sys
 import threading
 from pathlib import Path
 
+from .. import gcpolicy
 from . import engine
 from .model import QualityResult
 
@@ -45,6 +46,7 @@ def _serve(gate: bool = True) -> None:
     (ok, value or exception). Without `gate` it only answers "changes", once."""
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write to the result pipe
+    gcpolicy.start_batch()
     controles: list | Exception = []
     if gate:
         engine._gx()
@@ -55,6 +57,7 @@ def _serve(gate: bool = True) -> None:
     else:  # imported while the build cleans
         from .. import packaging  # noqa: F401
         from ..pipeline import changes, export  # noqa: F401
+    gcpolicy.start_batch()  # again: what was imported is never collected
     while True:
         try:
             request = pickle.load(sys.stdin.buffer)
