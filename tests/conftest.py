@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import json
 import os
 import socket
@@ -44,6 +45,45 @@ SLOW_FIRST = ("test_privacy.py", "test_build.py", "test_quality.py", "test_site_
 def pytest_collection_modifyitems(items):
     rank = {name: i for i, name in enumerate(SLOW_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
+# The garbage collector's full passes walk every live object: with pandas, pandera and the test modules
+# imported, and above all with deduce's lookup structures loaded (millions of objects), each full pass
+# costs seconds, and pytest runs two at the end of every process (unraisable exceptions). What was
+# imported or loaded once stays for the whole process, so it is moved out of the collector's sight
+# (gc.freeze); everything the tests create afterwards is collected as before.
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    gc.collect()
+    gc.freeze()
+
+
+def _load_deduce_out_of_the_collectors_sight(load):
+    """deidentify._model, loading deduce (~8 s of unpickling) without the full collections the
+    unpickling would trigger on the way (~3 s), then frozen (above)."""
+    def model():
+        from eenzaamheid.pipeline import deidentify
+
+        if deidentify._deduce is not None:
+            return deidentify._deduce
+        gc.disable()
+        try:
+            return load()
+        finally:
+            gc.freeze()
+            gc.enable()
+    model.__wrapped__ = load
+    return model
+
+
+def _patch_deduce_loading() -> None:
+    from eenzaamheid.pipeline import deidentify
+
+    if not hasattr(deidentify._model, "__wrapped__"):
+        deidentify._model = _load_deduce_out_of_the_collectors_sight(deidentify._model)
+
+
+_patch_deduce_loading()
 
 
 @dataclass
@@ -145,14 +185,18 @@ def shared_run_dir(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def shared_build(tmp_path_factory, name: str, *args: str) -> DemoBuild:
+def shared_build(tmp_path_factory, name: str, *args: str, prepare=None) -> DemoBuild:
     """`eenzaamheid build ARGS --uit <run folder>/name` from the project root, once per run for all
-    xdist workers (the first builds under a file lock, the others wait and reuse its result)."""
+    xdist workers (the first builds under a file lock, the others wait and reuse its result).
+    prepare(run folder), if given, runs first (under the lock): e.g. the previous publication in
+    <run folder>/name and a changed copy of the deliveries."""
     shared = shared_run_dir(tmp_path_factory)
     out, result = shared / name, shared / f"{name}.json"
     with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
         if not result.exists():
+            if prepare is not None:
+                prepare(shared)
             proc = subprocess.run([EENZAAMHEID, "build", *args, "--uit", str(out)],
                                   capture_output=True, text=True, cwd=ROOT)
             result.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
@@ -170,6 +214,40 @@ def refused_demo_build(tmp_path_factory, redaction_cache_copy) -> DemoBuild:
     """`eenzaamheid build` on the demo without --allow-quarantine (it holds an invalid row on purpose):
     refused at validation. Once per run for all workers; read only."""
     return shared_build(tmp_path_factory, "refused_demo_build")
+
+
+WRONG_MANIFEST_YEAR = (b"2022/benchmark_eenzaamheid_2022_export.csv,2022,",
+                       b"2022/benchmark_eenzaamheid_2022_export.csv,twintig,")
+
+
+@pytest.fixture(scope="session")
+def fatal_build(demo_build, tmp_path_factory) -> DemoBuild:
+    """`eenzaamheid build --allow-quarantine` over a copy of the demo publication (`out`) from a copy of
+    the deliveries (`<out>_raw`) that a `fataal` check refuses: one respondent more in 2024 than its
+    report publishes (test_quality_gate.add_a_respondent) and, in the manifest, the year of the 2022
+    delivery written as a word (WRONG_MANIFEST_YEAR; test_intake: no traceback). One full build for
+    both files, once per run for all workers; read only."""
+    import shutil
+
+    assert demo_build.returncode == 0, demo_build.stderr[-3000:]
+    name = "fatal_build"
+
+    def prepare(shared: Path) -> None:
+        from test_quality_gate import add_a_respondent
+
+        for leftover in (shared / name, shared / f"{name}_raw"):  # a worker that died half-way
+            shutil.rmtree(leftover, ignore_errors=True)
+        shutil.copytree(demo_build.out, shared / name)
+        raw = shared / f"{name}_raw"
+        shutil.copytree(ROOT / "raw", raw)
+        add_a_respondent(raw)
+        manifest = raw / "MANIFEST.csv"
+        text = manifest.read_bytes()
+        assert text.count(WRONG_MANIFEST_YEAR[0]) == 1
+        manifest.write_bytes(text.replace(*WRONG_MANIFEST_YEAR))
+
+    raw = shared_run_dir(tmp_path_factory) / f"{name}_raw"
+    return shared_build(tmp_path_factory, name, "--allow-quarantine", "--raw", str(raw), prepare=prepare)
 
 
 @pytest.fixture(scope="session")

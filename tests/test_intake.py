@@ -150,11 +150,13 @@ def test_manifest_year_contradicting_the_folder(raw, tmp_path):
     assert (p["bestand"], p["waarde"], p["ernst"]) == ("raw/2022/benchmark_eenzaamheid_2022_export.csv", "2021", "fout")
 
 
-def test_build_with_a_wrong_manifest_year_says_so_without_a_traceback(raw, tmp_path):
-    manifest = raw / "MANIFEST.csv"
-    manifest.write_bytes(manifest.read_bytes().replace(b"2022/benchmark_eenzaamheid_2022_export.csv,2022,",
-                                                       b"2022/benchmark_eenzaamheid_2022_export.csv,twintig,"))
-    proc = run_cli("build", "--raw", raw, "--uit", tmp_path / "out", "--allow-quarantine", cwd=tmp_path)
+def test_build_with_a_wrong_manifest_year_says_so_without_a_traceback(fatal_build):
+    """The 2022 delivery's manifest row says 'twintig' as its year (conftest.WRONG_MANIFEST_YEAR): the
+    build, a real process, runs without a traceback. One build with test_quality_gate's planted
+    respondent (conftest.fatal_build), which the gate refuses either way."""
+    raw = Path(f"{fatal_build.out}_raw")
+    assert b"2022/benchmark_eenzaamheid_2022_export.csv,twintig," in (raw / "MANIFEST.csv").read_bytes()
+    proc = fatal_build
     assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
 
 

@@ -20,7 +20,6 @@ import pytest
 from eenzaamheid import build
 from eenzaamheid.municipalities import register
 from conftest import cli_in_process
-from published import RAW, ROOT
 
 EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
 DELIVERY_2024 = "2024/benchmark_eenzaamheid_2024_export.csv"
@@ -57,16 +56,11 @@ def add_a_respondent(raw: Path) -> str:
     return newcomer
 
 
-def test_a_fatal_check_stops_publication_and_keeps_the_previous_one(built_site_dir, tmp_path):
-    live = tmp_path / "live"
-    shutil.copytree(built_site_dir, live)
-    before = _files(live)
-    raw = tmp_path / "raw"
-    shutil.copytree(RAW, raw)
-    add_a_respondent(raw)
-
-    proc = subprocess.run([EENZAAMHEID, "build", "--allow-quarantine", "--raw", str(raw), "--uit", str(live)],
-                          capture_output=True, text=True, cwd=ROOT)
+def test_a_fatal_check_stops_publication_and_keeps_the_previous_one(built_site_dir, fatal_build):
+    # `eenzaamheid build` over a copy of the demo publication with a respondent added (add_a_respondent;
+    # conftest.fatal_build, shared with test_intake)
+    proc, live = fatal_build, fatal_build.out
+    before = _files(built_site_dir)  # what was copied to `live` before the build
     assert proc.returncode == 1, proc.stdout + proc.stderr
     check = "handmatig.reconciliatie_gereproduceerd"  # the published 157 respondents of 2024 are not reproduced
     assert check in proc.stderr and "vorige publicatie blijft staan" in proc.stderr
