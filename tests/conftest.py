@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eenzaamheid import build, serve
+from eenzaamheid import build, gcpolicy, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
@@ -48,7 +48,7 @@ def pytest_collection_modifyitems(items):
 
 
 # The garbage collector's full passes walk every live object: with pandas, pandera and the test modules
-# imported, and above all with deduce's lookup structures loaded (millions of objects), each full pass
+# imported (and deduce's lookup structures, which deidentify freezes when it loads them), each full pass
 # costs seconds, and pytest runs two at the end of every process (unraisable exceptions). What was
 # imported or loaded once stays for the whole process, so it is moved out of the collector's sight
 # (gc.freeze); everything the tests create afterwards is collected as before.
@@ -56,34 +56,8 @@ def pytest_collection_modifyitems(items):
 def pytest_collection_finish(session):
     gc.collect()
     gc.freeze()
-
-
-def _load_deduce_out_of_the_collectors_sight(load):
-    """deidentify._model, loading deduce (~8 s of unpickling) without the full collections the
-    unpickling would trigger on the way (~3 s), then frozen (above)."""
-    def model():
-        from eenzaamheid.pipeline import deidentify
-
-        if deidentify._deduce is not None:
-            return deidentify._deduce
-        gc.disable()
-        try:
-            return load()
-        finally:
-            gc.freeze()
-            gc.enable()
-    model.__wrapped__ = load
-    return model
-
-
-def _patch_deduce_loading() -> None:
-    from eenzaamheid.pipeline import deidentify
-
-    if not hasattr(deidentify._model, "__wrapped__"):
-        deidentify._model = _load_deduce_out_of_the_collectors_sight(deidentify._model)
-
-
-_patch_deduce_loading()
+    # and the tests' in-process builds, gates and validations collect as the build does (gcpolicy)
+    gc.set_threshold(*gcpolicy.THRESHOLD)
 
 
 @dataclass
