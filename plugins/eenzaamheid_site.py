@@ -7,7 +7,8 @@ rows; render.py; errors.py; asgi.py with security.py: headers and hardening).
 
 Hooks:
 - startup: read what the pages need (the `Store`); remember what Datasette would otherwise
-  work out on every request from an immutable database (immutable.py);
+  work out on every request from an immutable database (immutable.py); absolute URLs of facet
+  links the short way (absolute_url.py);
 - extra_template_vars: `synthetisch` (banner, noindex) on every page, the site's links, the
   table/query row writers, and on the home page its canned queries, overviews and downloads;
 - register_routes: the site's own pages (eenzaamheid/site/routes.py);
@@ -19,7 +20,7 @@ import functools
 
 from datasette import hookimpl
 
-from eenzaamheid.site import cells, errors, immutable, routes, security, sync_frame, zoeken
+from eenzaamheid.site import absolute_url, cells, connection, errors, immutable, routes, security, sync_frame, zoeken
 from eenzaamheid.site.asgi import wrapper
 from eenzaamheid.site.home import home, home_context
 from eenzaamheid.site.nederlands import template_helpers
@@ -37,6 +38,7 @@ def startup(datasette):
     security.remove_default_exception_handler(pm)
     immutable.install(datasette)
     sync_frame.install(datasette)
+    absolute_url.install(datasette)
 
     async def inner():
         await get_store(datasette)
@@ -45,8 +47,10 @@ def startup(datasette):
 
 @hookimpl
 def prepare_connection(conn):
-    """zoekterm_fts() and gemeente_code_van() for the canned queries (eenzaamheid/site/zoeken.py)."""
+    """zoekterm_fts() and gemeente_code_van() for the canned queries (eenzaamheid/site/zoeken.py);
+    text decoded in C, as Datasette decodes it (eenzaamheid/site/connection.py)."""
     zoeken.prepare_connection(conn)
+    connection.prepare(conn)
 
 
 @hookimpl

@@ -59,5 +59,7 @@ INTERNALS: dict[str, tuple[str, str]] = {
                "once for immutable databases, the permission query in SCHEMA_SQL (eenzaamheid/site/immutable.py); "
                "render_template wrapped: it takes a ready Template and ends in template.render_async(context), "
                "which our SyncFrame renders synchronously after awaiting the template's asynchronous calls "
-               "(crumb_items, menu_links, table_actions: eenzaamheid/site/sync_frame.py)"),
+               "(crumb_items, menu_links, table_actions: eenzaamheid/site/sync_frame.py); absolute_url answered "
+               "without urljoin where that gives the same text (eenzaamheid/site/absolute_url.py); the connections' "
+               "text_factory the same decoding as a C call (eenzaamheid/site/connection.py)"),
 }
