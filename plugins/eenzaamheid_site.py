@@ -30,6 +30,7 @@ from eenzaamheid.site.store import get_store
 from eenzaamheid.site import wijzigingen as site_wijzigingen
 
 cells.install()  # Datasette's table cells without a render_cell round per cell (eenzaamheid/site/cells.py)
+connection.remember_json1()  # asked once, not on every table page (eenzaamheid/site/connection.py)
 
 
 @hookimpl

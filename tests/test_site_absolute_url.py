@@ -107,3 +107,15 @@ def test_pages_are_the_same_as_with_datasettes_own_urls_and_text(built_site_dir,
         assert ours[path][0] == 200, path
         assert timeless(ours[path]) == timeless(found[path]), path
     assert 'href="http://localhost/benchmark' in ours["/benchmark/deelname_per_gemeente"][1]  # facet links
+
+
+def test_json1_is_asked_once_and_answered_as_datasette_answers(built_site_dir):
+    from datasette import facets
+    from datasette.utils import detect_json1
+
+    _datasette(built_site_dir / build.DB_NAME)  # loads the plugin
+    assert facets.detect_json1.remembered
+    assert facets.detect_json1() == detect_json1() is True
+    without_json = sqlite3.connect(":memory:")
+    without_json.create_function("json", 1, lambda x: 1 / 0)  # a connection is asked itself
+    assert facets.detect_json1(without_json) is detect_json1(without_json) is False
