@@ -48,10 +48,8 @@ def startup(datasette):
 
 @hookimpl
 def prepare_connection(conn):
-    """zoekterm_fts() and gemeente_code_van() for the canned queries (eenzaamheid/site/zoeken.py);
-    text decoded in C, as Datasette decodes it (eenzaamheid/site/connection.py)."""
+    """zoekterm_fts() and gemeente_code_van() for the canned queries (eenzaamheid/site/zoeken.py)."""
     zoeken.prepare_connection(conn)
-    connection.prepare(conn)
 
 
 @hookimpl

@@ -1,8 +1,7 @@
 """Two more shortcuts past Datasette's per-request work give what Datasette itself gives:
 eenzaamheid/site/absolute_url.py (absolute URLs of facet links without urljoin where that is the
-same text) and eenzaamheid/site/connection.py (SQLite text decoded by a C call instead of a
-lambda). The pages are compared with a real Datasette in-process on the demo build, as
-test_site_cells does."""
+same text) and eenzaamheid/site/connection.py (SQLite's JSON1 support asked once). The pages are
+compared with a real Datasette in-process on the demo build, as test_site_cells does."""
 from __future__ import annotations
 
 import re
@@ -14,7 +13,7 @@ from datasette.utils import PrefixedUrlString
 from datasette.utils.asgi import Request
 
 from eenzaamheid import build
-from eenzaamheid.site import absolute_url, connection
+from eenzaamheid.site import absolute_url
 from test_site_cells import _datasette, _in_thread, _pages
 
 HOSTS = [None, b"", b"localhost", b"127.0.0.1:8001", b"Example.NL", b"voorbeeld.nl:", b"[::1]:8001",
@@ -62,19 +61,6 @@ def test_absolute_urls_are_urljoins_answer(scheme):
         assert short_way > 0
 
 
-def test_text_is_decoded_as_datasette_decodes_it():
-    datasette_text = lambda x: str(x, "utf-8", "replace")  # noqa: E731 (datasette/app.py, _prepare_connection)
-    samples = [b"", b"abc", "'s-Gravenhage Súdwest-Fryslân".encode(), b"\xff\xfeA", b"a\x00b", b"\xc3", "€".encode()]
-    for sample in samples:
-        assert connection.decode_text(sample) == datasette_text(sample)
-    conn = sqlite3.connect(":memory:")
-    found = {}
-    for name, factory in (("ours", connection.decode_text), ("theirs", datasette_text)):
-        conn.text_factory = factory
-        found[name] = conn.execute("select cast(x'ff41c3' as text), 'Súdwest-Fryslân', '', null, 3").fetchall()
-    assert found["ours"] == found["theirs"] == [("\ufffdA\ufffd", "Súdwest-Fryslân", "", None, 3)]
-
-
 PAGES = [
     "/benchmark/deelname_per_gemeente",
     "/benchmark/deelname_per_gemeente?provincie=Utrecht&_facet=2020",
@@ -87,7 +73,7 @@ PAGES = [
 ]
 
 
-def test_pages_are_the_same_as_with_datasettes_own_urls_and_text(built_site_dir, monkeypatch):
+def test_pages_are_the_same_as_with_datasettes_own_urls(built_site_dir):
     db_path = built_site_dir / build.DB_NAME
     ours = _in_thread(_pages(_datasette(db_path), PAGES))
 
@@ -96,7 +82,6 @@ def test_pages_are_the_same_as_with_datasettes_own_urls_and_text(built_site_dir,
         await datasette.invoke_startup()
         assert datasette.absolute_url.__func__ is absolute_url.absolute_url  # the plugin installed it
         del datasette.absolute_url  # Datasette's own method again
-        monkeypatch.setattr(connection, "prepare", lambda conn: None)  # Datasette's own text_factory
         return await _pages(datasette, PAGES)
 
     found = _in_thread(theirs())

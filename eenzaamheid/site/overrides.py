@@ -63,6 +63,5 @@ INTERNALS: dict[str, tuple[str, str]] = {
                "render_template wrapped: it takes a ready Template and ends in template.render_async(context), "
                "which our SyncFrame renders synchronously after awaiting the template's asynchronous calls "
                "(crumb_items, menu_links, table_actions: eenzaamheid/site/sync_frame.py); absolute_url answered "
-               "without urljoin where that gives the same text (eenzaamheid/site/absolute_url.py); the connections' "
-               "text_factory the same decoding as a C call (eenzaamheid/site/connection.py)"),
+               "without urljoin where that gives the same text (eenzaamheid/site/absolute_url.py)"),
 }
