@@ -8,7 +8,7 @@ rows; render.py; errors.py; asgi.py with security.py: headers and hardening).
 Hooks:
 - startup: read what the pages need (the `Store`); remember what Datasette would otherwise
   work out on every request from an immutable database (immutable.py); absolute URLs of facet
-  links the short way (absolute_url.py);
+  links the short way (absolute_url.py); SQLite's JSON1 support asked once (connection.py);
 - extra_template_vars: `synthetisch` (banner, noindex) on every page, the site's links, the
   table/query row writers, and on the home page its canned queries, overviews and downloads;
 - register_routes: the site's own pages (eenzaamheid/site/routes.py);
