@@ -8,13 +8,15 @@ rows; render.py; errors.py; asgi.py with security.py: headers and hardening).
 Hooks:
 - startup: read what the pages need (the `Store`); remember what Datasette would otherwise
   work out on every request from an immutable database (immutable.py); absolute URLs of facet
-  links the short way (absolute_url.py); SQLite's JSON1 support asked once (connection.py);
+  links the short way (absolute_url.py);
 - extra_template_vars: `synthetisch` (banner, noindex) on every page, the site's links, the
   table/query row writers, and on the home page its canned queries, overviews and downloads;
 - register_routes: the site's own pages (eenzaamheid/site/routes.py);
 - handle_exception: Datasette's error pages through render_template, so they get the banner;
 - asgi_wrapper: X-Robots-Tag while synthetic, warm the home page before reporting ready, and
   outermost the site's hardening (read-only methods, no hidden files, security headers).
+At import: Datasette's table cells without a render_cell round (cells.py) and SQLite's JSON1
+support asked once, not on every table page (connection.py).
 """
 import functools
 
