@@ -7,19 +7,22 @@ rows; render.py; errors.py; asgi.py with security.py: headers and hardening).
 
 Hooks:
 - startup: read what the pages need (the `Store`); remember what Datasette would otherwise
-  work out on every request from an immutable database (immutable.py);
+  work out on every request from an immutable database (immutable.py); absolute URLs of facet
+  links the short way (absolute_url.py);
 - extra_template_vars: `synthetisch` (banner, noindex) on every page, the site's links, the
   table/query row writers, and on the home page its canned queries, overviews and downloads;
 - register_routes: the site's own pages (eenzaamheid/site/routes.py);
 - handle_exception: Datasette's error pages through render_template, so they get the banner;
 - asgi_wrapper: X-Robots-Tag while synthetic, warm the home page before reporting ready, and
   outermost the site's hardening (read-only methods, no hidden files, security headers).
+At import: Datasette's table cells without a render_cell round (cells.py) and SQLite's JSON1
+support asked once, not on every table page (connection.py).
 """
 import functools
 
 from datasette import hookimpl
 
-from eenzaamheid.site import cells, errors, immutable, routes, security, sync_frame, zoeken
+from eenzaamheid.site import absolute_url, cells, connection, errors, immutable, routes, security, sync_frame, zoeken
 from eenzaamheid.site.asgi import wrapper
 from eenzaamheid.site.home import home, home_context
 from eenzaamheid.site.nederlands import template_helpers
@@ -29,6 +32,7 @@ from eenzaamheid.site.store import get_store
 from eenzaamheid.site import wijzigingen as site_wijzigingen
 
 cells.install()  # Datasette's table cells without a render_cell round per cell (eenzaamheid/site/cells.py)
+connection.remember_json1()  # asked once, not on every table page (eenzaamheid/site/connection.py)
 
 
 @hookimpl
@@ -37,6 +41,7 @@ def startup(datasette):
     security.remove_default_exception_handler(pm)
     immutable.install(datasette)
     sync_frame.install(datasette)
+    absolute_url.install(datasette)
 
     async def inner():
         await get_store(datasette)

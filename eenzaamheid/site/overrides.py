@@ -51,6 +51,9 @@ INTERNALS: dict[str, tuple[str, str]] = {
     "views/table.py": ("e3d59ce68cfbbe4f1abf07af349d17664c7ec2fe6acd9fe72c67f2666409dd7a",
                        "display_columns_and_rows copied as eenzaamheid/site/cells.py (no render_cell round per "
                        "cell, rows built lazily); also replaced in views/row.py"),
+    "facets.py": ("9b1601d9a670fc4f1d601448fd3f8bdd05b6923564517bf2abe59a474b47a8a6",
+                  "detect_json1() as register_facet_classes calls it (no connection) answered once per process "
+                  "(eenzaamheid/site/connection.py)"),
     "database.py": ("fb8dd9ef75f91790f5ca7483b76be02048d9568f763aa9d13dc0f478230b89ac",
                     "the schema methods and schema SQL of an immutable database remembered "
                     "(eenzaamheid/site/immutable.py, SCHEMA_SQL)"),
@@ -59,5 +62,6 @@ INTERNALS: dict[str, tuple[str, str]] = {
                "once for immutable databases, the permission query in SCHEMA_SQL (eenzaamheid/site/immutable.py); "
                "render_template wrapped: it takes a ready Template and ends in template.render_async(context), "
                "which our SyncFrame renders synchronously after awaiting the template's asynchronous calls "
-               "(crumb_items, menu_links, table_actions: eenzaamheid/site/sync_frame.py)"),
+               "(crumb_items, menu_links, table_actions: eenzaamheid/site/sync_frame.py); absolute_url answered "
+               "without urljoin where that gives the same text (eenzaamheid/site/absolute_url.py)"),
 }

@@ -29,20 +29,27 @@ def gemeente_cell(href: str, code, label=None) -> Markup | None:
     return Markup(f'<a href="{href}{code}" title="Gemeentepagina">{code}</a>')
 
 
+_OPENINGS: dict = {}  # (column, kind) -> '<td class=...>': the same on every page (to_css_class hashes)
+_MAX_OPENINGS = 10_000  # column names come from the schema; a bound all the same
+
+
+def _td(column, kind) -> str:
+    found = _OPENINGS.get((column, kind))
+    if found is None:
+        if len(_OPENINGS) >= _MAX_OPENINGS:
+            _OPENINGS.clear()
+        found = _OPENINGS[(column, kind)] = f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">'
+    return found
+
+
 def table_rows(datasette, gemeenten: dict):
     """`tabelrijen(display_rows)` for _table.html. A gemeente_code that is the table's primary
     key (table gemeenten) keeps its link to the row and gets one to the municipality page."""
     href = datasette.urls.path("/gemeente/")
 
     def render(display_rows) -> Markup:
-        opening: dict = {}  # (column, kind) -> '<td class=...>': the same for every row
         numbers: dict = {}  # column -> its cells' numbers in the Dutch style (getallen.number_style)
-
-        def td(column, kind) -> str:
-            found = opening.get((column, kind))
-            if found is None:
-                found = opening[(column, kind)] = f'<td class="col-{_esc(to_css_class(column))} type-{_esc(kind)}">'
-            return found
+        td = _td
 
         def cell_html(cell) -> str:
             column, kind, value = cell["column"], cell["value_type"], cell["value"]
@@ -76,16 +83,16 @@ def _written(display_rows: DisplayRows, td, cell_html, gemeente_href: str) -> li
     page = display_rows.page
     truncate = page.truncate_cells
     # per column shown: its position, name, whether it is plain (not gemeente_code), whether its
-    # integers are grouped (getallen), and its cells' openings per kind of value
+    # integers are grouped (getallen), its cells' openings per kind of value, and the cells already
+    # written for its integers and its texts (a column's values repeat: 0 and 1, names of provinces)
     plan = [(i, column, column != "gemeente_code", grouped(column),
-             td(column, "none"), td(column, "str"), td(column, "int"), td(column, "float"))
+             td(column, "none"), td(column, "str"), td(column, "int"), td(column, "float"), {}, {})
             for i, column in page.shown]
     # the link column of a single primary key (cells.Page.link_cell); a gemeente_code also links
     # to the municipality page (as cell_html)
     pk = page.pks[0] if page.link_column and len(page.pks) == 1 else None
     td_pk = td(pk, "pk") if pk is not None else None
     gemeente_pk = pk == "gemeente_code"
-    escaped: dict = {}  # text -> its HTML: a column's values repeat
     out = []
     for row in display_rows.rows:
         out.append("<tr>")
@@ -100,27 +107,30 @@ def _written(display_rows: DisplayRows, td, cell_html, gemeente_href: str) -> li
             else:
                 out.append(cell_html(page.link_cell(row)))
         values = page.values(row)
-        for i, column, plain, group, td_none, td_str, td_int, td_float in plan:
+        for i, column, plain, group, td_none, td_str, td_int, td_float, ints, texts in plan:
             value = values[i]
             if plain:
                 kind = type(value)
-                if value is None:
+                if kind is int:  # digits: nothing to escape; grouped from 1.000 on (getallen.number_style)
+                    html = ints.get(value)
+                    if html is None and (not truncate or len(str(value)) <= truncate):
+                        html = ints[value] = f"{td_int}{getal(value) if group and abs(value) >= 1000 else value}</td>"
+                    if html is not None:
+                        out.append(html)
+                        continue
+                elif kind is str:
+                    html = texts.get(value)
+                    if html is None:
+                        if value == "":
+                            html = texts[value] = f"{td_str}&nbsp;</td>"
+                        elif not (truncate and len(value) > truncate) and not value.strip().startswith("http"):
+                            html = texts[value] = f"{td_str}{escape(value)}</td>"
+                    if html is not None:
+                        out.append(html)
+                        continue
+                elif value is None:
                     out.append(f"{td_none}&nbsp;</td>")
                     continue
-                if kind is str:
-                    if value == "":
-                        out.append(f"{td_str}&nbsp;</td>")
-                        continue
-                    if not (truncate and len(value) > truncate) and not value.strip().startswith("http"):
-                        html = escaped.get(value)
-                        if html is None:
-                            html = escaped[value] = str(escape(value))
-                        out.append(f"{td_str}{html}</td>")
-                        continue
-                elif kind is int:  # digits: nothing to escape; grouped from 1.000 on (getallen.number_style)
-                    if not truncate or len(str(value)) <= truncate:
-                        out.append(f"{td_int}{getal(value) if group and abs(value) >= 1000 else value}</td>")
-                        continue
                 elif kind is float:
                     text = repr(value)
                     if not truncate or len(text) <= truncate:
