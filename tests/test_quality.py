@@ -521,7 +521,7 @@ def test_a_missing_column_fails_only_the_checks_on_it(demo_db, tmp_path):
 def test_the_warm_gate_process_gives_the_same_result(demo_db, demo_result, tmp_path):
     """The build imports GE in a second process (quality.prewarm) and runs the gate there: the same
     result as in this process, its errors raised here, and nothing left running."""
-    quality.prewarm()
+    quality.prewarm(side=False)
     worker = quality.worker._warm
     assert worker is not None and worker.process.poll() is None
     again = quality.run(demo_db)
@@ -529,14 +529,14 @@ def test_the_warm_gate_process_gives_the_same_result(demo_db, demo_result, tmp_p
     assert again.controles.equals(demo_result.controles) and again.resultaten.equals(demo_result.resultaten)
     broken = tmp_path / "benchmark.db"
     broken.write_text("geen database", encoding="utf-8")
-    quality.prewarm()
+    quality.prewarm(side=False)
     with pytest.raises(ValueError, match="geen leesbare SQLite-database"):
         quality.run(broken)
-    quality.prewarm()
+    quality.prewarm(side=False)
     worker = quality.worker._warm
     quality.discard()  # a build that stops before the gate
     assert worker.process.poll() is not None and quality.worker._warm is None
-    quality.prewarm()
+    quality.prewarm(side=False)
     worker = quality.worker._warm
     quality.start(demo_db)  # the build writes its exports while the gate runs ...
     assert worker.process.poll() is None and quality.worker._started is worker
@@ -565,7 +565,7 @@ def test_the_diff_and_the_exports_are_the_same_in_the_helper_process_and_without
     written = sorted(p.relative_to(local) for p in local.rglob("*.*"))
     assert len(written) > 40
 
-    quality.prewarm()
+    quality.prewarm(gate=False)
     helper = quality.worker._differ
     side = quality.start_changes(demo_db, frames, exports=(tmp_path / "helper", tmp_path, None))
     assert side.worker is helper and quality.worker._differ is None
@@ -576,7 +576,7 @@ def test_the_diff_and_the_exports_are_the_same_in_the_helper_process_and_without
     assert sorted(p.relative_to(tmp_path / "helper") for p in (tmp_path / "helper").rglob("*.*")) == written
     assert all((tmp_path / "helper" / f).read_bytes() == (local / f).read_bytes() for f in written)
 
-    quality.prewarm()
+    quality.prewarm(gate=False)
     helper = quality.worker._differ
     waiting = quality.start_changes(demo_db, frames, exports=(tmp_path / "zelf", tmp_path, None))
     helper.process.kill()  # ... and when it died meanwhile, by the build itself
@@ -586,7 +586,7 @@ def test_the_diff_and_the_exports_are_the_same_in_the_helper_process_and_without
     assert all((tmp_path / "zelf" / f).read_bytes() == (local / f).read_bytes() for f in written)
 
     (tmp_path / "een_bestand").write_text("geen map", encoding="utf-8")
-    quality.prewarm()
+    quality.prewarm(gate=False)
     failing = quality.start_changes(demo_db, frames, exports=(tmp_path / "een_bestand" / "staging", tmp_path, None))
     assert failing.changes().equals(here) and failing.worker is not None
     with pytest.raises(NotADirectoryError):  # raised in the helper, raised again here

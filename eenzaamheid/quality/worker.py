@@ -175,14 +175,14 @@ class _Worker:
         self.stop()
 
 
-def prewarm() -> None:
-    """Start importing Great Expectations in a second process, and a third for the diff (once;
-    a no-op if they are running)."""
+def prewarm(gate: bool = True, side: bool = True) -> None:
+    """Start importing Great Expectations in a second process (`gate`), and a third for the diff
+    and the exports (`side`); each once (a no-op if it is running)."""
     global _warm, _differ
     try:
-        if _warm is None:
+        if gate and _warm is None:
             _warm = _Worker()
-        if _differ is None:
+        if side and _differ is None:
             _differ = _Worker(gate=False)
     except OSError:  # no more processes: what has none runs here, as without prewarm
         pass
