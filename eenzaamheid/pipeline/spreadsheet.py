@@ -37,9 +37,10 @@ def workbook_bytes(table: str, rows) -> bytes:
     schema = cleanschema.load(table)
     fields = schema["fields"]
     buffer = io.BytesIO()
-    # every str is a text cell: no formulas, numbers or links made from text
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                                        "strings_to_urls": False})
+    # every str is a text cell: no formulas, numbers or links made from text; constant_memory: each
+    # row goes to a temporary file as it is written (a 100x delivery's wide table is millions of cells)
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_numbers": False, "strings_to_urls": False})
     book.set_properties({"created": FIXED_DATETIME})
     bold = book.add_format({"bold": True})
     sheet = book.add_worksheet(table[:31])
