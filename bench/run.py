@@ -12,6 +12,7 @@ import platform
 import re
 import resource
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -27,10 +28,13 @@ GATE_HEADING = "## De kwaliteitspoort (Great Expectations)"
 OWN_SECTIONS = ("De kwaliteitspoort",)  # sections this script writes; the others are kept
 
 
-def measure(cmd: list[str], runs: int) -> dict:
-    """Median wall time (s) and the largest peak RSS (MiB) over `runs` runs of `cmd`."""
+def measure(cmd: list[str], runs: int, before=None) -> dict:
+    """Median wall time (s) and the largest peak RSS (MiB) over `runs` runs of `cmd`; `before()`
+    (untimed) before each run."""
     times, peaks = [], []
     for _ in range(runs):
+        if before is not None:
+            before()
         probe = ("import resource, subprocess, sys, time, json; t = time.perf_counter(); "
                  "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
                  "print(json.dumps({'s': time.perf_counter() - t, 'rc': rc, "
@@ -125,6 +129,14 @@ def measure_gate(db: Path, runs: int) -> dict:
             "controles": outs[0]["controles"], "runs": runs}
 
 
+def _forget_fingerprint(db: Path) -> None:
+    """The live publication as if built from other data: the next build runs the full diff."""
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE build SET waarde = 'anders' WHERE sleutel = 'vingerafdruk_tabellen'")
+    conn.close()
+
+
 def checked_rows(ours_cmd: list[str], theirs_cmd: list[str]) -> tuple[str, str]:
     """How many rows each tool really checked (one extra, untimed run with JSON output): the
     comparison only holds when frictionless validated every row, not up to an error limit."""
@@ -155,8 +167,17 @@ def main() -> int:
                         measure([EENZAAMHEID, "validate", str(year_csv)], args.runs), ""))
         results.append(("validate één jaar (2023, xlsx, 175 rijen)", "< 1 s",
                         measure([EENZAAMHEID, "validate", str(year_xlsx)], args.runs), ""))
-        results.append(("volledige build (6 jaren)", "≤ 6 s",
-                        measure([EENZAAMHEID, "build", "--allow-quarantine", "--uit", str(work / "clean")], args.runs), ""))
+        # three builds a steward meets: the first publication into an empty folder; a rebuild over the
+        # live publication with other data (a new delivery: the full diff); a rebuild of the same
+        # data (its fingerprint equals the live database's: the change record is carried over)
+        build = [EENZAAMHEID, "build", "--allow-quarantine", "--uit", str(work / "clean")]
+        results.append(("volledige build (6 jaren), eerste publicatie", "≤ 6 s",
+                        measure(build, args.runs, before=lambda: shutil.rmtree(work / "clean", ignore_errors=True)), ""))
+        results.append(("volledige build (6 jaren) over een publicatie met andere data", "≤ 6 s",
+                        measure(build, args.runs, before=lambda: _forget_fingerprint(work / "clean" / "benchmark.db")),
+                        "de volledige diff met de live publicatie"))
+        results.append(("volledige build (6 jaren) over dezelfde data", "≤ 6 s", measure(build, args.runs),
+                        "vingerafdruk gelijk: geen diff"))
         gate = measure_gate(work / "clean" / "benchmark.db", args.runs)
         scaled = {}
         for k in (10, 30, 100):
@@ -196,13 +217,13 @@ def main() -> int:
     lines += ["", "Groei van de build met de omvang (seconden per schaalfactor, moet ongeveer gelijk blijven bij "
               "lineaire kosten; de vaste opstart weegt bij 10× zwaarder):", ""]
     lines += [f"- {k}×: {v['mediaan_s']:.2f} s totaal, {per_row[k]:.3f} s per 157 rijen" for k, v in scaled.items()]
-    build_s = next(r["mediaan_s"] for name, _, r, _ in results if name.startswith("volledige build"))
+    build_s = max(r["mediaan_s"] for name, _, r, _ in results if name.startswith("volledige build"))
     lines += ["", GATE_HEADING, "",
               f"`quality.run` op de volledige demobuild ({gate['controles']} controles), elke run in een nieuw proces, "
               f"mediaan van {gate['runs']} runs. Doel: de build ≤ 6 s en de poort ≤ 1,5 s bovenop het importeren van "
               "Great Expectations.", "",
               "| meting | doel | mediaan (s) |", "|---|---|---:|",
-              f"| volledige build (6 jaren), inclusief de poort | ≤ 6 s | {build_s:.2f} |",
+              f"| volledige build (6 jaren), inclusief de poort (de traagste van de drie hierboven) | ≤ 6 s | {build_s:.2f} |",
               f"| importeren van Great Expectations (na pandas en SQLAlchemy) | | {gate['import_s']:.2f} |",
               f"| de poort zelf (`quality.run`, zonder import) | ≤ 1,5 s | {gate['gate_s']:.2f} |"]
     lines += ["", GATE_ANALYSIS]
