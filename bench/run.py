@@ -10,14 +10,12 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,9 +129,11 @@ def measure_gate(db: Path, runs: int) -> dict:
 
 def _forget_fingerprint(db: Path) -> None:
     """The live publication as if built from other data: the next build runs the full diff."""
+    from eenzaamheid.pipeline.changes import FINGERPRINT_KEY
+
     conn = sqlite3.connect(db)
     with conn:
-        conn.execute("UPDATE build SET waarde = 'anders' WHERE sleutel = 'vingerafdruk_tabellen'")
+        conn.execute("UPDATE build SET waarde = 'anders' WHERE sleutel = ?", (FINGERPRINT_KEY,))
     conn.close()
 
 

@@ -156,6 +156,12 @@ def test_keys_and_indexes(db):
     assert ("inzendingen", "inzending_id") in fks
     indexes = {r[0] for r in db.execute("select name from sqlite_master where type = 'index' and tbl_name = 'antwoorden'")}
     assert any("vraag_id" in i for i in indexes)
+    from eenzaamheid import yamlfile
+    pages = yamlfile.load(ROOT / "metadata.yml")["databases"]["benchmark"]["tables"]
+    for table in ("deelname_per_gemeente", "gepubliceerd_naast_berekend"):  # the stored views' page facets
+        indexed = {r[0] for i in db.execute(f"select name from pragma_index_list('{table}')").fetchall()
+                   for r in db.execute(f"select name from pragma_index_info('{i[0]}') where seqno = 0")}
+        assert set(pages[table]["facets"]) <= indexed, (table, indexed)
     provenance = dict(db.execute("select sleutel, waarde from build").fetchall())
     assert provenance["pakketversie"] and "bibliotheek:pandera" in provenance
     assert len(provenance["vingerafdruk_tabellen"]) == 64  # what the next build compares its frames with
