@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -277,6 +278,14 @@ def test_write_tables_adds_both_tables(demo_db, demo_result, tmp_path):
 
 # --- planted violations: each fatal kind, exactly its check fails ---------------------------------
 
+class Plant(NamedTuple):
+    """What a case planted: the check that must fail, a row it must list (None: a check on a whole
+    table or a count) and how many failing rows exactly (the planted ones, no more)."""
+    controle_id: str
+    row: dict | None
+    afwijkend: int = 1
+
+
 def _first_answer(db, vraag_id, jaar):
     return one(db, "SELECT inzending_id, item_code FROM antwoorden WHERE vraag_id = ? AND jaar = ? "
                    "ORDER BY inzending_id, item_code LIMIT 1", vraag_id, jaar)
@@ -288,8 +297,8 @@ def case_invalid_option(db):
     plant(db, ("INSERT INTO antwoordopties VALUES ('week_deelname', '', NULL, 'weet_niet', 'Weet ik niet', '2024')",),
           ("UPDATE antwoorden SET optie_code = 'weet_niet' WHERE inzending_id = ? AND vraag_id = 'week_deelname'",
            inzending))
-    return "codeboek.optie_geldig.week_deelname.2024", {"inzending_id": inzending, "vraag_id": "week_deelname",
-                                                        "item_code": "", "optie_code": "weet_niet"}
+    return Plant("codeboek.optie_geldig.week_deelname.2024", {"inzending_id": inzending, "vraag_id": "week_deelname",
+                                                              "item_code": "", "optie_code": "weet_niet"})
 
 
 def case_item_not_offered(db):
@@ -298,29 +307,30 @@ def case_item_not_offered(db):
     inzending, item = _first_answer(db, "instrumenten", 2022)
     plant(db, ("UPDATE antwoorden SET item_code = ? WHERE inzending_id = ? AND vraag_id = 'instrumenten' "
                "AND item_code = ?", late, inzending, item))
-    return "codeboek.item_geldig.instrumenten.2022", {"inzending_id": inzending, "vraag_id": "instrumenten",
-                                                      "item_code": late}
+    return Plant("codeboek.item_geldig.instrumenten.2022", {"inzending_id": inzending, "vraag_id": "instrumenten",
+                                                            "item_code": late})
 
 
 def case_kartrekker_without_coalition(db):
     inzending = one(db, "SELECT inzending_id FROM antwoorden WHERE vraag_id = 'kartrekker' ORDER BY 1 LIMIT 1")[0]
     plant(db, ("DELETE FROM antwoorden WHERE inzending_id = ? AND vraag_id = 'coalitie'", inzending))
-    return "codeboek.overslaan.kartrekker", {"inzending_id": inzending, "vraag_id": "kartrekker"}
+    return Plant("codeboek.overslaan.kartrekker", {"inzending_id": inzending, "vraag_id": "kartrekker"})
 
 
 def case_dangling_foreign_key(db):
     inzending, _ = _first_answer(db, "week_deelname", 2024)
     plant(db, ("UPDATE antwoorden SET inzending_id = '2024-99999' WHERE inzending_id = ? AND vraag_id = 'week_deelname'",
                inzending))
-    return "schema.fk.antwoorden.inzending_id", {"inzending_id": "2024-99999", "vraag_id": "week_deelname"}
+    return Plant("schema.fk.antwoorden.inzending_id", {"inzending_id": "2024-99999", "vraag_id": "week_deelname"})
 
 
 def case_null_in_required_column(db):
     inzending, item = _first_answer(db, "monitoring", 2024)
     without_constraints(db, "antwoorden")  # the database itself refuses NULL here
     plant(db, ("UPDATE antwoorden SET waarde = NULL WHERE jaar = 2024",))  # thousands: beyond GE's limits
-    return "schema.verplicht.antwoorden.waarde", {"inzending_id": inzending, "vraag_id": "monitoring",
-                                                  "item_code": item}
+    return Plant("schema.verplicht.antwoorden.waarde", {"inzending_id": inzending, "vraag_id": "monitoring",
+                                                        "item_code": item},
+                 afwijkend=one(db, "SELECT count(*) FROM antwoorden WHERE jaar = 2024")[0])
 
 
 def case_duplicate_key(db):
@@ -330,18 +340,18 @@ def case_duplicate_key(db):
     without_constraints(db, "antwoorden")  # drops the primary key
     plant(db, ("INSERT INTO antwoorden SELECT * FROM antwoorden WHERE inzending_id = ? AND vraag_id = 'monitoring'",
                inzending))
-    return "schema.uniek.antwoorden", {"inzending_id": inzending, "vraag_id": "monitoring", "item_code": item,
-                                       "aantal": 2}
+    return Plant("schema.uniek.antwoorden", {"inzending_id": inzending, "vraag_id": "monitoring", "item_code": item,
+                                             "aantal": 2})
 
 
 def case_enum(db):
     plant(db, ("UPDATE vraagversies SET bron = 'X2020' WHERE vraag_id = 'monitoring' AND jaar = 2020",))
-    return "schema.enum.vraagversies.bron", {"vraag_id": "monitoring", "jaar": 2020, "bron": "X2020"}
+    return Plant("schema.enum.vraagversies.bron", {"vraag_id": "monitoring", "jaar": 2020, "bron": "X2020"})
 
 
 def case_respondents_off_by_one(db):
     plant(db, ("UPDATE jaargangen SET respondenten = respondenten + 1 WHERE jaar = 2023",))
-    return "handmatig.respondenten_per_jaar", {"jaar": 2023}
+    return Plant("handmatig.respondenten_per_jaar", {"jaar": 2023})
 
 
 def case_reconciliation_deviates(db):
@@ -351,34 +361,34 @@ def case_reconciliation_deviates(db):
                        "ORDER BY 1 LIMIT 1")[0]
     # a disputed figure may deviate (its reason is documented); an ordinary one may not
     plant(db, ("UPDATE reconciliatie SET status = 'afwijkend' WHERE cijfer_id IN (?, ?)", figure, disputed))
-    return "handmatig.reconciliatie_gereproduceerd", {"cijfer_id": figure}
+    return Plant("handmatig.reconciliatie_gereproduceerd", {"cijfer_id": figure})
 
 
 def case_accounting_not_closed(db):
     bestand = one(db, "SELECT bestand FROM verantwoording ORDER BY 1 LIMIT 1")[0]
     plant(db, ("UPDATE verantwoording SET sluitend = 0 WHERE bestand = ?", bestand))
-    return "handmatig.verantwoording_sluitend", {"bestand": bestand}
+    return Plant("handmatig.verantwoording_sluitend", {"bestand": bestand})
 
 
 def case_accepted_submission_without_answers(db):
     inzending = one(db, "SELECT inzending_id FROM inzendingen WHERE status = 'geaccepteerd' AND jaar = 2022 "
                         "ORDER BY 1 LIMIT 1")[0]
     plant(db, ("DELETE FROM antwoorden WHERE inzending_id = ?", inzending))
-    return "handmatig.antwoorden_aanwezig", {"inzending_id": inzending}
+    return Plant("handmatig.antwoorden_aanwezig", {"inzending_id": inzending})
 
 
 def case_accepted_submission_without_municipality(db):
     inzending = one(db, "SELECT inzending_id FROM inzendingen WHERE status = 'geaccepteerd' AND jaar = 2021 "
                         "ORDER BY 1 LIMIT 1")[0]
     plant(db, ("UPDATE inzendingen SET gemeente_code = NULL WHERE inzending_id = ?", inzending))
-    return "handmatig.gemeente_bij_inzending", {"inzending_id": inzending, "gemeente_code": None}
+    return Plant("handmatig.gemeente_bij_inzending", {"inzending_id": inzending, "gemeente_code": None})
 
 
 def case_panel_size(db):
     member = one(db, "SELECT gemeente_code FROM deelname WHERE jaar = 2024 AND lid_vast_panel_2022_2024 = 1 "
                      "ORDER BY 1 LIMIT 1")[0]
     plant(db, ("UPDATE deelname SET lid_vast_panel_2022_2024 = 0 WHERE jaar = 2024 AND gemeente_code = ?", member))
-    return "handmatig.panelgrootte.vast_panel_2022_2024", None  # a count: no row to point at
+    return Plant("handmatig.panelgrootte.vast_panel_2022_2024", None)  # a count: no row to point at
 
 
 def _move_meldpunt_answer(db, vraag_id: str, item_code: str, item_label: str | None) -> str:
@@ -395,23 +405,23 @@ def _move_meldpunt_answer(db, vraag_id: str, item_code: str, item_label: str | N
 def case_unknown_question(db):
     # an open question: in vragen, but the codebook gives it no answer options
     inzending = _move_meldpunt_answer(db, "week_toelichting", "", None)
-    return "codeboek.vraag_bekend", {"inzending_id": inzending, "vraag_id": "week_toelichting"}
+    return Plant("codeboek.vraag_bekend", {"inzending_id": inzending, "vraag_id": "week_toelichting"})
 
 
 def case_question_not_asked_that_year(db):
     inzending, _ = _first_answer(db, "meldpunt", 2023)
     plant(db, ("UPDATE antwoorden SET jaar = 2019 WHERE inzending_id = ? AND vraag_id = 'meldpunt'", inzending))
-    return "codeboek.jaar_gesteld.meldpunt", {"inzending_id": inzending, "vraag_id": "meldpunt"}
+    return Plant("codeboek.jaar_gesteld.meldpunt", {"inzending_id": inzending, "vraag_id": "meldpunt"})
 
 
 def case_item_on_a_question_without_items(db):
     inzending = _move_meldpunt_answer(db, "meldpunt", "adviseur", "Adviseur")
-    return "codeboek.zonder_items", {"inzending_id": inzending, "vraag_id": "meldpunt", "item_code": "adviseur"}
+    return Plant("codeboek.zonder_items", {"inzending_id": inzending, "vraag_id": "meldpunt", "item_code": "adviseur"})
 
 
 def case_extra_column(db):
     plant(db, "ALTER TABLE verantwoording ADD COLUMN extra TEXT")
-    return "schema.kolommen.verantwoording", None  # about the table: no row to point at
+    return Plant("schema.kolommen.verantwoording", None)  # about the table: no row to point at
 
 
 def case_accounting_not_recomputable(db):
@@ -419,25 +429,64 @@ def case_accounting_not_recomputable(db):
     # still balanced in itself, but not what the delivery and inzendingen say
     plant(db, ("UPDATE verantwoording SET geleverd = geleverd + 1, geaccepteerd = geaccepteerd + 1 WHERE bestand = ?",
                bestand))
-    return "handmatig.verantwoording_herberekend", {"bestand": bestand}
+    return Plant("handmatig.verantwoording_herberekend", {"bestand": bestand})
 
 
-CASES = [case_unknown_question, case_question_not_asked_that_year, case_item_on_a_question_without_items,
-         case_extra_column, case_accounting_not_recomputable, case_invalid_option, case_item_not_offered, case_kartrekker_without_coalition, case_dangling_foreign_key,
-         case_null_in_required_column, case_duplicate_key, case_enum, case_respondents_off_by_one,
-         case_reconciliation_deviates, case_accounting_not_closed, case_accepted_submission_without_answers,
-         case_accepted_submission_without_municipality, case_panel_size]
+# The gate runs once per batch of plants, not once per plant (each run costs ~1.2 s of CPU). That
+# proves as much as one run per plant: in a batch every plant has its own check and its own rows (no
+# case selects a row another case of the batch changed), every check must count exactly the rows its
+# own plant made fail, and nothing else may fail. A plant that also tripped another check would show
+# as a check outside the batch's own or as a count beyond the planted rows. A batch holds one
+# severity only: a `fout` check must leave the publication publishable, which a batch with a
+# `fataal` plant could not show.
+BATCHES = {
+    "codeboek_en_tabellen": [case_unknown_question, case_question_not_asked_that_year, case_item_not_offered,
+                             case_kartrekker_without_coalition, case_invalid_option, case_extra_column, case_enum,
+                             case_respondents_off_by_one, case_reconciliation_deviates,
+                             case_accepted_submission_without_municipality],
+    "sleutels_en_verantwoording": [case_item_on_a_question_without_items, case_dangling_foreign_key,
+                                   case_duplicate_key, case_accounting_not_closed,
+                                   case_accepted_submission_without_answers],
+    "een_heel_jaar": [case_null_in_required_column, case_accounting_not_recomputable],
+    "niet_fataal": [case_panel_size],
+}
+CASES = [case for batch in BATCHES.values() for case in batch]
+BATCH_OF = {case: name for name, batch in BATCHES.items() for case in batch}
+
+
+@pytest.fixture(scope="module")
+def planted_batch(demo_db, tmp_path_factory):
+    """The plants of a batch in one copy of the demo database and the gate's result on it; each batch
+    once for the module (its cases are separate tests)."""
+    runs: dict[str, tuple[dict, quality.QualityResult]] = {}
+
+    def get(name: str) -> tuple[dict, quality.QualityResult]:
+        if name not in runs:
+            db = tmp_path_factory.mktemp(f"geplant_{name}") / build.DB_NAME
+            shutil.copy(demo_db, db)
+            plants = {case: case(db) for case in BATCHES[name]}
+            runs[name] = plants, quality.run(db)
+        return runs[name]
+
+    return get
+
+
+def test_every_case_is_in_one_batch_with_checks_of_its_own():
+    assert len(CASES) == len(set(CASES)) == len(BATCH_OF)
+    module_cases = {v for k, v in globals().items() if k.startswith("case_")}
+    assert set(CASES) == module_cases, "a case that no batch runs"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__.removeprefix("case_") for c in CASES])
-def test_planted_violation_fails_exactly_its_check(case, demo_db, tmp_path):
-    db = tmp_path / "benchmark.db"
-    shutil.copy(demo_db, db)
-    controle_id, planted_row = case(db)
-    result = quality.run(db)
+def test_planted_violation_fails_exactly_its_check(case, planted_batch):
+    plants, result = planted_batch(BATCH_OF[case])
+    controle_id, planted_row, planted_count = plants[case]
+    assert len({p.controle_id for p in plants.values()}) == len(plants), "two plants of a batch share a check"
     found = failed(result)
-    assert set(found) == {controle_id}, {k: v["afwijkende_rijen"][:300] for k, v in found.items()}
+    assert set(found) == {p.controle_id for p in plants.values()}, \
+        {k: v["afwijkende_rijen"][:300] for k, v in found.items()}
     entry = found[controle_id]
+    assert entry["afwijkend"] == planted_count, rows_of(entry)[:5]  # the planted rows, no more
     rows = rows_of(entry)
     if planted_row is None:
         observed = json.loads(entry["waargenomen"])["observed_value"]
@@ -449,6 +498,7 @@ def test_planted_violation_fails_exactly_its_check(case, demo_db, tmp_path):
         values = json.loads(entry["waargenomen"]).get("afwijkende_waarden")
         if values is not None:  # the failing values are counted over every failing row (GE: the first 200)
             assert sum(v["count"] for v in values) == entry["afwijkend"], values
+    assert {found[p.controle_id]["ernst"] for p in plants.values()} == {entry["ernst"]}, "a batch of one severity"
     assert not result.publiceerbaar if entry["ernst"] == "fataal" else result.publiceerbaar
     assert not result.ok
 
