@@ -20,7 +20,7 @@ import pytest
 from frictionless import Resource, Schema
 
 from eenzaamheid import codebook
-from eenzaamheid.pipeline import changes, cleanschema, codebook_tables, counted, export, spreadsheet, wide
+from eenzaamheid.pipeline import changes, cleanschema, codebook_tables, counted, export, exportrows, spreadsheet, wide
 from eenzaamheid.municipalities import register
 from eenzaamheid.paths import CHECKS, RAW, REFERENCE, ROOT
 
@@ -252,7 +252,7 @@ def test_csv_round_trips_through_frictionless(exported, frames, table):
         read = r.read_rows()
     # every value reads back as what was exported (typed by the schema: int, float, date, datetime)
     names = cleanschema.field_names(table)
-    assert [tuple(_plain(row[n]) for n in names) for row in read] == export.rows(table, frames[table])
+    assert [tuple(_plain(row[n]) for n in names) for row in read] == exportrows.rows(table, frames[table])
     if table == "antwoordopties":
         assert any(row["item_code"] is None for row in read), "no item: null, as in JSON and Parquet"
     if table == "toelichtingen":
@@ -260,7 +260,7 @@ def test_csv_round_trips_through_frictionless(exported, frames, table):
 
 
 def _plain(value):
-    """A value read by frictionless in the form export.rows gives it."""
+    """A value read by frictionless in the form exportrows.rows gives it."""
     if isinstance(value, datetime.datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%S")
     if isinstance(value, datetime.date):

@@ -29,7 +29,7 @@ SYNTHETIC_NOTICE = ("LET OP: synthetische demodata. Rijen met synthetisch = 1 zi
 
 
 def workbook_bytes(table: str, rows) -> bytes:
-    """The workbook of `rows` (export._Rows: converted columns in schema order, export row order)."""
+    """The workbook of `rows` (exportrows._Rows: converted columns in schema order, export row order)."""
     import xlsxwriter
 
     schema = cleanschema.load(table)
