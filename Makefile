@@ -5,7 +5,7 @@ VENV_PY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed
 HOST ?= 127.0.0.1
 
-.PHONY: venv bytecode deduce node-deps system-deps demo validate build check serve serve-public test bench lock clean-venv
+.PHONY: venv bytecode deduce node-deps system-deps demo validate build check serve serve-public test bench bench-suite lock clean-venv
 
 # Create .venv (if missing) and install pinned deps + the project (editable).
 venv: $(STAMP)
@@ -97,6 +97,10 @@ bench: venv build system-deps
 	$(VENV_PY) bench/run.py
 	@command -v wrk >/dev/null || { SUDO=; [ "$$(id -u)" != 0 ] && SUDO=sudo; $$SUDO apt-get install -y -qq wrk; }
 	$(VENV_PY) bench/serve.py
+
+# How long a fresh clone's `make test` takes (CI's command, ~4 min per run); its section of bench/RESULTS.md.
+bench-suite:
+	$(PY) bench/suite.py
 
 # Rewrite constraints.txt (the lock file) from what is installed in .venv.
 lock:
