@@ -59,8 +59,8 @@ def main() -> int:
                "`python bench/suite.py`: een verse clone van de gecommitte HEAD, daarin `CI=true bash .ci/run` "
                "(installeren in de eigen .venv van de clone, dan `make test`), zoals CI het draait. De caches "
                "buiten de clone (uv's pakketten, de opzoekstructuren van deduce) gebruikt hij zoals een tweede "
-               "clone op dezelfde machine. De machine deelt zijn twee kernen met andere virtuele machines: "
-               "dezelfde commit kostte op verschillende momenten tot 20% meer CPU-tijd.", "",
+               "clone op dezelfde machine. De machine is niet altijd even snel: dezelfde commit kostte op "
+               "sommige momenten tot 20% meer CPU-tijd, en de suite dan ~250 s.", "",
                f"Doel: ≤ {TARGET_S} s. Mediaan van {len(runs)} run(s): **{median:.0f} s**.", "",
                "| run | commit | totaal (s) | installeren en opstarten (s) | pytest (s) | CPU (s) | tests geslaagd |",
                "|---:|---|---:|---:|---:|---:|---:|", *rows, ""]
