@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from eenzaamheid import front  # noqa: E402
 from eenzaamheid.serve import default_workers  # noqa: E402
+from results import write_section  # noqa: E402 - bench/results.py, beside this script
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Datasette onder belasting"
 HEAVIEST = "tabel inzendingen"
 GZIP = ["-H", "Accept-Encoding: gzip"]
@@ -166,9 +166,7 @@ def main() -> int:
                "| endpoint | zonder cache req/s | spreiding | p99 (ms) | fouten | doel | X-Cache | "
                "met cache req/s | spreiding | p99 (ms) | fouten | doel |",
                "|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---|", *rows, ""]
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    text = re.sub(rf"\n{re.escape(SECTION)}.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip("\n")
-    RESULTS.write_text(text + "\n\n" + "\n".join(section), encoding="utf-8")
+    write_section(section)
     return 0
 
 

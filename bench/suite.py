@@ -19,8 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import write_section  # bench/results.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## De testsuite op een verse clone"
 TARGET_S = 240
 PYTEST_LINE = re.compile(r"(\d+) passed.* in ([0-9.]+)s")
@@ -64,9 +65,7 @@ def main() -> int:
                f"Doel: ≤ {TARGET_S} s. Mediaan van {len(runs)} run(s): **{median:.0f} s**.", "",
                "| run | commit | totaal (s) | installeren en opstarten (s) | pytest (s) | CPU (s) | tests geslaagd |",
                "|---:|---|---:|---:|---:|---:|---:|", *rows, ""]
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    text = re.sub(rf"\n{re.escape(SECTION)}.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip("\n")
-    RESULTS.write_text(text + "\n\n" + "\n".join(section), encoding="utf-8")
+    write_section(section)
     return 0
 
 
