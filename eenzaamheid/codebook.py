@@ -14,7 +14,6 @@ from . import yamlfile
 from .paths import SCHEMAS
 
 CODEBOOK_PATH = SCHEMAS / "codebook.yaml"
-# libyaml's parser when present (same safe constructor and result, ~10x faster); else the Python one
 
 # Metadata columns that identify a person: they are validated but never leave ingest.
 CONTACT_FIELDS = ("contact_naam", "contact_email", "contact_telefoon", "contact_functie")

@@ -16,7 +16,6 @@ from .paths import SCHEMAS
 from . import yamlfile
 
 RAW_SCHEMAS = SCHEMAS / "raw"
-# libyaml's parser when present (10× faster, same safe constructor and result); else the Python one
 
 _META_FIELDS = {
     # field -> (type, required, Dutch title)

@@ -35,7 +35,6 @@ from .. import yamlfile
 from ..paths import SCHEMAS
 
 CLEAN_SCHEMAS = SCHEMAS / "clean"
-# libyaml's parser when present (same safe constructor and result, ~10× faster); else the Python one
 
 # Load order: every table comes after the tables its foreign keys point to (a self-reference,
 # gemeenten.opvolger_code, excepted).
