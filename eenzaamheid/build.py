@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import codebook as cb
 from . import gcpolicy, publication, refusal
+from .catalog import release
 from .pipeline import cleanschema, codebook_tables, counted, harmonize, ingest, panel, validate, wide
 from .municipalities import register
 from .pipeline import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
@@ -271,6 +272,17 @@ class BuildRefused(BuildError):
         self.refusal = why
 
 
+def address_refusal(bronbestanden: pd.DataFrame) -> refusal.Refusal | None:
+    """A refusal when real (non-synthetic) active deliveries would be published while metadata.yml's
+    `catalogus.basis_url` is a placeholder; None otherwise."""
+    catalogus = release.metadata()["catalogus"]
+    if release.site_address(catalogus) is not None:
+        return None
+    active = bronbestanden[bronbestanden["actief"].astype(int) == 1]
+    real = sorted(active.loc[active["synthetisch"].astype(int) == 0, "bestand"])
+    return refusal.from_placeholder_address(catalogus.get("basis_url"), real) if real else None
+
+
 def _synthetic(raw_dir: Path) -> bool:
     """Any delivery flagged synthetic in the manifest (True when it cannot be read: the safe side)."""
     from .pipeline import manifest
@@ -335,6 +347,8 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
             data.frames = check_frames(data.frames, data.clean_checks)
         except BuildError as exc:  # no database checks: never publishable
             raise _refuse(live, refusal.from_clean_checks(data.clean_checks, str(exc)), data) from None
+        if why := address_refusal(data.frames["bronbestanden"]):
+            raise _refuse(live, why, data)
         # the diff with the live publication (read now, before the switch replaces it) runs in a
         # warm process, which then writes the exports, while this one loads the other tables;
         # `wijzigingen` is loaded last

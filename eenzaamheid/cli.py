@@ -199,6 +199,10 @@ def build(
     typer.echo(f"Gebouwd: {(uit or CLEAN) / 'benchmark.db'}")
     summary = data.frames["wijzigingen"]["omschrijving"].iloc[0]  # the diff with the publication it replaced
     typer.echo(f"Wijzigingen: {summary} (tabel wijzigingen, WIJZIGINGEN.md)")
+    from .catalog import release
+
+    if warning := release.placeholder_warning(release.metadata()["catalogus"]):
+        typer.echo(warning, err=True)
 
 
 @app.command("check")

@@ -18,6 +18,7 @@ from .problems import FOUT
 
 VALIDATIE, OPBOUW, TABELCONTROLE, KWALITEIT = ("validatie", "opbouw van de tabellen", "tabelcontrole (pandera)",
                                               "kwaliteitscontrole (fataal)")
+ADRES = "adres van de publicatie"
 NOT_RUN = "De databasecontroles zijn niet uitgevoerd: de build stopte voordat er een database was."
 KEEP = "De vorige publicatie blijft staan."
 MAX_DETAILS = 25
@@ -115,6 +116,18 @@ def from_quality(quality) -> Refusal:
         "Bekijk in het rapport alle afwijkende rijen per controle (of draai `eenzaamheid check`), herstel de "
         "oorzaak in de levering of de controle en bouw opnieuw.",
         databasecontroles_uitgevoerd=True)
+
+
+def from_placeholder_address(basis_url: str, real_files: list[str]) -> Refusal:
+    """Real (non-synthetic) deliveries are never published while the site's address is a placeholder:
+    the citation and the catalogue record would send readers nowhere."""
+    return Refusal(
+        ADRES,
+        f"catalogus.basis_url in metadata.yml is nog een voorbeeldadres ({_safe(basis_url or 'leeg')}), en de build "
+        f"bevat {len(real_files)} echte (niet-synthetische) levering(en). Echte data worden niet gepubliceerd met een "
+        "citatie en catalogusrecord die nergens heen wijzen.",
+        _clip([f"{_safe(f)}: niet synthetisch" for f in real_files]),
+        "Zet in metadata.yml onder catalogus.basis_url het publieke adres van de site (https://…) en bouw opnieuw.")
 
 
 def from_build_error(error: str) -> Refusal:

@@ -71,9 +71,12 @@ def test_datapackage_carries_version_created_homepage_and_citation(out, package)
     assert digest == release.data_hash(out / "csv")  # the version is the data's
     assert RFC3339_UTC.fullmatch(package["created"])
     assert package["created"][:10] == max(manifest_days())  # the newest delivery, no clock time
-    assert package["homepage"].startswith("https://")
     assert package["version"] in package["citation"] and package["title"] in package["citation"]
-    assert package["homepage"] in package["citation"]
+    address = release.site_address(meta["catalogus"])
+    if address is None:  # a placeholder basis_url: the package names no address at all
+        assert "homepage" not in package and package["citation"].endswith("[dataset]."), package["citation"]
+    else:
+        assert package["homepage"] == address + "/" and package["citation"].endswith(package["homepage"])
     # speaks to a downloader: no repository paths
     assert not re.search(r"\b(raw|clean|reference|schemas)/", package["description"]), package["description"]
     # the package inside the zip is the same file
@@ -194,3 +197,82 @@ def test_dcat_describes_every_published_file(out, dcat, package):
         size = list(dcat.objects(d, DCAT.byteSize))
         if size:
             assert int(size[0]) == (out / url.split("/bestanden/", 1)[1]).stat().st_size
+
+
+# ------------------------------------------------------------------ the site's address
+
+# any http(s) address on a host reserved for examples (RFC 2606 / 6761)
+PLACEHOLDER_URL = re.compile(rb"https?://(?:[\w-]+\.)*(?:example(?:\.(?:com|net|org))?|test|invalid|localhost)\b")
+REAL_ADDRESS = "https://data.eenzaamheid-benchmark.nl"
+
+
+@pytest.mark.parametrize("url, placeholder", [
+    ("https://benchmark-eenzaamheid.example.org", True), ("https://example.com/", True), ("", True),
+    ("http://localhost:8001", True), ("https://site.test", True), ("https://x.invalid", True),
+    (REAL_ADDRESS, False), ("https://example.org.nl", False)])
+def test_placeholder_addresses_are_recognised(url, placeholder):
+    assert release.is_placeholder(url) is placeholder
+
+
+def test_nothing_published_names_a_placeholder_host(out):
+    """The committed metadata.yml has a placeholder basis_url: no published byte may point there."""
+    assert release.site_address(release.metadata()["catalogus"]) is None, "metadata.yml has a real address now"
+    checked = 0
+    for path in sorted(p for p in out.rglob("*") if p.is_file() and p.suffix != ".db"):
+        blobs = ([zipfile.ZipFile(path).read(n) for n in zipfile.ZipFile(path).namelist()]
+                 if path.suffix in (".zip",) else [path.read_bytes()])
+        for blob in blobs:
+            assert not PLACEHOLDER_URL.search(blob), (path, PLACEHOLDER_URL.search(blob).group())
+            checked += 1
+    assert checked > 20
+    cff = yaml.safe_load(zipfile.ZipFile(out / build.PACKAGE_ZIP).read("CITATION.cff"))
+    assert "url" not in cff and cff["version"]
+
+
+def test_dcat_record_resolves_against_where_it_is_served(out):
+    """With a placeholder address the record's IRIs are relative: read from the site they are the site's."""
+    g = Graph()
+    g.parse(out / "dcat.ttl", format="turtle", publicID=f"{REAL_ADDRESS}/bestanden/dcat.ttl")
+    dataset = next(g.subjects(RDF.type, DCAT.Dataset))
+    assert str(dataset) == f"{REAL_ADDRESS}/#dataset"
+    urls = [str(next(g.objects(d, DCAT.accessURL))) for d in g.objects(dataset, DCAT.distribution)]
+    assert urls and all(u.startswith(f"{REAL_ADDRESS}/bestanden/") for u in urls)
+
+
+def test_a_real_address_is_named_everywhere():
+    catalogus = {**release.metadata()["catalogus"], "basis_url": REAL_ADDRESS + "/"}
+    facts = release.release({"title": "T", "version": "1"}, catalogus, None)
+    assert facts["homepage"] == REAL_ADDRESS + "/" and facts["citation"].endswith(" " + REAL_ADDRESS + "/")
+    assert release.placeholder_warning(catalogus) is None
+    from eenzaamheid.catalog import dcat as dcat_module
+    assert dcat_module.download_url(catalogus, "csv/x.csv") == f"{REAL_ADDRESS}/bestanden/csv/x.csv"
+    # the site completes a citation only when the package names no address
+    assert release.served_citation(facts, "http://127.0.0.1:8001/") == facts["citation"]
+    assert release.served_citation({"citation": "C [dataset]."}, "http://127.0.0.1:8001/") == \
+        "C [dataset]. http://127.0.0.1:8001/"
+
+
+def test_build_warns_while_the_address_is_a_placeholder(demo_build):
+    assert "catalogus.basis_url in metadata.yml is nog een voorbeeldadres" in demo_build.stderr
+
+
+def test_build_refuses_real_data_with_a_placeholder_address(tmp_path):
+    """One real (non-synthetic) delivery and a placeholder basis_url: refused before anything is
+    published, with the cause, the file and what to do, in Dutch; exit 1."""
+    from conftest import cli_in_process
+
+    raw = tmp_path / "raw"
+    (raw / "2019").mkdir(parents=True)
+    shutil.copy(ROOT / "raw/2019/benchmark_eenzaamheid_2019_export.xlsx", raw / "2019")
+    lines = (ROOT / "raw/MANIFEST.csv").read_text(encoding="utf-8-sig").splitlines()
+    row = next(line for line in lines if line.startswith("2019/"))
+    assert ",true," in row
+    (raw / "MANIFEST.csv").write_text(lines[0] + "\n" + row.replace(",true,", ",false,") + "\n", encoding="utf-8")
+    result = cli_in_process("build", "--raw", raw, "--uit", tmp_path / "out", "--allow-quarantine")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "bij stap 'adres van de publicatie'" in result.stderr
+    assert "2019/benchmark_eenzaamheid_2019_export.xlsx: niet synthetisch" in result.stderr
+    assert "catalogus.basis_url" in result.stderr
+    assert not (tmp_path / "out" / "benchmark.db").exists()
+    report = json.loads((tmp_path / "out" / "kwaliteitsrapport_geweigerd.json").read_text(encoding="utf-8"))
+    assert "adres" in json.dumps(report, ensure_ascii=False)

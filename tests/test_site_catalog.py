@@ -94,6 +94,8 @@ def test_home_page_carries_a_schema_org_dataset(site):
     assert ld["temporalCoverage"] == "2019/2024"
     assert ld["spatialCoverage"]["name"] == "Nederland"
     assert set(ld["license"]) == {lic["path"] for lic in pkg["licenses"]}
+    # the package names no address (placeholder basis_url): the citation carries the served one
+    assert "homepage" not in pkg and "sameAs" not in ld and ld["citation"] == f"{pkg['citation']} {site.url}/"
     assert ld["creator"] and all(c["@type"] == "Organization" and c["name"] for c in ld["creator"])
     questions = {r[0] for r in query(site, "select vraag_id from vragen")}
     assert {v["propertyID"] for v in ld["variableMeasured"]} == questions
@@ -125,6 +127,8 @@ def test_over_page_says_version_date_commit_licences_and_citation(site):
         assert expected in text, expected
     for lic in pkg["licenses"]:
         assert lic["path"] in text
+    # a citation that leads somewhere: the address this page was served from
+    assert f"{pkg['citation']} {site.url}/" in text and "example.org" not in text
     for jaar, respondenten in query(site, "select jaar, respondenten from jaargangen"):
         assert re.search(rf">{jaar}</th><td>[^<]*</td><td>{respondenten}</td>", r.text), jaar
     breaks = query(site, "select count(*) from vraagversies where vergelijkbaar_met_vorig_jaar in ('nee', 'onzeker')")

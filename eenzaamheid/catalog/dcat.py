@@ -12,12 +12,15 @@ data.europa.eu. Its mandatory properties, all present here:
 (MANDATORY below is what the test checks.)
 
 Everything comes from metadata.yml (`catalogus`, `datapackage`) and the built package; every node
-has an IRI under the site's address (no blank nodes), so the same package gives the same bytes.
+has an IRI under the site's address (no blank nodes), so the same package gives the same bytes; while
+that address is a placeholder the IRIs are relative ("/#dataset"), resolved where the file is served.
 """
 from __future__ import annotations
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
+
+from . import release
 
 DCAT3 = Namespace(str(DCAT))  # rdflib's DCAT is DCAT 2: dcat:version is DCAT 3
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -46,7 +49,9 @@ DCAT_NAME = "dcat.ttl"
 
 
 def _base(catalogus: dict) -> str:
-    return catalogus["basis_url"].rstrip("/")
+    """The site's address; "" while it is a placeholder: the record's IRIs are then relative
+    ("/#dataset", "/bestanden/…"), so they resolve against wherever dcat.ttl is served."""
+    return release.site_address(catalogus) or ""
 
 
 def download_url(catalogus: dict, relative: str) -> str:
@@ -88,7 +93,8 @@ def graph(package: dict, catalogus: dict, files: dict[str, int | None], zip_name
     g.add((dataset, RDF.type, DCAT.Dataset))
     g.add((dataset, DCTERMS.title, Literal(package["title"], lang=nl)))
     g.add((dataset, DCTERMS.description, Literal(package["description"], lang=nl)))
-    g.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
+    # the dataset's IRI once the site has an address; until then its identificator (no relative literal)
+    g.add((dataset, DCTERMS.identifier, Literal(str(dataset) if base else catalogus["identificator"])))
     g.add((dataset, ADMS.identifier, URIRef(f"{base}/#id-{catalogus['identificator']}")))
     g.add((dataset, DCTERMS.publisher, publisher))
     for n, maker in enumerate(catalogus["makers"], 1):

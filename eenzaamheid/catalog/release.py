@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .. import yamlfile
 
@@ -33,6 +34,35 @@ MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
 
 def metadata(path: Path = METADATA_PATH) -> dict:
     return yamlfile.load(path)
+
+
+# Host names that can never be a real site (RFC 2606 / RFC 6761): a `basis_url` on one of them is a
+# placeholder, and no published file may send a reader there.
+RESERVED_HOSTS = ("example", "example.com", "example.net", "example.org", "test", "invalid", "localhost")
+
+
+def is_placeholder(url: str | None) -> bool:
+    """True for an empty address or one on a reserved host (benchmark-eenzaamheid.example.org)."""
+    host = (urlsplit(url or "").hostname or "").lower().rstrip(".")
+    return not host or any(host == r or host.endswith("." + r) for r in RESERVED_HOSTS)
+
+
+def site_address(catalogus: dict) -> str | None:
+    """The site's public address without a trailing slash; None while `basis_url` is a placeholder
+    (then the published files name no address and the site names the one it is served from)."""
+    url = (catalogus.get("basis_url") or "").strip()
+    return None if is_placeholder(url) else url.rstrip("/")
+
+
+def placeholder_warning(catalogus: dict) -> str | None:
+    """The steward's warning (Dutch) while `catalogus.basis_url` in metadata.yml is a placeholder."""
+    if site_address(catalogus) is not None:
+        return None
+    return (f"Let op: catalogus.basis_url in metadata.yml is nog een voorbeeldadres "
+            f"({catalogus.get('basis_url') or 'leeg'}). De gepubliceerde bestanden noemen daarom geen adres: "
+            "de citatie en CITATION.cff zonder URL, dcat.ttl met adressen ten opzichte van waar het bestand "
+            "staat. Zet het echte adres van de site in metadata.yml voordat u publiceert; met echte "
+            "(niet-synthetische) leveringen weigert de build te publiceren zolang dit een voorbeeldadres is.")
 
 
 def data_hash(csv_dir: Path) -> str | None:
@@ -78,16 +108,28 @@ def dutch_date(timestamp: str) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def citation(title: str, publisher: str, version_: str, created_: str, url: str) -> str:
-    """The suggested citation (Dutch, APA-like): maker (year). Title (versie X) [dataset]. URL"""
+def citation(title: str, publisher: str, version_: str, created_: str, url: str | None) -> str:
+    """The suggested citation (Dutch, APA-like): maker (year). Title (versie X) [dataset]. URL
+    (without the URL while the site has no public address yet)."""
     return (f"{publisher} ({created_[:4]}). {title} (versie {version_}, {dutch_date(created_)}) "
-            f"[dataset]. {url}")
+            f"[dataset].{' ' + url if url else ''}")
+
+
+def served_citation(package: dict, served_url: str) -> str | None:
+    """The citation as the site shows it: the package's own, or, while the package names no
+    address (placeholder `basis_url`), with the address the site is served from."""
+    text = package.get("citation")
+    if not text or package.get("homepage"):
+        return text
+    return f"{text} {served_url}"
 
 
 def release(package_meta: dict, catalogus: dict, csv_dir: Path | None, manifest: Path = RAW / "MANIFEST.csv") -> dict:
     """version, created, homepage and citation for datapackage.json."""
     v = version(package_meta.get("version", "0"), csv_dir)
     c = created(manifest)
-    homepage = catalogus["basis_url"].rstrip("/") + "/"
-    return {"version": v, "created": c, "homepage": homepage,
-            "citation": citation(package_meta["title"], catalogus["uitgever"]["naam"], v, c, homepage)}
+    address = site_address(catalogus)
+    homepage = address + "/" if address else None
+    facts = {"version": v, "created": c, "homepage": homepage,
+             "citation": citation(package_meta["title"], catalogus["uitgever"]["naam"], v, c, homepage)}
+    return {k: val for k, val in facts.items() if val is not None}

@@ -48,7 +48,8 @@ def data_dictionary(package: dict) -> list[str]:
 def readme(package: dict, synthetic: bool, synthetic_notice: str, panels: dict) -> bytes:
     created = dutch_date(package["created"])
     lines = [f"# {package['title']}", "",
-             f"Versie {package['version']}, {created}. Site: {package.get('homepage', '')}", ""]
+             f"Versie {package['version']}, {created}."
+             + (f" Site: {package['homepage']}" if package.get("homepage") else ""), ""]
     if synthetic:
         lines += ["## Let op: synthetische demodata", "", " ".join(synthetic_notice.split()), ""]
     description = package["description"]
@@ -105,13 +106,13 @@ def citation_cff(package: dict, catalogus: dict) -> bytes:
         "title": package["title"],
         "version": package["version"],
         "date-released": package["created"][:10],
-        "url": package.get("homepage") or catalogus["basis_url"],
+        "url": package.get("homepage"),  # none while the site's address is a placeholder
         "authors": [{"name": m["naam"]} for m in catalogus["makers"]],
         "license": [lic["name"] for lic in package.get("licenses", [])],
         "keywords": list(package.get("keywords", [])),
         "abstract": " ".join(package["description"].split()),
     }
-    text = yaml.safe_dump(cff, allow_unicode=True, sort_keys=False, width=100)
+    text = yaml.safe_dump({k: v for k, v in cff.items() if v is not None}, allow_unicode=True, sort_keys=False, width=100)
     return text.encode("utf-8")
 
 

@@ -69,7 +69,7 @@ async def context(datasette, store, db) -> dict:
         "pakket": pkg,
         "versie": pkg.get("version"),
         "datum": release.dutch_date(created) if created else None,
-        "citaat": pkg.get("citation"),
+        "citaat": pkg.get("citation"),  # completed per request: served_citation
         "commit": facts.get("git_commit"),
         "pakketversie": facts.get("pakketversie"),
         "licenties": pkg.get("licenses") or [],
@@ -80,6 +80,12 @@ async def context(datasette, store, db) -> dict:
     }
     store.cache["over"] = out
     return out
+
+
+def served_citation(context: dict, served_url: str) -> str | None:
+    """/over's citation: the package's, with the address the site is served from while the
+    package names none (a placeholder `basis_url`)."""
+    return release.served_citation(context["pakket"], served_url)
 
 
 def cached_jsonld(store, db_path: str | None, base_url: str, downloads: dict) -> dict | None:
@@ -116,7 +122,7 @@ def jsonld(pkg: dict, meta: dict, base_url: str, store, downloads: dict) -> dict
         "name": pkg["title"],
         "description": " ".join(pkg["description"].split())[:5000],
         "url": base + "/",
-        "sameAs": pkg.get("homepage"),
+        "sameAs": pkg.get("homepage"),  # absent while the site's address is a placeholder
         "identifier": cat.get("identificator", pkg.get("name")),
         "version": pkg.get("version"),
         "datePublished": (pkg.get("created") or "")[:10] or None,
@@ -126,7 +132,7 @@ def jsonld(pkg: dict, meta: dict, base_url: str, store, downloads: dict) -> dict
         "license": [lic["path"] for lic in pkg.get("licenses", []) if lic.get("path")],
         "creator": [{"@type": "Organization", "name": m["naam"]} for m in cat.get("makers", [])],
         "publisher": {"@type": "Organization", "name": (cat.get("uitgever") or {}).get("naam")},
-        "citation": pkg.get("citation"),
+        "citation": release.served_citation(pkg, base + "/"),
         "temporalCoverage": f"{period.get('begin', '')[:4]}/{period.get('eind', '')[:4]}",
         "spatialCoverage": {"@type": "Place", "name": cat.get("gebied", "Nederland")},
         "variableMeasured": [{"@type": "PropertyValue", "propertyID": v["vraag_id"], "name": v["onderwerp"],

@@ -158,7 +158,9 @@ async def over_deze_data(request, datasette):
     from eenzaamheid.site import over
 
     store = await get_store(datasette)
-    return await render(datasette, request, "over.html", await over.context(datasette, store, database(datasette)))
+    context = await over.context(datasette, store, database(datasette))
+    served = datasette.absolute_url(request, datasette.urls.path("/"))
+    return await render(datasette, request, "over.html", {**context, "citaat": over.served_citation(context, served)})
 
 
 async def kaart_jaren(request, datasette, store):
