@@ -34,21 +34,23 @@ def is_negated(definition: dict, question_type: str) -> bool:
 
 
 def ticked_detail(definition: dict, question_type: str, answers: dict, label) -> str:
-    """What the municipality actually answered, in words: 'kruiste ‘Geen’ aan', 'antwoord: Wel',
-    '‘Adviseur’: Bekend, niet gebruikt'. label(item_code, optie_code) -> (item label, option label).
-    Where the statement holds because a negated item was left unticked, the ticked items follow."""
-    item = definition["item_code"]
-    if not item:
-        return f"antwoord: {label('', answers[''])[1]}"
-    item_label = label(item, None)[0]
+    """What the municipality actually answered, in words, where its wording differs from the
+    statement's "Ja"/"Nee": 'kruiste ‘Geen’ aan', 'antwoord: Wel', '‘Adviseur’: Bekend, niet
+    gebruikt'; '' for a plain yes/no answer that *is* the value. label(item_code, optie_code) ->
+    (item label, option label). Where a negated item was left unticked, the ticked items follow."""
+    item, negated = definition["item_code"], is_negated(definition, question_type)
     if question_type == "meervoudig":
         ticked = item in answers
+    elif not negated and label(item, answers[item])[1].lower() in ("ja", "nee"):
+        return ""
+    elif not item:
+        return f"antwoord: {label('', answers[''])[1]}"
     elif answers[item] in TICKED or answers[item] == "nee":
         ticked = answers[item] in TICKED
     else:
-        return f"‘{item_label}’: {label(item, answers[item])[1]}"
-    text = f"kruiste ‘{item_label}’ {'aan' if ticked else 'niet aan'}"
-    if not ticked and is_negated(definition, question_type):
+        return f"‘{label(item, None)[0]}’: {label(item, answers[item])[1]}"
+    text = f"kruiste ‘{label(item, None)[0]}’ {'aan' if ticked else 'niet aan'}"
+    if not ticked and negated:
         others = [label(i, None)[0] for i, o in answers.items() if i != item and o in TICKED]
         text += f"; aangekruist: {'; '.join(others)}" if others else "; verder niets aangekruist"
     return text

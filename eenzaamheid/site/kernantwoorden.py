@@ -125,11 +125,8 @@ def answer_cell(store: Store, v: dict, d: dict | None, year_answers: dict | None
                 return {"tekst": NOT_ASKED, "kern": None, "titel": skipped, "detail": skipped}
             return {"tekst": NOT_ANSWERED, "kern": None, "detail": "",
                     "titel": f"inzending zonder antwoord op {'deze rij' if d['item_code'] else 'deze vraag'} in {jaar}"}
-        tekst = "Ja" if holds == HOLDS else "Nee"
         detail = ticked_detail(d, v["type"], own, lambda item, optie: _labels(store, vraag_id, item, optie))
-        if detail == f"antwoord: {tekst}":  # a plain yes/no question: the answer is the statement's value
-            detail = ""
-        return {"tekst": tekst, "kern": holds == HOLDS, "titel": detail, "detail": detail}
+        return {"tekst": "Ja" if holds == HOLDS else "Nee", "kern": holds == HOLDS, "titel": detail, "detail": detail}
     if not own:
         return {"tekst": NOT_ANSWERED, "kern": None, "titel": f"geen antwoord op deze vraag in {jaar}", "detail": ""}
     if v["type"] == "meervoudig":
@@ -149,9 +146,9 @@ def skipped_by(store: Store, d: dict, year_answers: dict) -> str:
     given = year_answers.get((cond_id, ""))
     if given in cond_options:
         return ""
-    cond = store.vraag.get(cond_id) or {}
-    answer = (store.optie.get((cond_id, "", given)) or {}).get("label") or given or "geen antwoord"
-    return f"alleen gevraagd na bepaalde antwoorden op ‘{cond.get('onderwerp', cond_id)}’ (antwoord: {answer})"
+    if given is None:
+        return f"overgeslagen: geen antwoord op ‘{(store.vraag.get(cond_id) or {}).get('onderwerp', cond_id)}’"
+    return f"overgeslagen na het antwoord ‘{(store.optie.get((cond_id, '', given)) or {}).get('label') or given}’"
 
 
 def _own_answers(store: Store, vraag_id: str, year_answers: dict) -> dict:
