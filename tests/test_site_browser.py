@@ -176,7 +176,7 @@ def test_map(page, site):
     legend = page.locator("ul.kaart-legenda")
     assert legend.is_visible()
     text = legend.inner_text()
-    assert "Deelgenomen" in text and "Niet deelgenomen" in text and "vaste panel" in text
+    assert "Deelgenomen" in text and "Geen inzending" in text and "vaste panel" in text
     # dots differ in colour by status
     fills = {svg.locator(f"circle.dot.{cls}").first.evaluate("e => getComputedStyle(e).fill")
              for cls in ("panel", "deelgenomen", "niet")}
