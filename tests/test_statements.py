@@ -54,19 +54,23 @@ def definitions(db) -> dict:
     out = {}
     for q in book["vragen"]:
         k, cond = q.get("kerncijfer"), q.get("alleen_als")
-        skip = (cond["vraag_id"], cond.get("opties") or group(questions[cond["vraag_id"]], cond.get("groep"))) if cond else None
+        skip = None if not cond else (
+            cond["vraag_id"], cond.get("opties") or group(questions[cond["vraag_id"]], cond.get("groep")))
         if k:
             out[q["vraag_id"]] = {"item": k.get("item_code") or "", "opties": group(q, k["optie"]),
                                   "type": types[q["vraag_id"]], "alleen_als": skip}
     for vraag_id, qtype, alleen_als in db.execute(
             "select vraag_id, type, alleen_als from vragen where type in ('ja_nee', 'enkelvoudig')"):
-        options = db.execute("select item_code, optie_code from antwoordopties where vraag_id = ?", [vraag_id]).fetchall()
+        options = db.execute("select item_code, optie_code from antwoordopties where vraag_id = ?",
+                             [vraag_id]).fetchall()
         ja = sorted({o for i, o in options if o.startswith("ja")})
         if vraag_id not in out and ja and not any(i for i, _ in options):
             cond = json.loads(alleen_als) if alleen_als else None
-            out[vraag_id] = {"item": "", "opties": ja, "type": qtype, "alleen_als": (cond["vraag_id"], cond["opties"])
-                             if cond and cond.get("opties") else None}
-    assert any(d["item"] == "" for d in out.values()) and any(d["item"] for d in out.values())
+            out[vraag_id] = {"item": "", "opties": ja, "type": qtype, "fallback": True,
+                             "alleen_als": (cond["vraag_id"], cond["opties"]) if cond and cond.get("opties") else None}
+    # the demo has each kind: a question, a row, a multiple choice, a skipped question, a 'ja'-options fallback
+    assert {d["type"] for d in out.values()} >= {"ja_nee", "enkelvoudig", "matrix", "meervoudig"}
+    assert any(d.get("fallback") for d in out.values()) and any(d["alleen_als"] for d in out.values())
     return out
 
 
@@ -146,7 +150,8 @@ def negated_definitions(db) -> list:
         if not k:
             continue
         item, qtype = k.get("item_code") or "", types[q["vraag_id"]]
-        if item in NEGATIVE_ITEMS or (item and k["optie"] == "nee") or (qtype == "meervoudig" and k["optie"] != "gekozen"):
+        unchosen = qtype == "meervoudig" and k["optie"] != "gekozen"
+        if item in NEGATIVE_ITEMS or (item and k["optie"] == "nee") or unchosen:
             out.append((q["vraag_id"], item, qtype))
     return out
 

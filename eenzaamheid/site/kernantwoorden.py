@@ -5,8 +5,12 @@ years on one line with the comparability breaks marked.
 The headline answer of a question is the codebook's `kerncijfer` (an option or option group, on
 one row of a matrix or multiple-choice question, with its Dutch wording). Where the codebook has
 none, a question without rows falls back to its 'ja'-options (option codes starting with `ja`):
-"antwoordt ja". The shares are sums of the published per-option shares (views `aandelen` and
-`aandelen_per_provincie`, all respondents), so they add up exactly as the reports add up options.
+"antwoordt ja". A municipality's cell on such a row says whether the statement holds for it
+("Ja"/"Nee", gemeente_stelling.statement_holds; never the raw option of the row, which for an
+item like `geen` means the opposite), or "niet gevraagd" / "niet beantwoord" / "geen inzending",
+with what it actually ticked as the detail. The shares are sums of the published per-option shares
+(views `aandelen` and `aandelen_per_provincie`, all respondents), so they add up exactly as the
+reports add up options.
 """
 import json
 
@@ -134,7 +138,8 @@ def answer_cell(store: Store, v: dict, d: dict | None, year_answers: dict | None
     if "" in own:
         o = store.optie.get((vraag_id, "", own[""])) or {}
         return {"tekst": o.get("label") or own[""], "kern": None, "titel": "", "detail": ""}
-    return {"tekst": f"{len(own)} onderdelen beantwoord", "kern": None, "titel": "zie de antwoorden per jaar", "detail": ""}
+    return {"tekst": f"{len(own)} onderdelen beantwoord", "kern": None, "titel": "zie de antwoorden per jaar",
+            "detail": ""}
 
 
 def skipped_by(store: Store, d: dict, year_answers: dict) -> str:
