@@ -274,7 +274,11 @@ def test_map_has_a_dot_per_municipality_of_that_year(site, jaar):
     took_part = query(site, "select count(distinct gemeente_code) as n from inzendingen "
                             "where status = 'geaccepteerd' and jaar = ?", [jaar])[0]["n"]
     assert page.count('<circle class="dot deelgenomen"') + page.count('<circle class="dot panel"') == took_part
-    assert "<title>" in page and "Niet deelgenomen" in page
+    # nothing in the data says which municipalities were invited (jaargangen: a number at most), so a
+    # municipality without an accepted submission is "geen inzending", never "niet deelgenomen"
+    assert "<title>" in page and "niet deelgenomen" not in page.lower()
+    assert re.search(rf"Geen inzending: <strong>{n - took_part}</strong>", page)
+    assert page.count(": geen inzending</title>") == n - took_part
     for other in (2019, 2024):
         if other != jaar:
             assert f'href="/kaart?jaar={other}"' in page

@@ -126,6 +126,18 @@ def test_factsheet_prints_on_a4(page, site):
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 1 <= pages <= 2, f"the factsheet takes {pages} A4 pages"
     (ARTIFACTS / "factsheet.pdf").write_bytes(pdf)
+    # every visible piece of text prints at 8pt (10.67 CSS px) or more, the "breuk" tags too
+    sizes = page.evaluate("""() => {
+        const out = [], walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+            const text = n.textContent.trim(), el = n.parentElement, box = el.getBoundingClientRect();
+            if (!text || !box.width || !box.height || getComputedStyle(el).visibility !== 'visible') continue;
+            out.push([parseFloat(getComputedStyle(el).fontSize), el.className, text.slice(0, 40)]);
+        }
+        return out; }""")
+    assert len(sizes) > 100 and any(cls.startswith("breuk-teken") for _px, cls, _t in sizes)
+    small = [s for s in sizes if s[0] < 8 * 96 / 72 - 0.01]
+    assert not small, f"{len(small)} of {len(sizes)} text pieces print under 8pt: {small[:5]}"
 
 
 def test_question_chart_page(page, site):
@@ -164,7 +176,7 @@ def test_map(page, site):
     legend = page.locator("ul.kaart-legenda")
     assert legend.is_visible()
     text = legend.inner_text()
-    assert "Deelgenomen" in text and "Niet deelgenomen" in text and "vaste panel" in text
+    assert "Deelgenomen" in text and "Geen inzending" in text and "vaste panel" in text
     # dots differ in colour by status
     fills = {svg.locator(f"circle.dot.{cls}").first.evaluate("e => getComputedStyle(e).fill")
              for cls in ("panel", "deelgenomen", "niet")}

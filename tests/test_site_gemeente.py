@@ -179,6 +179,31 @@ def test_factsheet_opens_with_its_meaning_and_ends_with_provenance(site, municip
     assert '<details class="jaar-details"' not in content  # the per-year detail stays on the web page
 
 
+@pytest.mark.parametrize("code", ["GM0307", "GM0344"])  # Amersfoort, Utrecht
+def test_best_practices_row_reads_nee_iff_the_municipality_ticked_geen(site, code):
+    """The statement 'maakt gebruik van best practices' is the negation of the row `geen`: the
+    rendered glance row (page and factsheet) and the years line say Nee exactly when the data has
+    `geen` = ja for that year, never the raw 'Ja' of the row."""
+    ticked = {r["jaar"]: r["optie_code"] == "ja" for r in query(site, f"""
+        select i.jaar, a.optie_code from antwoorden a join inzendingen i using (inzending_id)
+        where i.gemeente_code = ? and i.{ACCEPTED} and a.vraag_id = 'best_practices' and a.item_code = 'geen'""", [code])}
+    latest = query(site, f"select max(jaar) as j from inzendingen where gemeente_code = ? and {ACCEPTED}", [code])[0]["j"]
+    assert latest in ticked, "the check needs a municipality that answered best_practices in its latest year"
+    text = {True: "Nee", False: "Ja"}[ticked[latest]]
+    page = get(site, f"/gemeente/{code}").text
+    for html in (page, get(site, f"/gemeente/{code}/factsheet").text):
+        block = html.split('<table class="oogopslag">')[1].split("</table>")[0]
+        cell = re.search(r'<td data-label="Geldt voor [^"]*" class="antwoord[^"]*">(.*?)</td>', rows_of(block)["best_practices"], re.S)
+        shown = unescape(re.sub(r"<[^>]+>", "", cell.group(1))).split()
+        assert shown[:2] == ["✘" if ticked[latest] else "✔", text], (code, shown)
+        assert ("kruiste ‘Geen’ aan" in " ".join(shown)) == ticked[latest]
+    line = rows_of(page.split('<table class="door-de-jaren">')[1].split("</table>")[0])["best_practices"]
+    years = [r["jaar"] for r in query(site, "select jaar from jaargangen order by jaar")]
+    cells = [unescape(re.sub(r"<[^>]+>", "", c)).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", line, re.S)]
+    for jaar, yes in ticked.items():
+        assert cells[years.index(jaar)][-1] == ("Nee" if yes else "Ja"), (code, jaar, cells)
+
+
 def test_map_counts_the_years_each_municipality_took_part(site):
     page = get(site, "/kaart?weergave=aantal_jaren").text
     classes = re.findall(r'<circle class="dot jaren-(\d+)"', page)

@@ -1,5 +1,6 @@
 """The participation map (/kaart?jaar=): the Netherlands as dots on the municipalities'
-centroids, coloured by whether each took part that year (and is in the fixed panel)."""
+centroids, coloured by whether each took part that year (and is in the fixed panel). A municipality
+without an accepted submission reads "geen inzending": the invitations are only known as a count."""
 import math
 
 from markupsafe import Markup
@@ -70,4 +71,6 @@ def _dot_class(d: dict, panel_year: bool) -> tuple[str, str]:
         return "panel", "deelgenomen, lid van het vaste panel 2022–2024"
     if d["deelgenomen"]:
         return "deelgenomen", "deelgenomen"
-    return "niet", "niet deelgenomen"
+    # which municipalities were invited is not in the data (jaargangen holds a number at most), so
+    # "no submission" is all we know: not "did not take part"
+    return "niet", "geen inzending"

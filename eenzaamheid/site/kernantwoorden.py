@@ -5,16 +5,23 @@ years on one line with the comparability breaks marked.
 The headline answer of a question is the codebook's `kerncijfer` (an option or option group, on
 one row of a matrix or multiple-choice question, with its Dutch wording). Where the codebook has
 none, a question without rows falls back to its 'ja'-options (option codes starting with `ja`):
-"antwoordt ja". The shares are sums of the published per-option shares (views `aandelen` and
-`aandelen_per_provincie`, all respondents), so they add up exactly as the reports add up options.
+"antwoordt ja". A municipality's cell on such a row says whether the statement holds for it
+("Ja"/"Nee", gemeente_stelling.statement_holds; never the raw option of the row, which for an
+item like `geen` means the opposite), or "niet gevraagd" / "niet beantwoord" / "geen inzending",
+with what it actually ticked as the detail. The shares are sums of the published per-option shares
+(views `aandelen` and `aandelen_per_provincie`, all respondents), so they add up exactly as the
+reports add up options.
 """
+import json
+
 from markupsafe import Markup
 
 from eenzaamheid.site.common import NOT_COMPARABLE, esc, pct
 from eenzaamheid.site.gemeente_kop import datum
+from eenzaamheid.site.gemeente_stelling import HOLDS, statement_holds, ticked_detail
 from eenzaamheid.site.store import Store
 
-NOT_ASKED, NOT_ANSWERED, NO_SUBMISSION = "niet gevraagd", "geen antwoord", "–"
+NOT_ASKED, NOT_ANSWERED, NO_SUBMISSION = "niet gevraagd", "niet beantwoord", "geen inzending"
 
 
 def _codebook_headlines() -> dict:
@@ -24,12 +31,14 @@ def _codebook_headlines() -> dict:
         book = codebook.load()
     except Exception:  # noqa: BLE001 - served without the project package: only the fallback
         return {}
+    skips = {r["vraag_id"]: (r["als_vraag"], r["als_opties"]) for r in book.skip_rules()}
     out = {}
     for q in book.data["vragen"]:
         k = q.get("kerncijfer")
         if k:
             out[q["vraag_id"]] = {"item_code": k.get("item_code") or "", "opties": book.option_group(q["vraag_id"], k["optie"]),
-                                  "label": k.get("label") or q.get("onderwerp"), "formulering": k.get("formulering")}
+                                  "label": k.get("label") or q.get("onderwerp"), "formulering": k.get("formulering"),
+                                  "alleen_als": skips.get(q["vraag_id"])}
     return out
 
 
@@ -54,9 +63,17 @@ def headline_definitions(store: Store) -> dict:
         wording = "antwoordt ‘Ja’" if len(ja) == 1 else f"kiest een van de {len(ja)} ja-antwoorden"
         wording += f" op de vraag ‘{v['onderwerp']}’"
         out[vraag_id] = {"item_code": "", "opties": [o["optie_code"] for o in ja], "label": v["onderwerp"],
-                         "formulering": wording, "bron": "ja-opties"}
+                         "formulering": wording, "bron": "ja-opties", "alleen_als": _skip_rule(v)}
     store.cache["kernantwoorden"] = out
     return out
+
+
+def _skip_rule(v: dict):
+    """(condition question, its option codes) of a question only asked after certain answers, as
+    the database stores it (`vragen.alleen_als`); None if it has none or names an option group
+    (only the codebook can expand a group)."""
+    cond = json.loads(v.get("alleen_als") or "null")
+    return (cond["vraag_id"], cond["opties"]) if cond and cond.get("opties") else None
 
 
 def headline_share(table: dict, prefix: tuple, vraag_id: str, d: dict):
@@ -95,32 +112,67 @@ def submissions_by_year(answers: list) -> dict:
 
 
 def answer_cell(store: Store, v: dict, d: dict | None, year_answers: dict | None, jaar: int) -> dict:
-    """A municipality's answer to a question in a year: {tekst, kern (True/False/None), titel}."""
+    """A municipality's cell for a question in a year: {tekst, kern (True/False/None), titel, detail}.
+    With a headline definition `d` the cell says whether the statement holds ("Ja"/"Nee", kern
+    True/False) and `detail` what was ticked; without one, the raw answer."""
     vraag_id = v["vraag_id"]
     if year_answers is None:
-        return {"tekst": NO_SUBMISSION, "kern": None, "titel": f"geen geaccepteerde inzending in {jaar}"}
-    if (vraag_id, jaar) not in store.versies:
-        return {"tekst": NOT_ASKED, "kern": None, "titel": f"de vraag is in {jaar} niet gesteld"}
-    own = {item: optie for (q, item), optie in year_answers.items() if q == vraag_id}
-    if not own:
-        return {"tekst": NOT_ANSWERED, "kern": None, "titel": f"geen antwoord op deze vraag in {jaar}"}
+        return {"tekst": NO_SUBMISSION, "kern": None, "titel": f"geen geaccepteerde inzending in {jaar}", "detail": ""}
+    if (vraag_id, jaar) not in store.versies or (d is not None and not _row_asked(store, vraag_id, d, jaar)):
+        return {"tekst": NOT_ASKED, "kern": None, "titel": f"de vraag is in {jaar} niet gesteld", "detail": ""}
+    own = _own_answers(store, vraag_id, year_answers)
     if d is not None:
-        item = d["item_code"]
-        if v["type"] == "meervoudig":
-            ticked = item in own
-            return {"tekst": "aangekruist" if ticked else "niet aangekruist",
-                    "kern": ticked if "gekozen" in d["opties"] else not ticked, "titel": _item_label(store, vraag_id, item)}
-        if item not in own:
-            return {"tekst": NOT_ANSWERED, "kern": None, "titel": f"geen antwoord op deze rij in {jaar}"}
-        o = store.optie.get((vraag_id, item, own[item])) or {}
-        return {"tekst": o.get("label") or own[item], "kern": own[item] in d["opties"],
-                "titel": _item_label(store, vraag_id, item)}
+        holds = statement_holds(d, v["type"], own)
+        if holds is None:
+            skipped = skipped_by(store, d, year_answers)
+            if skipped:
+                return {"tekst": NOT_ASKED, "kern": None, "titel": skipped, "detail": skipped}
+            return {"tekst": NOT_ANSWERED, "kern": None, "detail": "",
+                    "titel": f"inzending zonder antwoord op {'deze rij' if d['item_code'] else 'deze vraag'} in {jaar}"}
+        detail = ticked_detail(d, v["type"], own, lambda item, optie: _labels(store, vraag_id, item, optie))
+        return {"tekst": "Ja" if holds == HOLDS else "Nee", "kern": holds == HOLDS, "titel": detail, "detail": detail}
+    if not own:
+        return {"tekst": NOT_ANSWERED, "kern": None, "titel": f"geen antwoord op deze vraag in {jaar}", "detail": ""}
     if v["type"] == "meervoudig":
-        return {"tekst": f"{len(own)} aangekruist", "kern": None, "titel": ""}
+        return {"tekst": f"{len(own)} aangekruist", "kern": None, "titel": "", "detail": ""}
     if "" in own:
         o = store.optie.get((vraag_id, "", own[""])) or {}
-        return {"tekst": o.get("label") or own[""], "kern": None, "titel": ""}
-    return {"tekst": f"{len(own)} onderdelen beantwoord", "kern": None, "titel": "zie de antwoorden per jaar"}
+        return {"tekst": o.get("label") or own[""], "kern": None, "titel": "", "detail": ""}
+    return {"tekst": f"{len(own)} onderdelen beantwoord", "kern": None, "titel": "zie de antwoorden per jaar",
+            "detail": ""}
+
+
+def skipped_by(store: Store, d: dict, year_answers: dict) -> str:
+    """Why a question was not put to the municipality (skip logic, codebook `alleen_als`), in words;
+    '' when it was asked."""
+    if not d.get("alleen_als"):
+        return ""
+    cond_id, cond_options = d["alleen_als"]
+    given = year_answers.get((cond_id, ""))
+    if given in cond_options:
+        return ""
+    if given is None:
+        return f"overgeslagen: geen antwoord op ‘{(store.vraag.get(cond_id) or {}).get('onderwerp', cond_id)}’"
+    return f"overgeslagen na het antwoord ‘{(store.optie.get((cond_id, '', given)) or {}).get('label') or given}’"
+
+
+def _own_answers(store: Store, vraag_id: str, year_answers: dict) -> dict:
+    """{item_code: optie_code} of one question, in questionnaire order of its items."""
+    order = {o["item_code"]: i for i, o in reversed(list(enumerate(store.opties.get(vraag_id, []))))}
+    own = [(item, optie) for (q, item), optie in year_answers.items() if q == vraag_id]
+    return dict(sorted(own, key=lambda a: order.get(a[0], 999)))
+
+
+def _row_asked(store: Store, vraag_id: str, d: dict, jaar: int) -> bool:
+    """The statement's row existed in that year's questionnaire (rows come and go, e.g. in 2024)."""
+    years = [o["jaren_set"] for o in store.opties.get(vraag_id, []) if o["item_code"] == d["item_code"]]
+    return not years or any(jaar in y or not y for y in years)
+
+
+def _labels(store: Store, vraag_id: str, item: str, optie: str | None) -> tuple[str, str]:
+    """(item label, option label) as the codebook words them."""
+    o = store.optie.get((vraag_id, item, optie)) if optie is not None else None
+    return _item_label(store, vraag_id, item), (o or {}).get("label") or (optie or "")
 
 
 def _item_label(store: Store, vraag_id: str, item: str) -> str:
