@@ -274,8 +274,9 @@ def test_a_questions_numbers_download_as_one_csv_for_dutch_excel(site):
     preamble, table = r.content.decode("utf-8-sig").split("\r\n\r\n", 1)
     assert "Let op: dit zijn synthetische demodata." in preamble and "/vraag/instrumenten" in preamble
     frame = pd.read_csv(io.StringIO(table), sep=";", decimal=",")
-    got = sorted(frame[["Jaar", "Onderdeel", "Antwoord", "Aantal gemeenten", "Basis (aantal gemeenten)",
-                        "Percentage"]].itertuples(index=False, name=None))
+    got = sorted(frame[["Jaar", "Onderdeel", "Antwoord", "Aantal gemeenten met dit antwoord",
+                        "Basis (gemeenten die de vraag beantwoordden)", "Percentage van de basis"]]
+                 .itertuples(index=False, name=None))
     expected = sorted((a["jaar"], a["item_label"], a["label"], a["aantal"], a["basis"], a["percentage"])
                       for a in query(site, "select * from aandelen where vraag_id = 'instrumenten' and populatie in "
                                            "('alle_respondenten', 'vast_panel_2022_2024')"))
@@ -283,6 +284,8 @@ def test_a_questions_numbers_download_as_one_csv_for_dutch_excel(site):
     breaks = {v["jaar"] for v in query(site, "select jaar from vraagversies where vraag_id = 'instrumenten' "
                                              "and vergelijkbaar_met_vorig_jaar = 'onzeker'")}
     assert set(frame.loc[frame.iloc[:, -1].notna(), "Jaar"]) == breaks - {frame["Jaar"].min()}
+    wording = {v["jaar"]: v["formulering"] for v in query(site, "select * from vraagversies where vraag_id = 'instrumenten'")}
+    assert [wording[j] or "niet gepubliceerd" for j in frame["Jaar"]] == list(frame["Vraag (formulering van dat jaar)"])
 
 
 def test_unknown_question_or_item_download_is_404(site):

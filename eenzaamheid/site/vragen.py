@@ -68,8 +68,11 @@ def question_charts(store: Store, vraag_id: str) -> dict:
 
 
 BREAK_WORDS = {"nee": "niet vergelijkbaar", "onzeker": "mogelijk niet vergelijkbaar"}
-SHEET_COLUMNS = ("Jaar", "Populatie", "Onderdeel", "Antwoord", "Aantal gemeenten", "Basis (aantal gemeenten)",
-                 "Percentage", "Vergelijkbaarheid met het jaar ervoor")
+# what a person reads (DESIGN.md, "Meaning first"): the question's wording, the answer's words,
+# and what a share is a share of
+SHEET_COLUMNS = ("Jaar", "Populatie", "Vraag (formulering van dat jaar)", "Onderdeel", "Antwoord",
+                 "Aantal gemeenten met dit antwoord", "Basis (gemeenten die de vraag beantwoordden)",
+                 "Percentage van de basis", "Vergelijkbaarheid met het jaar ervoor")
 
 
 def question_sheet(store: Store, vraag_id: str, item_code: str | None) -> tuple[str, list, list] | None:
@@ -85,13 +88,13 @@ def question_sheet(store: Store, vraag_id: str, item_code: str | None) -> tuple[
     rows = []
     for it in items:
         for r in it["tabel"]:
+            wording = (store.versies.get((vraag_id, r["jaar"])) or {}).get("formulering") or "niet gepubliceerd"
             for (_code, label), c in zip(it["opties"], r["cellen"]):
-                if c is None:
-                    continue
-                row = [r["jaar"], POPULATION_LABELS[r["populatie_code"]], *([it["item_label"]] if with_items else []),
-                       label, c[0], r["basis"], c[1], BREAK_WORDS.get(r["jaar_breuk"], "")]
-                rows.append(row)
+                if c is not None:
+                    rows.append([r["jaar"], POPULATION_LABELS[r["populatie_code"]], wording,
+                                 *([it["item_label"]] if with_items else []),
+                                 label, c[0], r["basis"], c[1], BREAK_WORDS.get(r["jaar_breuk"], "")])
     title = f"Benchmark Eén tegen eenzaamheid – {v['onderwerp']}" + (
         f" – {items[0]['item_label']}" if item_code is not None and items[0]["item_label"] else "") + (
-        ": aandeel gemeenten per antwoord, per jaar en populatie")
+        ": aandeel van de respondenten per antwoord, per jaar en populatie")
     return title, columns, rows
