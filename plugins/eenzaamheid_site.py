@@ -65,6 +65,7 @@ def register_routes():
         (r"^/gemeente/(?P<code>[^/]+)/?$", routes.gemeente),
         (r"^/vragen/?$", routes.vragen),
         (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/?$", routes.vraag),
+        (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/cijfers\.(?P<fmt>csv|xlsx)$", routes.vraag_cijfers),
         (r"^/kaart/?$", routes.kaart),
         (r"^/over/?$", routes.over_deze_data),
         (r"^/wijzigingen/?$", site_wijzigingen.page),

@@ -104,7 +104,8 @@ def test_without_synthetic_deliveries_banner_and_disallow_disappear(site, tmp_pa
         robots = httpx.get(url + "/robots.txt")
         assert robots.status_code == 200
         assert "Disallow: /" not in robots.text and "Allow: /" in robots.text
-        for path in ("/", "/benchmark/gemeenten", "/gemeente/GM0363", "/vraag/meldpunt", "/kaart"):
+        for path in ("/", "/benchmark/gemeenten", "/gemeente/GM0363", "/vraag/meldpunt", "/kaart",
+                     "/vraag/meldpunt/cijfers.csv"):
             r = httpx.get(url + path, timeout=30, follow_redirects=True)
             assert r.status_code == 200, path
             assert BANNER not in r.text and NOINDEX not in r.text, path
@@ -256,6 +257,41 @@ def test_matrix_question_has_a_chart_per_row(site):
     page = get(site, "/vraag/instrumenten").text
     items = query(site, "select count(distinct item_code) as n from aandelen where vraag_id = 'instrumenten'")[0]["n"]
     assert page.count('<svg class="trend"') == items > 1
+
+
+def test_a_questions_numbers_download_as_one_csv_for_dutch_excel(site):
+    """/vraag/<id>/cijfers.csv: every chart's numbers of the page (all items), the rows of the view
+    aandelen for the populations shown; ; separated, decimal comma, BOM, synthetic notice first."""
+    import io
+
+    import pandas as pd
+
+    r = get(site, "/vraag/instrumenten/cijfers.csv")
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-disposition"] == 'attachment; filename="instrumenten-cijfers.csv"'
+    assert r.headers["cache-control"] == get(site, "/vraag/instrumenten").headers["cache-control"]
+    assert r.content.startswith(b"\xef\xbb\xbf")
+    preamble, table = r.content.decode("utf-8-sig").split("\r\n\r\n", 1)
+    assert "Let op: dit zijn synthetische demodata." in preamble and "/vraag/instrumenten" in preamble
+    frame = pd.read_csv(io.StringIO(table), sep=";", decimal=",")
+    got = sorted(frame[["Jaar", "Onderdeel", "Antwoord", "Aantal gemeenten met dit antwoord",
+                        "Basis (gemeenten die de vraag beantwoordden)", "Percentage van de basis"]]
+                 .itertuples(index=False, name=None))
+    expected = sorted((a["jaar"], a["item_label"], a["label"], a["aantal"], a["basis"], a["percentage"])
+                      for a in query(site, "select * from aandelen where vraag_id = 'instrumenten' and populatie in "
+                                           "('alle_respondenten', 'vast_panel_2022_2024')"))
+    assert got == expected
+    breaks = {v["jaar"] for v in query(site, "select jaar from vraagversies where vraag_id = 'instrumenten' "
+                                             "and vergelijkbaar_met_vorig_jaar = 'onzeker'")}
+    assert set(frame.loc[frame.iloc[:, -1].notna(), "Jaar"]) == breaks - {frame["Jaar"].min()}
+    wording = {v["jaar"]: v["formulering"] for v in query(site, "select * from vraagversies where vraag_id = 'instrumenten'")}
+    assert [wording[j] or "niet gepubliceerd" for j in frame["Jaar"]] == list(frame["Vraag (formulering van dat jaar)"])
+
+
+def test_unknown_question_or_item_download_is_404(site):
+    assert "Cijfers niet gevonden" in get(site, "/vraag/bestaat_niet/cijfers.csv", 404).text
+    assert "Cijfers niet gevonden" in get(site, "/vraag/instrumenten/cijfers.xlsx?onderdeel=bestaat_niet", 404).text
+    get(site, "/vraag/meldpunt/cijfers.ods", 404)
 
 
 def test_unknown_question_and_year_are_404(site):

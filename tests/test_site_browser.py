@@ -160,8 +160,115 @@ def test_question_chart_page(page, site):
     assert uncertain.is_visible() and "2023 mogelijk niet vergelijkbaar met 2022" in uncertain.text_content()
     legend = page.locator("ul.legenda").first
     assert legend.is_visible() and legend.inner_text().split() == ["Ja", "Nee"]
-    assert page.locator("table.cijfers").first.is_visible()
+    # the numbers as a table, folded under the chart
+    table = page.locator("details.cijfers-tabel table.cijfers").first
+    assert not table.is_visible()
+    page.locator("details.cijfers-tabel > summary").first.click()
+    assert table.is_visible()
     page.locator("svg.trend").first.screenshot(path=str(ARTIFACTS / "vraag-meldpunt-grafiek.png"))
+
+
+SHOWN = ("alle_respondenten", "vast_panel_2022_2024")
+# everything drawn in the charts, measured as rendered: font size x the SVG's scale, boxes in CSS px
+CHART_METRICS = """() => {
+    const box = e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right}; };
+    const px = t => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b);
+    return {
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        charts: document.querySelectorAll('svg.trend').length,
+        boxes: [...document.querySelectorAll('figure.grafiek, figure.grafiek > *, p.cijfers-download, details.cijfers-tabel')]
+            .map(e => ({cls: e.className.baseVal ?? e.className, scroll: e.scrollWidth, client: e.clientWidth, ...box(e)})),
+        texts: [...document.querySelectorAll('svg.trend text')].map(t => ({text: t.textContent, px: px(t), ...box(t)})),
+        markers: [...document.querySelectorAll('svg.trend g.breuk text')].map(t => ({text: t.textContent, ...box(t)})),
+    };
+}"""
+
+
+def charted_questions(site) -> dict:
+    """vraag_id -> (number of charts, whether a comparability marker is drawn), from the database:
+    a chart per item with shares, a marker for a break after the question's first charted year."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)
+    try:
+        found = conn.execute(f"""
+            with charted as (select vraag_id, count(distinct item_code) as charts, min(jaar) as eerste
+                             from aandelen where populatie in {SHOWN} group by vraag_id)
+            select vraag_id, charts, exists(select 1 from vraagversies w where w.vraag_id = c.vraag_id
+                   and w.jaar > c.eerste and w.vergelijkbaar_met_vorig_jaar in ('nee', 'onzeker'))
+            from charted c""").fetchall()
+    finally:
+        conn.close()
+    return {vraag_id: (n, bool(marked)) for vraag_id, n, marked in found}
+
+
+def assert_charts_readable(metrics, width: int, where: str):
+    small = [(t["text"], round(t["px"], 1)) for t in metrics["texts"] if t["px"] < 12 - 0.01]
+    assert metrics["texts"] and not small, (where, width, small)
+
+
+# The next question page's <main> in place of the current one: the same page around it, style
+# sheets and width, without a navigation per page (18 navigations cost ~3 s more on a busy machine).
+SWAP_MAIN = """async path => {
+    const fresh = new DOMParser().parseFromString(await (await fetch(path)).text(), 'text/html');
+    document.body.className = fresh.body.className;
+    document.querySelector('main').replaceWith(document.adoptNode(fresh.querySelector('main')));
+}"""
+
+
+def test_every_question_chart_fits_a_phone_with_12px_text(page, site):
+    """At 390 px every question page's charts fit without sideways scrolling, the comparability
+    marker stays on screen; at 390 and 1280 px every chart text is drawn at 12 px or more."""
+    questions = charted_questions(site)
+    assert len(questions) > 10 and any(marked for _, marked in questions.values())
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{site.url}/vraag/coalitie", wait_until="load")
+    for vraag_id, (charts, marked) in questions.items():
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.evaluate(SWAP_MAIN, f"/vraag/{vraag_id}")
+        m = page.evaluate(CHART_METRICS)
+        assert m["charts"] == charts, vraag_id
+        assert m["overflow"] <= 0, (vraag_id, f"the page scrolls {m['overflow']} px sideways")
+        wide = [b for b in m["boxes"] if b["scroll"] > b["client"] or b["left"] < 0 or b["right"] > 390]
+        assert not wide, (vraag_id, wide)
+        outside = [t["text"] for t in m["texts"] if t["left"] < 0 or t["right"] > 390]
+        assert not outside, (vraag_id, outside)
+        assert bool(m["markers"]) == marked, vraag_id
+        assert all("vergelijkbaar met" in t["text"] for t in m["markers"]), vraag_id
+        assert_charts_readable(m, 390, vraag_id)
+        if vraag_id == "coalitie":
+            page.locator("svg.trend").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "vraag-coalitie-390.png"))
+        page.set_viewport_size({"width": 1280, "height": 900})
+        assert_charts_readable(page.evaluate(CHART_METRICS), 1280, vraag_id)
+
+
+def test_map_points_are_24px_tap_targets_on_a_phone(page, site):
+    """WCAG 2.2, 2.5.8: every dot of the map has a hit area of 24 x 24 CSS px or more at 390 px,
+    and a tap beside a dot picks the nearest municipality (static/kaart.js)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_page(page, site, "/kaart", "kaart-390")
+    dot = page.locator("svg.kaart circle.dot").nth(40)
+    dot.scroll_into_view_if_needed()
+    m = page.evaluate("""() => {
+        const centre = e => { const r = e.getBoundingClientRect();
+                              return {x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width, h: r.height}; };
+        return {dots: [...document.querySelectorAll('svg.kaart a circle.dot')].map(c => ({
+                    ...centre(c), name: c.querySelector('title').textContent})),
+                hits: [...document.querySelectorAll('svg.kaart circle.raak')].map(centre)}; }""")
+    assert len(m["dots"]) > 300 and len(m["hits"]) == len(m["dots"])
+    hits = {(round(h["x"]), round(h["y"])): h for h in m["hits"]}
+    for d in m["dots"]:
+        h = hits.get((round(d["x"]), round(d["y"])))
+        assert h is not None and h["w"] >= 24 and h["h"] >= 24, (d["name"], h)
+    # 10 px right of the 41st dot: the dot nearest to that point, whichever it is
+    x, y = round(m["dots"][40]["x"] + 10), round(m["dots"][40]["y"])  # a click's clientX/Y are whole pixels
+    nearest = min(m["dots"], key=lambda d: (d["x"] - x) ** 2 + (d["y"] - y) ** 2)
+    page.mouse.click(x, y)
+    info = page.locator("#kaart-info")
+    info.wait_for(state="visible")
+    assert info.locator("p").inner_text() == nearest["name"]
+    assert page.url.endswith("/kaart")
 
 
 def test_map(page, site):
@@ -316,3 +423,72 @@ def test_over_page(browser, site, width):
     finally:
         context.close()
     assert not problems, problems
+
+
+NUMBERS = ("Aantal gemeenten met dit antwoord", "Basis (gemeenten die de vraag beantwoordden)", "Percentage van de basis")
+
+
+def test_a_charts_numbers_download_as_csv_and_excel(page, site, tmp_path):
+    """As a person does it: under a chart of a matrix question, open 'Cijfers als tabel' and click
+    'Download deze cijfers' (CSV, Excel). Both files hold exactly the table's numbers, which are
+    the database's (view aandelen), and say first that the data are synthetic and where they are from."""
+    import sqlite3
+
+    import openpyxl
+    import pandas as pd
+
+    from eenzaamheid.site.common import POPULATION_LABELS, POPULATION_SHORT
+
+    conn = sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)
+    vraag_id = conn.execute("select vraag_id from aandelen join vragen using (vraag_id) where type = 'matrix' "
+                            "group by vraag_id having count(distinct item_code) > 1 order by vraag_id").fetchone()[0]
+    open_page(page, site, f"/vraag/{vraag_id}", "vraag-download")
+    section = page.locator("section.item").nth(1)  # the second chart: one item's numbers
+    item_code = section.get_attribute("id").removeprefix("item-")
+    expected = {(jaar, POPULATION_LABELS[pop], label): (aantal, basis, percentage)
+                for jaar, pop, label, aantal, basis, percentage in conn.execute(
+                    f"""select jaar, populatie, label, aantal, basis, percentage from aandelen
+                        where vraag_id = ? and item_code = ? and populatie in {SHOWN}""", [vraag_id, item_code])}
+    item_label = conn.execute("select distinct item_label from aandelen where vraag_id = ? and item_code = ?",
+                              [vraag_id, item_code]).fetchone()[0]
+    conn.close()
+
+    section.locator("details.cijfers-tabel > summary").click()
+    table = section.locator("table.cijfers")
+    assert table.is_visible()
+    cells = table.evaluate("""t => { const heads = [...t.tHead.rows[0].cells].map(c => c.textContent.trim());
+        return [...t.tBodies[0].rows].flatMap(r => { const c = [...r.cells].map(x => x.textContent.trim());
+            return heads.slice(2, -1).map((h, i) => [c[0].split(' ')[0], c[1], h, c[2 + i], c.at(-1)]); }); }""")
+    by_short = {POPULATION_SHORT[p]: POPULATION_LABELS[p] for p in SHOWN}
+    shown = {}
+    for jaar, pop, label, cell, basis in cells:
+        if cell != "–":
+            aantal, share = cell.split(" (")
+            shown[(int(jaar), by_short[pop], label)] = (int(aantal), int(basis), float(share[:-2].replace(",", ".")))
+    assert shown == expected
+
+    csv_file = _download(page, section.get_by_role("link", name="CSV", exact=True), tmp_path)
+    xlsx_file = _download(page, section.get_by_role("link", name="Excel", exact=True), tmp_path)
+    assert csv_file.name == f"{vraag_id}-{item_code}-cijfers.csv" and xlsx_file.suffix == ".xlsx"
+    raw = csv_file.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, for Excel"
+    lines = raw.decode("utf-8-sig").splitlines()
+    preamble = lines[:lines.index("")]
+    assert "synthetische demodata" in preamble[1] and f"/vraag/{vraag_id}" in preamble[-1]
+
+    def numbers(frame):
+        assert set(frame["Onderdeel"]) == {item_label}
+        return {(r["Jaar"], r["Populatie"], r["Antwoord"]): tuple(r[c] for c in NUMBERS) for _, r in frame.iterrows()}
+
+    frame = pd.read_csv(csv_file, sep=";", encoding="utf-8-sig", decimal=",", skiprows=len(preamble) + 1)
+    assert len(frame) == len(expected) and numbers(frame) == expected
+    sheet = pd.read_excel(xlsx_file, sheet_name=0, skiprows=len(preamble) + 1)
+    assert len(sheet) == len(expected) and numbers(sheet) == expected
+
+    ws = openpyxl.load_workbook(xlsx_file, read_only=True).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    assert [r[0] for r in rows[:len(preamble)]] == [line.strip('"') for line in preamble]
+    header = rows[len(preamble) + 1]
+    typed = [dict(zip(header, r)) for r in rows[len(preamble) + 2:]]
+    assert {(r["Jaar"], r["Populatie"], r["Antwoord"]): tuple(r[c] for c in NUMBERS) for r in typed} == expected
+    assert all(isinstance(r[c], float | int) for r in typed for c in NUMBERS), "numbers as numbers, not text"

@@ -124,6 +124,7 @@ def test_downloads_serve_only_the_published_files(site):
 # ------------------------------------------------------------------ security headers
 
 HEADER_PATHS = ["/", "/gemeente", "/gemeente/GM0603", "/gemeente/GM0603/factsheet", "/vragen", "/vraag/meldpunt",
+                "/vraag/meldpunt/cijfers.csv", "/vraag/meldpunt/cijfers.xlsx",
                 "/kaart", "/robots.txt", "/benchmark", "/benchmark/inzendingen", "/benchmark/inzendingen.json",
                 "/benchmark/inzendingen.csv", "/benchmark/gemeenten/GM0603", "/benchmark?sql=select+1",
                 "/benchmark/vraag_door_de_jaren", "/benchmark.db", "/static/site.css", "/-/static/app.css",

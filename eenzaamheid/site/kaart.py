@@ -41,18 +41,28 @@ def map_page(store: Store, jaar: int, base: str) -> dict:
         store.cache[("kaart", jaar)] = cached
     return cached
 
+# Tap targets (WCAG 2.2, 2.5.8: at least 24 x 24 CSS px). The dots stay small so the map stays
+# readable; under them lies an invisible hit circle per municipality of this radius (in the
+# SVG's units, ~0.59 CSS px each at a 390 px phone: 48 units = 28 px across). static/kaart.js
+# gives a tap on a hit circle to the nearest dot, so overlapping circles never pick a farther one.
+HIT_RADIUS = 24
+DOT_RADIUS = 5
+
+
 def svg_map(dots: list, title: str, bounds: tuple, panel_year: bool, base: str, classify=None) -> Markup:
     """The Netherlands as dots on the municipalities' centroids: equirectangular, x scaled by
-    cos(52°). One <circle class="dot ..."> per municipality, with a <title> tooltip. `classify`
+    cos(52°). One <circle class="dot ..."> per municipality, in a link, with a <title> tooltip,
+    above a layer of hit circles (<circle class="raak">, see HIT_RADIUS). `classify`
     (dot -> (class, status text)) replaces the participation of one year (e.g. number of years)."""
     classify = classify or (lambda d: _dot_class(d, panel_year))
     min_lat, max_lat, min_lon, max_lon = bounds
     k = 520 / ((max_lon - min_lon) * math.cos(math.radians(52)))
-    pad = 10
+    pad = HIT_RADIUS  # a border municipality's hit circle inside the map too
     width = round((max_lon - min_lon) * math.cos(math.radians(52)) * k + 2 * pad)
     height = round((max_lat - min_lat) * k + 2 * pad)
     out = [f'<svg class="kaart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="group" '
            f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>']  # group: it holds links, an img may not
+    hits, links = [], []
     # draw non-participants first so the coloured dots stay on top
     for d in sorted(dots, key=lambda d: (d["deelgenomen"], d["vast_panel"], d.get("aantal_jaren", 0))):
         if d["lat"] is None or d["lon"] is None:
@@ -60,8 +70,11 @@ def svg_map(dots: list, title: str, bounds: tuple, panel_year: bool, base: str, 
         x = pad + (d["lon"] - min_lon) * math.cos(math.radians(52)) * k
         y = pad + (max_lat - d["lat"]) * k
         cls, status = classify(d)
-        out.append(f'<a href="{base}{d["code"]}"><circle class="dot {cls}" cx="{x:.1f}" cy="{y:.1f}" r="5">'
-                   f'<title>{_esc(d["naam"])} ({d["code"]}, {_esc(d["provincie"])}): {status}</title></circle></a>')
+        hits.append(f'<circle class="raak" cx="{x:.1f}" cy="{y:.1f}" r="{HIT_RADIUS}"/>')
+        links.append(f'<a href="{base}{d["code"]}"><circle class="dot {cls}" cx="{x:.1f}" cy="{y:.1f}" r="{DOT_RADIUS}">'
+                     f'<title>{_esc(d["naam"])} ({d["code"]}, {_esc(d["provincie"])}): {status}</title></circle></a>')
+    out.append('<g class="raakvlakken" aria-hidden="true">' + "".join(hits) + "</g>")
+    out.extend(links)
     out.append("</svg>")
     return Markup("".join(out))
 

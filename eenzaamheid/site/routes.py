@@ -1,5 +1,6 @@
 """The site's own pages: / (home, cached), /robots.txt, /gemeente (search), /gemeente/{code}
-and its /factsheet, /vragen, /vraag/{vraag_id}, /kaart?jaar= (registered by the plugin's
+and its /factsheet, /vragen, /vraag/{vraag_id} with its numbers as a file
+(/vraag/{vraag_id}/cijfers.csv|xlsx?onderdeel=), /kaart?jaar= (registered by the plugin's
 register_routes)."""
 from urllib.parse import unquote
 
@@ -13,9 +14,10 @@ from eenzaamheid.site.gemeente_kop import build_info, code_life
 from eenzaamheid.site.kaart import map_page
 from eenzaamheid.site.kerncijfers import question_headline
 from eenzaamheid.site.kernantwoorden import glance, predecessors, years_lines
+from eenzaamheid.site.page_sheets import SYNTHETIC_NOTICE, sheet_response
 from eenzaamheid.site.render import cache_headers, not_found, render, sync_templates
 from eenzaamheid.site.store import database, get_store
-from eenzaamheid.site.vragen import question_charts, question_list
+from eenzaamheid.site.vragen import question_charts, question_list, question_sheet
 from eenzaamheid.site.zoeken import municipality_for
 
 
@@ -132,6 +134,25 @@ async def vraag(request, datasette):
         "v": v, "type_label": TYPE_LABELS.get(v["type"], v["type"]), **charts,
         "kerncijfer": question_headline(store, vraag_id),
         "populaties": [POPULATION_LABELS[p] for p in SHOWN_POPULATIONS]})
+
+
+async def vraag_cijfers(request, datasette):
+    """The numbers a question page draws as CSV or .xlsx: all its charts, or one (?onderdeel=)."""
+    store = await get_store(datasette)
+    vraag_id, fmt = request.url_vars["vraag_id"], request.url_vars["fmt"]
+    item_code = request.args.get("onderdeel")
+    sheet = question_sheet(store, vraag_id, item_code) if vraag_id in store.vraag else None
+    if sheet is None:
+        return await not_found(datasette, request, "Cijfers niet gevonden",
+                               f"Er zijn geen cijfers van vraag ‘{vraag_id}’"
+                               + (f" en onderdeel ‘{item_code}’" if item_code else "") + " in de benchmark.",
+                               [("Alle vragen", datasette.urls.path("/vragen"))])
+    title, columns, rows = sheet
+    page_url = datasette.absolute_url(request, datasette.urls.path(f"/vraag/{vraag_id}"))
+    return sheet_response(fmt, f"{vraag_id}{'-' + item_code if item_code else ''}-cijfers", title, columns, rows,
+                          SYNTHETIC_NOTICE if store.synthetisch else None,
+                          f"Bron: {page_url} (dataset Benchmark Eén tegen eenzaamheid)",
+                          headers=cache_headers(datasette))
 
 
 async def kaart(request, datasette):

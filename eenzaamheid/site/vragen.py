@@ -3,7 +3,7 @@ respondents and the fixed panel, comparability breaks marked."""
 from markupsafe import Markup
 
 from eenzaamheid.site.charts import legend, svg_stacked
-from eenzaamheid.site.common import NOT_COMPARABLE, POPULATION_SHORT, SHOWN_POPULATIONS, TYPE_LABELS
+from eenzaamheid.site.common import NOT_COMPARABLE, POPULATION_LABELS, POPULATION_SHORT, SHOWN_POPULATIONS, TYPE_LABELS
 from eenzaamheid.site.store import Store
 
 
@@ -53,8 +53,10 @@ def question_charts(store: Store, vraag_id: str) -> dict:
         for r in rows:
             first_of_year = r["jaar"] != previous
             previous = r["jaar"]
-            table.append({"jaar": r["jaar"], "populatie": POPULATION_SHORT[r["populatie"]], "basis": r["basis"],
+            table.append({"jaar": r["jaar"], "populatie": POPULATION_SHORT[r["populatie"]],
+                          "populatie_code": r["populatie"], "basis": r["basis"],
                           "cellen": [r["waarden"].get(code) for code, _ in options],
+                          "jaar_breuk": item_breaks.get(r["jaar"], (None,))[0],  # every row of the year
                           "breuk": item_breaks.get(r["jaar"], (None,))[0] if first_of_year else None})
         items.append({"item_code": o["item_code"], "item_label": o["item_label"], "opties": options,
                       "svg": svg_stacked(rows, options, item_breaks, title),
@@ -63,3 +65,36 @@ def question_charts(store: Store, vraag_id: str) -> dict:
     result = {"items": items, "versies": versies, "breuken": breaks}
     store.cache[("vraag", vraag_id)] = result
     return result
+
+
+BREAK_WORDS = {"nee": "niet vergelijkbaar", "onzeker": "mogelijk niet vergelijkbaar"}
+# what a person reads (DESIGN.md, "Meaning first"): the question's wording, the answer's words,
+# and what a share is a share of
+SHEET_COLUMNS = ("Jaar", "Populatie", "Vraag (formulering van dat jaar)", "Onderdeel", "Antwoord",
+                 "Aantal gemeenten met dit antwoord", "Basis (gemeenten die de vraag beantwoordden)",
+                 "Percentage van de basis", "Vergelijkbaarheid met het jaar ervoor")
+
+
+def question_sheet(store: Store, vraag_id: str, item_code: str | None) -> tuple[str, list, list] | None:
+    """The numbers the page's chart(s) draw, one row per year, population and answer: (title,
+    columns, rows) for page_sheets.sheet_response. item_code None: every chart of the page; an
+    item_code the page has no chart for: None. 'Onderdeel' only for questions with items."""
+    v = store.vraag[vraag_id]
+    items = [it for it in question_charts(store, vraag_id)["items"] if item_code is None or it["item_code"] == item_code]
+    if not items:
+        return None
+    with_items = any(it["item_label"] for it in items)
+    columns = [c for c in SHEET_COLUMNS if with_items or c != "Onderdeel"]
+    rows = []
+    for it in items:
+        for r in it["tabel"]:
+            wording = (store.versies.get((vraag_id, r["jaar"])) or {}).get("formulering") or "niet gepubliceerd"
+            for (_code, label), c in zip(it["opties"], r["cellen"]):
+                if c is not None:
+                    rows.append([r["jaar"], POPULATION_LABELS[r["populatie_code"]], wording,
+                                 *([it["item_label"]] if with_items else []),
+                                 label, c[0], r["basis"], c[1], BREAK_WORDS.get(r["jaar_breuk"], "")])
+    title = f"Benchmark Eén tegen eenzaamheid – {v['onderwerp']}" + (
+        f" – {items[0]['item_label']}" if item_code is not None and items[0]["item_label"] else "") + (
+        ": aandeel van de respondenten per antwoord, per jaar en populatie")
+    return title, columns, rows
