@@ -62,6 +62,7 @@ def register_routes():
         (r"^/gemeenten\.json$", zoeken.gemeenten_json),
         (r"^/gemeente/?$", routes.gemeente_zoeken),
         (r"^/gemeente/(?P<code>[^/]+)/factsheet/?$", routes.factsheet),
+        (r"^/gemeente/(?P<code>[^/]+)/antwoorden\.(?P<fmt>csv|xlsx)$", routes.gemeente_cijfers),
         (r"^/gemeente/(?P<code>[^/]+)/?$", routes.gemeente),
         (r"^/vragen/?$", routes.vragen),
         (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/?$", routes.vraag),

@@ -229,3 +229,41 @@ def test_home_answers_participation_in_one_click(site):
     listing = get(site, unescape(every.group(1))).text
     n = query(site, "select count(*) as n from deelname_per_gemeente where elk_jaar = 1")[0]["n"]
     assert len(re.findall(r'<td class="col-gemeente_code', listing)) == n
+
+
+@pytest.mark.parametrize("code", ["GM0307", "GM0344"])  # Amersfoort, Utrecht
+def test_municipality_answers_download_in_words(site, code):
+    """/gemeente/<code>/antwoorden.csv|xlsx, linked from the page: one row per closed question and year,
+    the statement's value in words, CSV for Dutch Excel equal to the xlsx, the synthetic notice first."""
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    page = get(site, f"/gemeente/{code}").text
+    assert f'href="/gemeente/{code}/antwoorden.csv"' in page and f'href="/gemeente/{code}/antwoorden.xlsx"' in page
+    raw = get(site, f"/gemeente/{code}/antwoorden.csv").content
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Dutch Excel reads the accents
+    preamble = raw.decode("utf-8-sig").split("\r\n\r\n")[0]
+    assert "synthetische demodata" in preamble and f"/gemeente/{code}" in preamble
+    skip = preamble.count("\r\n") + 2
+    csv = pd.read_csv(io.BytesIO(raw), sep=";", encoding="utf-8-sig", skiprows=skip, dtype=str, keep_default_na=False)
+    xlsx_bytes = get(site, f"/gemeente/{code}/antwoorden.xlsx").content
+    xlsx = pd.read_excel(io.BytesIO(xlsx_bytes), skiprows=skip, dtype=str, keep_default_na=False)
+    assert openpyxl.load_workbook(io.BytesIO(xlsx_bytes)).active.freeze_panes  # the header stays in view
+    assert csv.astype(str).equals(xlsx.astype(str))
+
+    years = [r["jaar"] for r in query(site, "select jaar from jaargangen order by jaar")]
+    closed = query(site, "select count(*) as n from vragen where type != 'open'")[0]["n"]
+    assert len(csv) == len(years) * closed
+    took_part = {r["jaar"] for r in query(site, f"select jaar from inzendingen where gemeente_code = ? and {ACCEPTED}", [code])}
+    for jaar, group in csv.groupby("Jaar"):
+        assert set(group["Inzending telt mee"]) == {"ja" if int(jaar) in took_part else "nee"}
+        if int(jaar) not in took_part:
+            assert set(group.iloc[:, 5]) == {"geen inzending"}
+    ticked = {r["jaar"]: r["optie_code"] == "ja" for r in query(site, f"""
+        select i.jaar, a.optie_code from antwoorden a join inzendingen i using (inzending_id)
+        where i.gemeente_code = ? and i.{ACCEPTED} and a.vraag_id = 'best_practices' and a.item_code = 'geen'""", [code])}
+    best = csv[csv["Vraag"] == query(site, "select onderwerp from vragen where vraag_id = 'best_practices'")[0]["onderwerp"]]
+    for jaar, yes in ticked.items():
+        assert best[best["Jaar"] == str(jaar)].iloc[0, 5] == ("Nee" if yes else "Ja"), (code, jaar)

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from eenzaamheid.site import deelname
 from eenzaamheid.site.common import POPULATION_LABELS, SHOWN_POPULATIONS, TYPE_LABELS
 from eenzaamheid.site.gemeente import answers_by_year, fetch_municipality, participation, question_blocks, search_municipalities
+from eenzaamheid.site.gemeente_cijfers import municipality_sheet
 from eenzaamheid.site.gemeente_kop import build_info, code_life
 from eenzaamheid.site.kaart import map_page
 from eenzaamheid.site.kerncijfers import question_headline
@@ -51,7 +52,7 @@ async def gemeente_zoeken(request, datasette):
                          "aantal_huidig": len(current)})
 
 
-async def _municipality(request, datasette, partial_template: str):
+async def _municipality(request, datasette, partial_template: str | None):
     store = await get_store(datasette)
     code = request.url_vars["code"].strip().upper()
     g = store.gemeenten.get(code)
@@ -62,7 +63,8 @@ async def _municipality(request, datasette, partial_template: str):
             hits = search_municipalities(store, typed)
             found = hits[0]["gemeente_code"] if len(hits) == 1 else None
         if found:
-            tail = "/factsheet" if request.path.rstrip("/").endswith("/factsheet") else ""
+            raw = request.url_vars["code"]
+            tail = request.path[request.path.index(raw) + len(raw):].rstrip("/")  # /factsheet, /antwoorden.csv
             return store, None, Response.redirect(datasette.urls.path(f"/gemeente/{found}{tail}"))
         return store, None, await not_found(
             datasette, request, "Gemeente niet gevonden",
@@ -74,15 +76,15 @@ async def _municipality(request, datasette, partial_template: str):
     voorgangers = sorted(store.voorgangers.get(code, []), key=lambda x: x["zoek"])
     deelname, answers, notes, predecessor_answers = await database(datasette).execute_fn(
         lambda conn: fetch_municipality(conn, code, g["opvolger_code"], [v["gemeente_code"] for v in voorgangers]))
-    charts = partial_template == "_gemeente_jaar.html"  # the factsheet shows the shares as text
-    jaren = answers_by_year(store, answers, notes, charts=charts)
-    partial = sync_templates(datasette).get_template(partial_template)
+    # the page's sections per year (the factsheet and the downloads show the years lines only)
+    jaren = answers_by_year(store, answers, notes, charts=True) if partial_template else []
     # the page's overview tables (macros shared with the factsheet), also rendered synchronously
     overview = sync_templates(datasette).get_template("_gemeente_overzicht.html").make_module(
         {"urls": datasette.urls, "synthetisch": store.synthetisch})
     vraag_url = datasette.urls.path("/vraag/")
     for j in jaren:
-        j["html"] = Markup(partial.render(j=j, g=g, vraag_url=vraag_url, vraagblokken=question_blocks))
+        j["html"] = Markup(sync_templates(datasette).get_template(partial_template).render(
+            j=j, g=g, vraag_url=vraag_url, vraagblokken=question_blocks))
     context = {
         "g": g,
         "ov": overview,
@@ -94,6 +96,7 @@ async def _municipality(request, datasette, partial_template: str):
         "code": code_life(store, g),
         "overzicht": glance(store, g, answers),
         "regels": years_lines(store, answers) if answers else None,
+        "antwoorden": answers,
         "voorganger_antwoorden": predecessors(store, g, predecessor_answers),
         "build": await build_info(datasette, store),
         "benchmark_jaren": store.jaren,
@@ -110,10 +113,23 @@ async def gemeente(request, datasette):
 
 
 async def factsheet(request, datasette):
-    _store, context, response = await _municipality(request, datasette, "_factsheet_jaar.html")
+    _store, context, response = await _municipality(request, datasette, None)
     if response is not None:
         return response
     return await render(datasette, request, "factsheet.html", context)
+
+
+async def gemeente_cijfers(request, datasette):
+    """/gemeente/<code>/antwoorden.csv|xlsx: the municipality's answers over the years, in words."""
+    store, context, response = await _municipality(request, datasette, None)
+    if response is not None:
+        return response
+    g = context["g"]
+    title, columns, rows = municipality_sheet(store, g, context["antwoorden"])
+    return sheet_response(request.url_vars["fmt"], f"{g['gemeente_code']}-antwoorden", title, columns, rows,
+                          SYNTHETIC_NOTICE if store.synthetisch else None,
+                          f"Bron: {context['pagina_url']} (dataset Benchmark Eén tegen eenzaamheid)",
+                          headers=cache_headers(datasette))
 
 
 async def vragen(request, datasette):
