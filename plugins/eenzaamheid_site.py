@@ -24,6 +24,7 @@ from datasette import hookimpl
 
 from eenzaamheid.site import absolute_url, cells, connection, errors, immutable, routes, security, sync_frame, zoeken
 from eenzaamheid.site.asgi import wrapper
+from eenzaamheid.site.common import SYNTHETIC_DETAIL, SYNTHETIC_HEADLINE
 from eenzaamheid.site.home import home, home_context
 from eenzaamheid.site.nederlands import template_helpers
 from eenzaamheid.site.render import sync_partial
@@ -77,7 +78,8 @@ def register_routes():
 def extra_template_vars(template, datasette, request):
     async def inner():
         store = await get_store(datasette)
-        out = {"synthetisch": store.synthetisch, "site_nav": [
+        out = {"synthetisch": store.synthetisch, "synthetisch_kop": SYNTHETIC_HEADLINE,
+               "synthetisch_uitleg": SYNTHETIC_DETAIL, "site_nav": [
             ("Home", datasette.urls.instance()), ("Gemeenten", datasette.urls.path("/gemeente")),
             ("Vragen", datasette.urls.path("/vragen")), ("Kaart", datasette.urls.path("/kaart")),
             ("Over deze data", datasette.urls.path("/over"))],

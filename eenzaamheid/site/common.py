@@ -15,6 +15,10 @@ POPULATION_SHORT = {"alle_respondenten": "alle", "vast_panel_2022_2024": "vast p
 TYPE_LABELS = {"ja_nee": "ja/nee", "enkelvoudig": "één antwoord", "meervoudig": "meerdere antwoorden mogelijk",
                "matrix": "matrix: een antwoord per onderdeel", "open": "open vraag (vrije tekst)", "getal": "getal"}
 NOT_COMPARABLE = ("nee", "onzeker")
+# The synthetic-data notice of every page (base.html's banner) and every page download (page_sheets)
+SYNTHETIC_HEADLINE = "Let op: dit zijn synthetische demodata."
+SYNTHETIC_DETAIL = ("De antwoorden zijn gegenereerd en gekalibreerd op de gepubliceerde landelijke cijfers; "
+                    "het zijn niet de antwoorden van echte gemeenten.")
 # Common names people type that are not the official name (the build's resolver knows more).
 ALIASES = {"den haag": "GM0518", "den bosch": "GM0796", "s gravenhage": "GM0518", "s hertogenbosch": "GM0796"}
 # Option colours: dark enough for white text (contrast >= 4.5:1), distinguishable in order.

@@ -29,8 +29,9 @@ import io
 
 from datasette.utils.asgi import Response
 
-SYNTHETIC_NOTICE = ("Let op: dit zijn synthetische demodata. De antwoorden zijn gegenereerd en gekalibreerd op de "
-                    "gepubliceerde landelijke cijfers; het zijn niet de antwoorden van echte gemeenten.")
+from eenzaamheid.site.common import SYNTHETIC_DETAIL, SYNTHETIC_HEADLINE
+
+SYNTHETIC_NOTICE = f"{SYNTHETIC_HEADLINE} {SYNTHETIC_DETAIL}"  # the banner's words (common.py)
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 _FORMULA_START = ("=", "+", "-", "@")
