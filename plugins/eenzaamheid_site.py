@@ -22,7 +22,7 @@ import functools
 
 from datasette import hookimpl
 
-from eenzaamheid.site import absolute_url, cells, connection, errors, immutable, routes, security, sync_frame, zoeken
+from eenzaamheid.site import absolute_url, cells, connection, errors, immutable, provincie, routes, security, sync_frame, zoeken
 from eenzaamheid.site.asgi import wrapper
 from eenzaamheid.site.home import home, home_context
 from eenzaamheid.site.nederlands import template_helpers
@@ -66,6 +66,8 @@ def register_routes():
         (r"^/vragen/?$", routes.vragen),
         (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/?$", routes.vraag),
         (r"^/kaart/?$", routes.kaart),
+        (r"^/provincie/?$", provincie.province_index),
+        (r"^/provincie/(?P<naam>[^/]+)/?$", provincie.province_page),
         (r"^/over/?$", routes.over_deze_data),
         (r"^/wijzigingen/?$", site_wijzigingen.page),
     ]

@@ -39,3 +39,8 @@ def normalize(text: str) -> str:
 
 def esc(value) -> str:
     return str(escape("" if value is None else value))
+
+
+def province_slug(name: str) -> str:
+    """A province's address on the site (/provincie/<slug>): 'Noord-Holland' -> 'noord-holland'."""
+    return normalize(name).replace(" ", "-")
