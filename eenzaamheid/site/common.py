@@ -15,8 +15,6 @@ POPULATION_SHORT = {"alle_respondenten": "alle", "vast_panel_2022_2024": "vast p
 TYPE_LABELS = {"ja_nee": "ja/nee", "enkelvoudig": "één antwoord", "meervoudig": "meerdere antwoorden mogelijk",
                "matrix": "matrix: een antwoord per onderdeel", "open": "open vraag (vrije tekst)", "getal": "getal"}
 NOT_COMPARABLE = ("nee", "onzeker")
-# Common names people type that are not the official name (the build's resolver knows more).
-ALIASES = {"den haag": "GM0518", "den bosch": "GM0796", "s gravenhage": "GM0518", "s hertogenbosch": "GM0796"}
 # Option colours: dark enough for white text (contrast >= 4.5:1), distinguishable in order.
 PALETTE = ("#1f4e79", "#b4471d", "#2e6b30", "#6a3d9a", "#7a5a00", "#00695c", "#a3154f", "#455a64")
 PANEL_DEFAULT_YEARS = {"vast_panel_2022_2024": (2022, 2023, 2024), "groep_2022_2023": (2022, 2023)}
