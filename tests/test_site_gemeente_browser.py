@@ -77,7 +77,8 @@ def test_successor_shows_predecessors_answers(page, site):
     # and the predecessor's page leads back to its successor by name
     heading.get_by_role("link").click()
     page.wait_for_url("**/gemeente/GM*")
-    page.get_by_text("opgegaan in").locator("a").click()
+    successor = query(site, "select naam from gemeenten where gemeente_code = ?", [code])[0]["naam"]
+    page.get_by_text("opgegaan in").get_by_role("link", name=successor, exact=True).click()  # beside the province link
     page.wait_for_url(f"**/gemeente/{code}")
 
 
