@@ -176,11 +176,11 @@ class MunicipalityRegister:
             raise KeyError(f"Onbekende gemeentecode: {code}")
         return found
 
-    def former(self) -> list[tuple[str, str, str]]:
-        """(name, code, successor code on the latest boundaries) of every code no longer in use,
-        including those merged away before the first listed year (municipal_changes.csv)."""
+    def former(self) -> list[tuple[str, str, str, str]]:
+        """(name, code, successor code on the latest boundaries, date it ended) of every code no
+        longer in use, including those merged away before the first listed year (municipal_changes.csv)."""
         latest = self._lists[self.latest_year]
-        return [(self._name[c], c, succ) for c in sorted(self._name)
+        return [(self._name[c], c, succ, self._next[c][1]) for c in sorted(self._name)
                 if c not in latest and (succ := self._successor_in(c, self.latest_year))]
 
     # --- tables -----------------------------------------------------------------

@@ -161,9 +161,9 @@ async def kaart(request, datasette):
                                + ", ".join(map(str, store.jaren)) + ".",
                                [(str(j), datasette.urls.path(f"/kaart?jaar={j}")) for j in store.jaren])
     cached = map_page(store, jaar, datasette.urls.path("/gemeente/"))
+    links = provinces(store, datasette.urls.path("/provincie/"))  # _provincie_links.html below the map
     return await render(datasette, request, "kaart.html", {"jaar": jaar, "jaren": store.jaren, **cached,
-                                                           "jaargang": store.jaargangen[jaar],
-                                                           "provincie_links": provinces(store, datasette.urls.path("/provincie/"))})
+                                                           "jaargang": store.jaargangen[jaar], "provincie_links": links})
 
 
 async def over_deze_data(request, datasette):

@@ -62,13 +62,15 @@ def resolve_municipality(text, year=None, exact: bool = False) -> str | None:
 
 
 def did_you_mean(store, text) -> dict:
-    """{'gemeenten': [rows of store.gemeenten], 'provincies': [codes]} for what matched nothing.
+    """{'gemeenten': [rows of store.gemeenten], 'provincies': [codes], 'opgeheven': {naam, per} of a
+    former municipality typed by name, else None} for what matched nothing.
     A confident spelling guess of the resolver (methode 'spelvariant') gives that municipality
     alone; otherwise its (up to three) nearest candidates. Provinces: the same similarity
     (difflib's ratio) at the resolver's threshold for a spelling guess, or a name containing it."""
     import difflib
 
     from eenzaamheid.municipalities import FUZZY_MIN, normalize_name, register
+    from eenzaamheid.site.gemeente_kop import datum
 
     text = str(text or "").strip()[:100]
     if not text:
@@ -83,8 +85,11 @@ def did_you_mean(store, text) -> dict:
                  or difflib.SequenceMatcher(None, key, normalize_name(name)).ratio() >= FUZZY_MIN]
     if provinces and found.methode == "onbekend":  # a province it resembles beats loose candidates
         codes = ()
+    former = None
+    if found.methode == "voorganger":  # typed by a former name: say when it merged, into what
+        former = next((f for f in reg.former() if normalize_name(f[0]) == key), None)
     return {"gemeenten": [store.gemeenten[c] for c in codes if c in store.gemeenten], "provincies": provinces,
-            "opgeheven": found.melding if found.methode == "voorganger" else None}
+            "opgeheven": {"naam": former[0], "per": datum(former[3])} if former else None}
 
 
 COMMON_NAME = "Gangbare naam"  # the alias table's toelichting of the name people use for it
@@ -151,7 +156,7 @@ def suggestions(store) -> list:
                         "officieel": g["naam"]})
     out += [{"naam": name, "code": code, "provincie": name, "soort": "provincie"}
             for code, name in sorted(store.provincies.items(), key=lambda kv: kv[1])]
-    for name, code, successor in sorted(reg.former(), key=lambda f: normalize(f[0])):
+    for name, code, successor, _ended in sorted(reg.former(), key=lambda f: normalize(f[0])):
         s = store.gemeenten.get(successor)
         if s:
             out.append({"naam": name, "code": code, "provincie": s["provincie"], "soort": "opgeheven",
