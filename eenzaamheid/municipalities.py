@@ -94,6 +94,8 @@ class MunicipalityRegister:
             self._history[normalize_name(name)].add(code)
         self._index_changes(changes)
         self._index_names(names_of, aliases)
+        # (alias, code, toelichting) as the alias table has them, for the site's suggestions
+        self.aliases = tuple((a["alias"], a["gemeente_code"], a.get("toelichting") or "") for a in aliases)
         self._memo: dict[tuple[int, str], Resolution] = {}
 
     def _index_changes(self, changes: list[dict[str, str]]) -> None:
@@ -173,6 +175,13 @@ class MunicipalityRegister:
         if not found:
             raise KeyError(f"Onbekende gemeentecode: {code}")
         return found
+
+    def former(self) -> list[tuple[str, str, str, str]]:
+        """(name, code, successor code on the latest boundaries, date it ended) of every code no
+        longer in use, including those merged away before the first listed year (municipal_changes.csv)."""
+        latest = self._lists[self.latest_year]
+        return [(self._name[c], c, succ, self._next[c][1]) for c in sorted(self._name)
+                if c not in latest and (succ := self._successor_in(c, self.latest_year))]
 
     # --- tables -----------------------------------------------------------------
     def municipalities(self, year: int) -> pd.DataFrame:

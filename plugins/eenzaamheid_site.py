@@ -22,7 +22,7 @@ import functools
 
 from datasette import hookimpl
 
-from eenzaamheid.site import absolute_url, cells, connection, errors, immutable, routes, security, sync_frame, zoeken
+from eenzaamheid.site import absolute_url, cells, connection, errors, immutable, provincie, routes, security, sync_frame, zoeken
 from eenzaamheid.site.asgi import wrapper
 from eenzaamheid.site.common import SYNTHETIC_DETAIL, SYNTHETIC_HEADLINE
 from eenzaamheid.site.home import home, home_context
@@ -69,6 +69,8 @@ def register_routes():
         (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/?$", routes.vraag),
         (r"^/vraag/(?P<vraag_id>[A-Za-z0-9_]+)/cijfers\.(?P<fmt>csv|xlsx)$", routes.vraag_cijfers),
         (r"^/kaart/?$", routes.kaart),
+        (r"^/provincie/?$", provincie.province_index),
+        (r"^/provincie/(?P<naam>[^/]+)/?$", provincie.province_page),
         (r"^/over/?$", routes.over_deze_data),
         (r"^/wijzigingen/?$", site_wijzigingen.page),
     ]

@@ -71,7 +71,7 @@ def test_the_demo_data_is_synthetic(site):
     "/", "/benchmark", "/benchmark/gemeenten", "/benchmark/gemeenten/GM0363", "/benchmark/deelname",
     "/benchmark?sql=select+gemeente_code,+naam+from+gemeenten+limit+5", "/benchmark/aandelen?vraag_id=meldpunt",
     "/gemeente", "/gemeente?q=utrecht", "/gemeente/GM0363", "/gemeente/GM0363/factsheet", "/vragen",
-    "/vraag/meldpunt", "/kaart", "/kaart?jaar=2019",
+    "/vraag/meldpunt", "/kaart", "/kaart?jaar=2019", "/provincie", "/provincie/gelderland", "/gemeente?q=Utreht",
 ])
 def test_every_page_says_the_data_is_synthetic(site, path):
     page = get(site, path).text

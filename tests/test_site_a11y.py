@@ -44,6 +44,7 @@ PAGES = {
     "kaart-jaren": "/kaart?weergave=aantal_jaren",
     "deelname": "/benchmark/deelname_per_gemeente?elk_jaar=1",
     "opvolger": "/gemeente/GM1982",
+    "provincie": "/provincie/noord-brabant",  # with merged municipalities ('ja (als …)')
     "404": "/bestaat-niet",
     "fout": "/benchmark/inzendingen?_sort=bestaat_niet",
 }

@@ -77,7 +77,8 @@ def test_successor_shows_predecessors_answers(page, site):
     # and the predecessor's page leads back to its successor by name
     heading.get_by_role("link").click()
     page.wait_for_url("**/gemeente/GM*")
-    page.get_by_text("opgegaan in").locator("a").click()
+    successor = query(site, "select naam from gemeenten where gemeente_code = ?", [code])[0]["naam"]
+    page.get_by_text("opgegaan in").get_by_role("link", name=successor, exact=True).click()  # beside the province link
     page.wait_for_url(f"**/gemeente/{code}")
 
 
@@ -125,3 +126,50 @@ def test_map_shows_how_many_years_each_municipality_took_part(page, site):
              for n in range(0, 7) if svg.locator(f"circle.dot.jaren-{n}").count()}
     assert len(fills) >= 4, "the number of years is told apart by colour"
     page.screenshot(path=str(ARTIFACTS / "kaart-aantal-jaren.png"), full_page=False)
+
+
+def suggestions(page, search, typed: str) -> dict:
+    """value -> label of the datalist options static/gemeente-zoeken.js offers for `typed`."""
+    search.fill("")
+    search.type(typed)
+    page.wait_for_function("t => [...document.querySelectorAll('datalist option')].length > 0 && "
+                           "document.activeElement.value === t", arg=typed)
+    return page.evaluate("() => Object.fromEntries([...document.querySelectorAll('datalist option')]"
+                         ".map(o => [o.value, o.label]))")
+
+
+def test_which_municipalities_of_a_province_took_part_by_typing_and_clicking(page, site):
+    """The reader's task from the home page: 'Gelderland' → the province page → who took part in
+    2024; 'Utreht' → 'Bedoelde u Utrecht?' → Utrecht's page; aliases offered while typing."""
+    page.goto(site.url + "/")
+    search = page.get_by_label("Zoek een gemeente (naam of CBS-code)")
+    # an alias is offered with its official name ('den bosch' and the rest: /gemeenten.json, test_site_provincie.py)
+    official = query(site, "select naam from gemeenten where gemeente_code = 'GM0518'")[0]["naam"]
+    offered = suggestions(page, search, "den haag")
+    assert offered.get("Den Haag", "").startswith(official), offered
+    assert "provincie Gelderland" in suggestions(page, search, "Gelderland")
+    search.press("Enter")
+    page.wait_for_url("**/provincie/gelderland")
+    assert page.locator("h1").inner_text() == "Provincie Gelderland"
+    assert_banner_visible(page)
+    took_part = set(page.evaluate("""() => [...document.querySelectorAll('table.provincie-gemeenten tbody tr')]
+        .filter(tr => tr.querySelector('td[data-jaar="2024"]').innerText.startsWith('ja'))
+        .map(tr => tr.querySelector('th a').innerText)"""))
+    expected = {r["naam"] for r in query(site, """select g.naam from deelname d join gemeenten g using (gemeente_code)
+        where d.jaar = 2024 and d.deelgenomen = 1 and g.provincie = 'Gelderland'""")}
+    assert took_part == expected and len(expected) > 5
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "provincie-gelderland-390.png"), full_page=True)
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(site.url + "/")
+    search = page.get_by_label("Zoek een gemeente (naam of CBS-code)")
+    search.fill("Utreht")
+    search.press("Enter")
+    meant = page.locator("p.bedoeld").first
+    assert "Bedoelde u Utrecht?" in meant.inner_text()
+    meant.get_by_role("link", name="Utrecht", exact=True).click()
+    code = query(site, "select gemeente_code from gemeenten where naam = 'Utrecht'")[0]["gemeente_code"]
+    page.wait_for_url(f"**/gemeente/{code}")
+    assert page.locator("h1").inner_text() == "Utrecht"

@@ -19,8 +19,6 @@ NOT_COMPARABLE = ("nee", "onzeker")
 SYNTHETIC_HEADLINE = "Let op: dit zijn synthetische demodata."
 SYNTHETIC_DETAIL = ("De antwoorden zijn gegenereerd en gekalibreerd op de gepubliceerde landelijke cijfers; "
                     "het zijn niet de antwoorden van echte gemeenten.")
-# Common names people type that are not the official name (the build's resolver knows more).
-ALIASES = {"den haag": "GM0518", "den bosch": "GM0796", "s gravenhage": "GM0518", "s hertogenbosch": "GM0796"}
 # Option colours: dark enough for white text (contrast >= 4.5:1), distinguishable in order.
 PALETTE = ("#1f4e79", "#b4471d", "#2e6b30", "#6a3d9a", "#7a5a00", "#00695c", "#a3154f", "#455a64")
 PANEL_DEFAULT_YEARS = {"vast_panel_2022_2024": (2022, 2023, 2024), "groep_2022_2023": (2022, 2023)}
@@ -43,3 +41,8 @@ def normalize(text: str) -> str:
 
 def esc(value) -> str:
     return str(escape("" if value is None else value))
+
+
+def province_slug(name: str) -> str:
+    """A province's address on the site (/provincie/<slug>): 'Noord-Holland' -> 'noord-holland'."""
+    return normalize(name).replace(" ", "-")

@@ -7,7 +7,7 @@ import re
 from markupsafe import Markup
 
 from eenzaamheid.site.charts import svg_comparison
-from eenzaamheid.site.common import ALIASES, normalize, pct
+from eenzaamheid.site.common import normalize, pct
 from eenzaamheid.site.render import output_escape
 from eenzaamheid.site.store import Store, rows, valid_on
 
@@ -34,6 +34,8 @@ def fetch_municipality(conn, code: str, opvolger_code: str, predecessors=()) -> 
 
 
 def search_municipalities(store: Store, q: str) -> list:
+    """Municipalities whose name or code contains what was typed, best first. Aliases ('Den
+    Haag') are the resolver's (zoeken.municipality_for), asked before this."""
     n = normalize(q)
     if not n:
         return []
@@ -42,10 +44,9 @@ def search_municipalities(store: Store, q: str) -> list:
     m = re.fullmatch(r"(?:gm)?0*(\d{1,4})", compact)
     if m:
         code = f"GM{int(m.group(1)):04d}"
-    alias = ALIASES.get(n)
     hits = []
     for g in store.gemeenten.values():
-        if g["gemeente_code"] in (code, alias):
+        if g["gemeente_code"] == code:
             rank = 0
         elif g["zoek"] == n:
             rank = 1

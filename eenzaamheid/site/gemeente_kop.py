@@ -4,6 +4,7 @@ from (the build's provenance, for the factsheet's footer)."""
 import datetime
 import os
 
+from eenzaamheid.site.common import province_slug
 from eenzaamheid.site.store import Store, database, rows
 
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -21,16 +22,19 @@ def datum(iso: str | None) -> str:
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
-def code_life(store: Store, g: dict) -> dict:
+def code_life(store: Store, g: dict, gangbare_naam: str | None = None) -> dict:
     """Whether the CBS code began or ended within the benchmark's years. 'geldig_van' equal to the
     start of the first survey year is only where the dataset's municipality list begins, not a
-    founding date, so it is not shown."""
+    founding date, so it is not shown. Also the address of its province's page and the common name
+    beside the official one (zoeken.common_name: 'Den Haag' for 's-Gravenhage)."""
     first_day = f"{store.jaren[0]}-01-01" if store.jaren else "0000"
     successor = store.gemeenten.get(g["opvolger_code"]) if g["opvolger_code"] != g["gemeente_code"] else None
     return {
         "in_gebruik_vanaf": datum(g["geldig_van"]) if g["geldig_van"] and g["geldig_van"] > first_day else None,
         "opgeheven_per": datum(g["geldig_tot"]) if g["geldig_tot"] else None,
         "opvolger": successor,
+        "provincie_slug": province_slug(g["provincie"]),
+        "gangbare_naam": gangbare_naam,
     }
 
 

@@ -1,14 +1,14 @@
 """The site's own pages: / (home, cached), /robots.txt, /gemeente (search), /gemeente/{code}
-and its /factsheet, /vragen, /vraag/{vraag_id} with its numbers as a file
+and its /factsheet and /antwoorden.csv|xlsx, /vragen, /vraag/{vraag_id} with its numbers as a file
 (/vraag/{vraag_id}/cijfers.csv|xlsx?onderdeel=), /kaart?jaar= (registered by the plugin's
-register_routes)."""
+register_routes; the province pages /provincie and /provincie/{naam} are in provincie.py)."""
 from urllib.parse import unquote
 
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from eenzaamheid.site import deelname
-from eenzaamheid.site.common import POPULATION_LABELS, SHOWN_POPULATIONS, TYPE_LABELS
+from eenzaamheid.site.common import POPULATION_LABELS, SHOWN_POPULATIONS, TYPE_LABELS, province_slug
 from eenzaamheid.site.gemeente import answers_by_year, fetch_municipality, participation, question_blocks, search_municipalities
 from eenzaamheid.site.gemeente_cijfers import municipality_sheet
 from eenzaamheid.site.gemeente_kop import build_info, code_life
@@ -19,7 +19,8 @@ from eenzaamheid.site.page_sheets import SYNTHETIC_NOTICE, sheet_response
 from eenzaamheid.site.render import cache_headers, not_found, render, sync_templates
 from eenzaamheid.site.store import database, get_store
 from eenzaamheid.site.vragen import question_charts, question_list, question_sheet
-from eenzaamheid.site.zoeken import municipality_for
+from eenzaamheid.site.provincie import province_code, provinces
+from eenzaamheid.site.zoeken import common_name, did_you_mean, municipality_for
 
 
 async def robots_txt(datasette):
@@ -33,21 +34,32 @@ async def robots_txt(datasette):
 
 
 async def gemeente_zoeken(request, datasette):
+    """/gemeente?q=: one municipality meant goes to its page, a province to the province page;
+    otherwise the matches, or what might have been meant (zoeken.did_you_mean)."""
     store = await get_store(datasette)
     q = (request.args.get("q") or "").strip()[:100]
     hits = search_municipalities(store, q) if q else []
-    if q:  # one municipality meant: straight to its page
+    bedoeld = {"gemeenten": [], "provincies": [], "opgeheven": None}
+    if q:
         code = await municipality_for(q)
+        provincie = None if code in store.gemeenten else province_code(store, q)
+        if provincie:
+            return Response.redirect(datasette.urls.path("/provincie/" + province_slug(store.provincies[provincie])))
         code = code if code in store.gemeenten else (hits[0]["gemeente_code"] if len(hits) == 1 else None)
         if code:
             return Response.redirect(datasette.urls.path(f"/gemeente/{code}"))
+        bedoeld = did_you_mean(store, q)  # the resolver is loaded by municipality_for
+        if hits:
+            bedoeld["gemeenten"] = []
     current = sorted((g for g in store.gemeenten.values() if g["geldig_tot"] is None),
                      key=lambda g: (g["provincie"], g["zoek"]))
     per_provincie: dict = {}
     for g in current:
         per_provincie.setdefault(g["provincie"], []).append(g)
     return await render(datasette, request, "gemeente_zoeken.html",
-                        {"q": q, "resultaten": hits, "per_provincie": per_provincie,
+                        {"q": q, "resultaten": hits, "per_provincie": per_provincie, "bedoeld": bedoeld,
+                         "provincie_url": datasette.urls.path("/provincie/"), "provincie_slug": province_slug,
+                         "provincie_namen": store.provincies,
                          "gemeente_url": datasette.urls.path("/gemeente/"),
                          "aantal_huidig": len(current)})
 
@@ -93,7 +105,7 @@ async def _municipality(request, datasette, partial_template: str | None):
         "deelname": participation(store, g, deelname),
         "jaren": jaren,
         "panel_jaren": store.panel_jaren,
-        "code": code_life(store, g),
+        "code": code_life(store, g, await common_name(code)),
         "overzicht": glance(store, g, answers),
         "regels": years_lines(store, answers) if answers else None,
         "antwoorden": answers,
@@ -186,8 +198,9 @@ async def kaart(request, datasette):
                                + ", ".join(map(str, store.jaren)) + ".",
                                [(str(j), datasette.urls.path(f"/kaart?jaar={j}")) for j in store.jaren])
     cached = map_page(store, jaar, datasette.urls.path("/gemeente/"))
+    links = provinces(store, datasette.urls.path("/provincie/"))  # _provincie_links.html below the map
     return await render(datasette, request, "kaart.html", {"jaar": jaar, "jaren": store.jaren, **cached,
-                                                           "jaargang": store.jaargangen[jaar]})
+                                                           "jaargang": store.jaargangen[jaar], "provincie_links": links})
 
 
 async def over_deze_data(request, datasette):

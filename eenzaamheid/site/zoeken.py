@@ -6,11 +6,17 @@
 - `resolve_municipality`: a name, alias or code ('Den Haag', 'den bosch', 'GM0518', 'den-haag')
   to its CBS code, through the same resolver and alias table (reference/gemeente_aliassen.csv)
   the build uses for the deliveries (eenzaamheid/municipalities.py).
+- `did_you_mean`: the closest municipalities to a typo ('Utreht'), by the resolver's own spelling
+  match (its candidates), and the provinces that look like what was typed.
+- `common_names`, `gemeenten_json`: the resolver's alias table as the common name beside the
+  official one ("'s-Gravenhage (Den Haag)") and as suggestions while typing, with former
+  municipalities (marked, with their successor) and the provinces.
 - `prepare_connection`: both as SQL functions for the canned queries:
   `zoekterm_fts(:zoekterm)` and `gemeente_code_van(:gemeente, :jaar)`.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 _PHRASE_OR_WORD = re.compile(r'"([^"]*)"?|(\S+)')
@@ -55,6 +61,54 @@ def resolve_municipality(text, year=None, exact: bool = False) -> str | None:
     return found.gemeente_code
 
 
+def did_you_mean(store, text) -> dict:
+    """{'gemeenten': [rows of store.gemeenten], 'provincies': [codes], 'opgeheven': {naam, per} of a
+    former municipality typed by name, else None} for what matched nothing.
+    A confident spelling guess of the resolver (methode 'spelvariant') gives that municipality
+    alone; otherwise its (up to three) nearest candidates. Provinces: the same similarity
+    (difflib's ratio) at the resolver's threshold for a spelling guess, or a name containing it."""
+    import difflib
+
+    from eenzaamheid.municipalities import FUZZY_MIN, normalize_name, register
+    from eenzaamheid.site.gemeente_kop import datum
+
+    text = str(text or "").strip()[:100]
+    if not text:
+        return {"gemeenten": [], "provincies": [], "opgeheven": None}
+    reg = register()
+    found = reg.resolve(reg.latest_year, text)
+    # a spelling guess or a former municipality: the resolver's reading; else its candidates
+    codes = (found.gemeente_code,) if found.methode in ("spelvariant", "voorganger") else found.kandidaten
+    key = normalize_name(text)
+    provinces = [code for code, name in sorted(store.provincies.items(), key=lambda kv: kv[1])
+                 if key in normalize_name(name)
+                 or difflib.SequenceMatcher(None, key, normalize_name(name)).ratio() >= FUZZY_MIN]
+    if provinces and found.methode == "onbekend":  # a province it resembles beats loose candidates
+        codes = ()
+    former = None
+    if found.methode == "voorganger":  # typed by a former name: say when it merged, into what
+        former = next((f for f in reg.former() if normalize_name(f[0]) == key), None)
+    return {"gemeenten": [store.gemeenten[c] for c in codes if c in store.gemeenten], "provincies": provinces,
+            "opgeheven": {"naam": former[0], "per": datum(former[3])} if former else None}
+
+
+COMMON_NAME = "Gangbare naam"  # the alias table's toelichting of the name people use for it
+
+
+@functools.lru_cache(maxsize=1)
+def common_names() -> dict:
+    """gemeente_code -> the common name from the resolver's alias table ('GM0518' -> 'Den Haag')."""
+    from eenzaamheid.municipalities import register
+
+    return {code: alias for alias, code, note in register().aliases if note.startswith(COMMON_NAME)}
+
+
+async def common_name(code: str) -> str | None:
+    """common_names()[code] off the event loop (the first call loads the CBS lists)."""
+    import asyncio
+    return (await asyncio.get_running_loop().run_in_executor(None, common_names)).get(code)
+
+
 async def municipality_for(text) -> str | None:
     """resolve_municipality(exact) off the event loop (the first call loads the CBS lists)."""
     import asyncio
@@ -67,17 +121,47 @@ def prepare_connection(conn) -> None:
 
 
 async def gemeenten_json(datasette):
-    """/gemeenten.json: name, code and province of every municipality, for the suggestions of
-    static/gemeente-zoeken.js (current municipalities first)."""
+    """/gemeenten.json: the suggestions of static/gemeente-zoeken.js. Every municipality of the
+    dataset {naam, code, provincie} (current ones first), then with a `soort`: the resolver's
+    aliases ('alias', with the official name), the provinces ('provincie') and every former
+    municipality ('opgeheven', with its successor on the latest boundaries)."""
+    import asyncio
+
     from datasette.utils.asgi import Response
 
     from eenzaamheid.site.render import cache_headers
     from eenzaamheid.site.store import get_store
 
     store = await get_store(datasette)
-    rows = sorted(store.gemeenten.values(), key=lambda g: (g["geldig_tot"] is not None, g["zoek"]))
-    return Response.json([{"naam": g["naam"], "code": g["gemeente_code"], "provincie": g["provincie"]} for g in rows],
-                         headers=cache_headers(datasette))
+    out = store.cache.get("gemeenten_json")
+    if out is None:  # the first call loads the CBS lists (~2 s): off the event loop
+        out = await asyncio.get_running_loop().run_in_executor(None, suggestions, store)
+        store.cache["gemeenten_json"] = out
+    return Response.json(out, headers=cache_headers(datasette))
+
+
+def suggestions(store) -> list:
+    """The rows of /gemeenten.json (see gemeenten_json)."""
+    from eenzaamheid.municipalities import normalize_name, register
+    from eenzaamheid.site.common import normalize
+
+    reg = register()
+    current = sorted(store.gemeenten.values(), key=lambda g: (g["geldig_tot"] is not None, g["zoek"]))
+    out = [{"naam": g["naam"], "code": g["gemeente_code"], "provincie": g["provincie"]}
+           for g in current if g["geldig_tot"] is None]
+    for alias, code, _note in reg.aliases:
+        g = store.gemeenten.get(code)
+        if g and normalize_name(alias) != normalize_name(g["naam"]) and normalize(alias) != g["zoek"]:
+            out.append({"naam": alias, "code": code, "provincie": g["provincie"], "soort": "alias",
+                        "officieel": g["naam"]})
+    out += [{"naam": name, "code": code, "provincie": name, "soort": "provincie"}
+            for code, name in sorted(store.provincies.items(), key=lambda kv: kv[1])]
+    for name, code, successor, _ended in sorted(reg.former(), key=lambda f: normalize(f[0])):
+        s = store.gemeenten.get(successor)
+        if s:
+            out.append({"naam": name, "code": code, "provincie": s["provincie"], "soort": "opgeheven",
+                        "opvolger": s["naam"], "opvolger_code": successor})
+    return out
 
 
 def without_empty_table_search(query_string: bytes) -> bytes:
