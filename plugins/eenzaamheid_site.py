@@ -71,6 +71,7 @@ def register_routes():
         (r"^/kaart/?$", routes.kaart),
         (r"^/provincie/?$", provincie.province_index),
         (r"^/provincie/(?P<naam>[^/]+)/?$", provincie.province_page),
+        (r"^/provincie/(?P<naam>[^/]+)/gemeenten\.(?P<fmt>csv|xlsx)$", provincie.province_download),
         (r"^/over/?$", routes.over_deze_data),
         (r"^/wijzigingen/?$", site_wijzigingen.page),
     ]

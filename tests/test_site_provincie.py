@@ -131,6 +131,36 @@ def test_municipalities_list_says_per_year_whether_a_submission_counts(site, pro
     assert via_predecessor, "a merged municipality's year names the predecessor that took part"
 
 
+def test_the_list_downloads_as_the_page_shows_it(site, provinces):
+    """/provincie/<naam>/gemeenten.csv|xlsx, linked from the page: the same municipalities and cells as the
+    page's table, CSV for Dutch Excel (';', BOM) equal to the xlsx, the synthetic notice first."""
+    import io
+
+    import pandas as pd
+
+    html = get(site, "/provincie/gelderland").text
+    assert 'href="/provincie/gelderland/gemeenten.csv"' in html and 'href="/provincie/gelderland/gemeenten.xlsx"' in html
+    shown = {m.group(1): [unescape(t) for t in re.findall(r'<td data-jaar="\d+"[^>]*>(.*?)</td>', m.group(2))]
+             for m in re.finditer(r'<tr data-gemeente="(GM\d+)">(.*?)</tr>', html, re.S)}
+    raw = get(site, "/provincie/gelderland/gemeenten.csv").content
+    assert raw.startswith(b"\xef\xbb\xbf")
+    preamble = raw.decode("utf-8-sig").split("\r\n\r\n")[0]
+    assert "synthetische demodata" in preamble and "/provincie/gelderland" in preamble
+    skip = preamble.count("\r\n") + 2
+    table = pd.read_csv(io.BytesIO(raw), sep=";", encoding="utf-8-sig", skiprows=skip, dtype=str, keep_default_na=False)
+    xlsx = pd.read_excel(io.BytesIO(get(site, "/provincie/gelderland/gemeenten.xlsx").content), skiprows=skip,
+                         dtype=str, keep_default_na=False)
+    assert table.equals(xlsx)
+    years = [c for c in table.columns if c.startswith("Inzending telt mee ")]
+    assert {r["CBS-code"]: [r[c] for c in years] for _, r in table.iterrows()} == shown
+    code = code_of(provinces, "Gelderland")
+    in_2024 = {r["gemeente_code"] for r in query(site, """select d.gemeente_code from deelname d join gemeenten g
+        using (gemeente_code) where g.provincie_code = ? and d.jaar = 2024 and d.deelgenomen = 1""", [code])}
+    assert set(table.loc[table["Inzending telt mee 2024"].str.startswith("ja"), "CBS-code"]) == in_2024
+    moved = get(site, f"/provincie/{code.lower()}/gemeenten.csv")  # any spelling: to the one address
+    assert moved.status_code == 302 and moved.headers["location"].endswith("/provincie/gelderland/gemeenten.csv")
+
+
 def test_headline_figures_of_the_province_beside_the_country(site, provinces):
     html = get(site, "/provincie/gelderland").text
     code = code_of(provinces, "Gelderland")

@@ -21,7 +21,8 @@ from datasette.utils.asgi import Response
 from eenzaamheid.site.common import normalize, pct
 from eenzaamheid.site.common import province_slug as slug
 from eenzaamheid.site.kernantwoorden import headline_definitions, headline_share, questions_shown
-from eenzaamheid.site.render import not_found, render
+from eenzaamheid.site.page_sheets import SYNTHETIC_NOTICE, sheet_response
+from eenzaamheid.site.render import cache_headers, not_found, render
 from eenzaamheid.site.store import Store, database, get_store, rows
 
 # Names people use that are not the CBS name of the province (compared without spaces).
@@ -107,28 +108,56 @@ def _share(share) -> dict | None:
     return {"percentage": pct(share[2]), "aantal": share[0], "basis": share[1]} if share else None
 
 
-async def province_page(request, datasette):
-    """/provincie/<naam>: redirects every spelling to /provincie/<slug>."""
+async def _province(request, datasette, tail: str = ""):
+    """(store, code, counted participation, None) of the address's province, or (…, response) with the
+    redirect to its canonical address (/provincie/<slug><tail>) or a Dutch 404."""
     store = await get_store(datasette)
     typed = request.url_vars["naam"]
     code = province_code(store, typed)
     base = datasette.urls.path("/provincie/")
     if code is None:
-        return await not_found(datasette, request, "Provincie niet gevonden",
-                               f"Er is geen provincie ‘{unquote(typed)}’. Kies een van de twaalf provincies.",
-                               [(p["naam"], p["url"]) for p in provinces(store, base)])
+        return store, None, None, await not_found(
+            datasette, request, "Provincie niet gevonden", f"Er is geen provincie ‘{unquote(typed)}’. Kies een van "
+            "de twaalf provincies.", [(p["naam"], p["url"]) for p in provinces(store, base)])
     name = store.provincies[code]
     if typed != slug(name) or request.path.endswith("/"):
-        return Response.redirect(base + slug(name))
+        return store, code, None, Response.redirect(base + slug(name) + tail)
     counted = store.cache.get("provincie_deelname")
     if counted is None:
         counted = store.cache.setdefault("provincie_deelname",
                                          await database(datasette).execute_fn(fetch_participation))
-    latest = store.jaren[-1]
+    return store, code, counted, None
+
+
+async def province_page(request, datasette):
+    """/provincie/<naam>: redirects every spelling to /provincie/<slug>."""
+    store, code, counted, response = await _province(request, datasette)
+    if response is not None:
+        return response
+    name, latest = store.provincies[code], store.jaren[-1]
     return await render(datasette, request, "provincie.html", {
         "code": code, "naam": name, "deelname": participation(store, name), "jaren": list(reversed(store.jaren)),
-        "gemeenten": municipalities(store, code, counted), "laatste_jaar": latest,
-        "kerncijfers": headlines(store, code, latest), "provincies": provinces(store, base)})
+        "gemeenten": municipalities(store, code, counted), "laatste_jaar": latest, "slug": slug(name),
+        "kerncijfers": headlines(store, code, latest), "provincies": provinces(store, datasette.urls.path("/provincie/"))})
+
+
+async def province_download(request, datasette):
+    """/provincie/<naam>/gemeenten.csv|xlsx: the page's list of municipalities and their participation."""
+    fmt = request.url_vars["fmt"]
+    store, code, counted, response = await _province(request, datasette, f"/gemeenten.{fmt}")
+    if response is not None:
+        return response
+    name = store.provincies[code]
+    rows_ = [[g["naam"], g["code"], ", ".join(g["voorgangers"])] + [c["tekst"] for c in g["jaren"]]
+             for g in municipalities(store, code, counted)]
+    columns = ["Gemeente", "CBS-code", "Ontstaan uit (herindeling)"] + [f"Inzending telt mee {j}"
+                                                                         for j in reversed(store.jaren)]
+    page = datasette.absolute_url(request, datasette.urls.path(f"/provincie/{slug(name)}"))
+    return sheet_response(fmt, f"provincie-{slug(name)}-gemeenten",
+                          f"Provincie {name}: gemeenten op de indeling van nu en hun deelname per jaar, "
+                          "Benchmark Eén tegen eenzaamheid", columns, rows_,
+                          SYNTHETIC_NOTICE if store.synthetisch else None,
+                          f"Bron: {page} (dataset Benchmark Eén tegen eenzaamheid)", headers=cache_headers(datasette))
 
 
 async def province_index(request, datasette):
