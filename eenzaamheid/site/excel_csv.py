@@ -57,6 +57,10 @@ class ExcelCsv:
         return out.getvalue().encode("utf-8")
 
 
+def with_marker(location: bytes) -> bytes:
+    return location + (b"&" if b"?" in location else b"?") + MARKER.encode() + b"=1"
+
+
 def _without_marker(scope: dict) -> dict | None:
     """The scope of Datasette's own CSV stream for an Excel download, or None for any other request."""
     if scope["type"] != "http" or not scope.get("path", "").endswith(".csv"):
@@ -85,6 +89,10 @@ def excel_csv_middleware(app):
                 event = {**event, "headers": headers + [
                     [b"content-type", b"text/csv; charset=utf-8"],
                     [b"content-disposition", f'attachment; filename="{name}"'.encode()]]}
+            elif event["type"] == "http.response.start" and 300 <= event.get("status", 200) < 400:
+                # a redirect (datasette-hashed-urls: /benchmark/ -> /benchmark-<hash>/) keeps the marker
+                event = {**event, "headers": [[k, with_marker(v) if bytes(k).lower() == b"location" else v]
+                                              for k, v in event.get("headers") or []]}
             elif event["type"] == "http.response.body" and rewriter is not None:
                 more = event.get("more_body", False)
                 event = {**event, "body": rewriter.feed(event.get("body", b""), final=not more)}
