@@ -1,5 +1,5 @@
 /* Copy of Datasette 0.65.5's static/table.js (see eenzaamheid/site/overrides.py): the column menu in
-   Dutch, and its cog reachable by keyboard (a button: Tab, Enter or space). */
+   Dutch, its cog reachable by keyboard (a button: Tab, Enter or space), its links to #resultaten. */
 var DROPDOWN_HTML = `<div class="dropdown-menu">
 <div class="hook"></div>
 <ul>
@@ -29,7 +29,8 @@ var DROPDOWN_ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="14" heig
   }
   function paramsToUrl(params) {
     var s = params.toString();
-    return s ? "?" + s : location.pathname;
+    // #resultaten: the new page opens at the results, not at the top (templates/_tabel_inhoud.html)
+    return (s ? "?" + s : location.pathname) + "#resultaten";
   }
   function sortDescUrl(column) {
     var params = getParams();

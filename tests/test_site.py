@@ -2,9 +2,12 @@
 (fixture `site` in conftest.py). Expected figures come from SQL on the same database."""
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import re
 import sqlite3
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -13,6 +16,7 @@ from markupsafe import escape
 
 from conftest import real_copy, start_datasette
 
+STATIC = Path(__file__).resolve().parent.parent / "static"
 BANNER = 'class="synthetisch-banner"'
 NOINDEX = '<meta name="robots" content="noindex">'
 
@@ -24,6 +28,11 @@ def esc(text) -> str:
 
 def pct(value: float) -> str:
     return f"{value:.1f}".replace(".", ",") + "%"
+
+
+def static_href(name: str) -> str:
+    """The URL of static/<name> with the hash of its bytes, as the pages link it."""
+    return f"/static/{name}?h={hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]}"
 
 
 def rows(db_path, sql, params=()):
@@ -203,7 +212,7 @@ def test_unknown_municipality_is_a_dutch_404(site):
 def test_factsheet_is_printable_on_a4(site, municipality):
     page = get(site, f"/gemeente/{municipality}/factsheet").text
     assert '<body class="factsheet">' in page
-    assert '<link rel="stylesheet" media="print" href="/static/print.css">' in page
+    assert f'<link rel="stylesheet" media="print" href="{static_href("print.css")}">' in page
     css = get(site, "/static/print.css").text
     assert re.search(r"@page\s*{[^}]*size:\s*A4", css)
     assert "break-inside: avoid" in css and "display: none" in css
@@ -360,3 +369,59 @@ def test_no_external_resources_on_our_pages(site, municipality):
         for url in resources:
             assert (url.startswith("/") and not url.startswith("//")) or url.startswith(site.url + "/"), (path, url)
         assert "@import" not in page and "url(http" not in page, path
+
+
+@pytest.mark.parametrize("path", ["/benchmark/antwoorden/1", "/benchmark/antwoorden/abc", "/benchmark/antwoorden/1.json",
+                                  "/benchmark/antwoorden/1,2,3,4,5,6,7,8,9", "/benchmark/gemeenten/GM9999"])
+def test_bad_row_urls_are_a_dutch_404(site, path):
+    """Too few key values for antwoorden's primary key, too many, or a row that does not exist."""
+    r = get(site, path, status=404)
+    if path.endswith(".json"):
+        assert r.json()["status"] == 404 and r.json()["error"] == "Deze rij bestaat niet."
+    else:
+        assert "<h1>Niet gevonden</h1>" in r.text and "Deze rij bestaat niet." in r.text and BANNER in r.text
+        assert "binding" not in r.text
+
+
+def test_excel_download_of_a_filtered_table_has_every_filtered_row(site):
+    """'Download voor Excel' on a filtered page: ';', UTF-8 with BOM, all rows (more than one page)."""
+    import pandas as pd
+
+    year, count = query(site, "select jaar, count(*) as n from antwoorden group by jaar having n > 2000 "
+                              "order by n limit 1")[0].values()
+    assert count > 2000, "more rows than one page (max_returned_rows, serve.py) or this proves nothing"
+    page = get(site, f"/benchmark/antwoorden?jaar={year}").text
+    href = re.search(r'<a class="excel-download" href="([^"]+)"[^>]*>Download voor Excel</a>', page)[1]
+    r = get(site, href.replace("&amp;", "&"))
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.headers["content-disposition"] == 'attachment; filename="antwoorden-excel.csv"'
+    assert r.content.startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(io.BytesIO(r.content), sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert len(table) == count and set(table["jaar"]) == {str(year)}
+    columns = [c["name"] for c in query(site, "select name from pragma_table_info('antwoorden')")]
+    assert set(columns) <= set(table.columns)
+    # decimals with a comma (Dutch Excel reads a point as a thousands separator)
+    sheet = pd.read_csv(io.BytesIO(get(site, "/benchmark/gemeenten.csv?_excel=1").content), sep=";",
+                        encoding="utf-8-sig", decimal=",")
+    expected = {r["gemeente_code"]: r["latitude"] for r in query(site, "select gemeente_code, latitude from gemeenten")}
+    assert dict(zip(sheet["gemeente_code"], sheet["latitude"])) == pytest.approx(expected)
+
+
+def test_file_sizes_and_link_column_in_dutch(site):
+    """The home page's download sizes with a decimal comma and 'kB'; antwoorden's link column 'Rij'."""
+    page = get(site, "/").text
+    size = (site.clean_dir / "csv" / "gemeenten.csv").stat().st_size
+    assert 1024 <= size < 1024 ** 2
+    assert f"{size / 1024:.1f} kB".replace(".", ",") in page
+    assert not re.search(r"\d\.\d (KB|MB|GB)", page)
+    table = get(site, "/benchmark/antwoorden?_size=1").text
+    assert re.search(r'<th class="col-Link"[^>]*>\s*Rij\s*</th>', table) and ">Link<" not in table
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+31 6 1234", "-3", "-", "@som", "\tx", "\rx", "tekst", "", "2024-00002"])
+def test_excel_download_guards_formulas_as_the_csv_exports_do(cell):
+    """The Excel download repeats the exports' rule (pipeline/export.py) without importing it (pandas)."""
+    from eenzaamheid.pipeline.export import _neutralised
+    from eenzaamheid.site.excel_csv import excel_cell
+
+    assert excel_cell(cell) == _neutralised(cell)

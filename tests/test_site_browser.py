@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from test_site_a11y import ENGLISH, ENGLISH_TEXT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -303,6 +306,66 @@ def test_datasette_table_page(page, site):
     link.click()
     page.wait_for_url("**/gemeente/GM*")
     assert page.locator("h1").is_visible()
+
+
+def _sql(site, sql):
+    conn = sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def assert_in_viewport(page, selector: str):
+    """The element's top edge is on the screen the reader sees now (not below or above it)."""
+    box = page.locator(selector).first.bounding_box()
+    height = page.viewport_size["height"]
+    assert box is not None and 0 <= box["y"] < height, f"{selector} at y={box and box['y']:.0f}, screen {height} px"
+
+
+def english_left(page) -> list[str]:
+    text = page.evaluate(ENGLISH_TEXT)
+    return [w for w in ENGLISH + TABLE_ENGLISH if re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", text)]
+
+
+# Datasette's English table, row and query chrome beyond test_site_a11y.ENGLISH (whole words)
+TABLE_ENGLISH = ["Link", "rows", "row", "Next page", "facet", "facets", "sort", "JSON shape", "records", "Filters",
+                 "KB", "array", "date"]
+
+
+def test_table_pages_show_their_data_on_the_first_screen_and_stay_there(page, site):
+    """antwoorden: the first row on the first screen at 1280 and 390 px, the column descriptions
+    behind a closed toggle, "Toepassen" lands at the results, every word Dutch."""
+    columns = [r[1] for r in _sql(site, "select * from pragma_table_info('antwoorden')")]
+    open_page(page, site, "/benchmark/antwoorden", "tabel-antwoorden-1280")
+    assert_in_viewport(page, "table.rows-and-columns tbody tr")
+    page.set_viewport_size({"width": 390, "height": 844})  # the same page on a phone: relaid, not reloaded
+    page.screenshot(path=str(ARTIFACTS / "tabel-antwoorden-390.png"))
+    assert_in_viewport(page, "table.rows-and-columns tbody tr")
+    toggle = page.locator("details.over-kolommen")
+    assert toggle.evaluate("d => d.open") is False and not page.locator("dl.column-descriptions dt").first.is_visible()
+    toggle.locator("summary").click()
+    assert page.locator("dl.column-descriptions dt").all_inner_texts() == columns
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, "long column names widen the page"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert english_left(page) == []
+
+    year, count = _sql(site, "select jaar, count(*) from antwoorden group by jaar order by 2 desc limit 1")[0]
+    page.select_option("select[name=_filter_column]", "jaar")
+    page.fill("input[name=_filter_value]", str(year))
+    page.get_by_role("button", name="Toepassen").click()
+    page.wait_for_url("**#resultaten")
+    assert_in_viewport(page, "table.rows-and-columns tbody tr")
+    assert page.locator("h2.aantal-rijen").inner_text().startswith(f"{count:,} rijen".replace(",", "."))
+    assert english_left(page) == []
+
+    page.locator("table.rows-and-columns tbody tr td a").first.click()  # the row's page
+    page.wait_for_url("**/antwoorden/*")
+    assert page.locator("h1").inner_text().startswith("antwoorden: ")
+    assert english_left(page) == []
+    page.goto(site.url + "/benchmark/vraag_door_de_jaren?vraag_id=meldpunt", wait_until="load")  # a query page
+    assert_in_viewport(page, "table.rows-and-columns tbody tr")
+    assert english_left(page) == []
 
 
 CSP_PAGES = {"home": "/", "tabel": "/benchmark/inzendingen", "rij": "/benchmark/gemeenten/GM0603",

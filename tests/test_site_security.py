@@ -3,6 +3,8 @@
 carries the security headers, and a hostile run leaves no 5xx and no traceback in the log."""
 from __future__ import annotations
 
+import gzip
+import hashlib
 import re
 import shutil
 import socket
@@ -143,6 +145,37 @@ def test_every_response_carries_the_security_headers(site, path):
         assert not re.search(r"https?:|\*", r.headers["content-security-policy"]), "no external hosts"
     r = httpx.post(site.url + path, timeout=30)
     assert r.headers.get("x-content-type-options") == "nosniff" and "content-security-policy" in r.headers
+
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+YEAR_IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def test_served_directly_pages_are_gzipped_and_static_files_cached_under_their_hash(site):
+    """`eenzaamheid serve` without the nginx front (the `site` fixture serves the same way)."""
+    page = get(site, "/benchmark/gemeenten")
+    assets = re.findall(r'(?:href|src)="(/static/([\w.-]+)\?h=([0-9a-f]+))"', page.text)
+    names = {name for _, name, _ in assets}
+    assert {"site.css", "table-nl.js"} <= names, names
+    for url, name, digest in assets:  # the hash is that of the file's bytes: a changed file, a new URL
+        assert digest == hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12], name
+    for url in ["/benchmark/gemeenten", "/", "/benchmark/gemeenten.json"] + [a[0] for a in assets]:
+        raw = httpx.get(site.url + url, headers={"accept-encoding": "gzip"}, follow_redirects=True, timeout=30)
+        assert raw.headers.get("content-encoding") == "gzip", url
+        assert "accept-encoding" in raw.headers["vary"].lower(), url
+        plain = httpx.get(site.url + url, headers={"accept-encoding": "identity"}, follow_redirects=True, timeout=30)
+        assert "content-encoding" not in plain.headers, url
+        timing = re.compile(r"[\d,.]+ ms|\"query_ms\": [\d.e-]+")  # how long the queries took
+        assert timing.sub("", plain.text) == timing.sub("", raw.text), url  # httpx decoded the gzip
+        if url.startswith("/static/"):
+            assert raw.headers["cache-control"] == YEAR_IMMUTABLE, url
+        else:
+            assert "immutable" not in raw.headers.get("cache-control", ""), url
+    with httpx.stream("GET", site.url + assets[0][0], headers={"accept-encoding": "gzip"}, timeout=30) as r:
+        body = b"".join(r.iter_raw())
+    assert gzip.decompress(body) == (STATIC / assets[0][1]).read_bytes()
+    for stale in ("/static/site.css", "/static/site.css?h=000000000000"):  # an old or missing hash: short
+        assert get(site, stale).headers["cache-control"] == "public, max-age=3600", stale
 
 
 @pytest.mark.parametrize("path", ["/", "/gemeente/GM0603", "/vraag/meldpunt", "/kaart", "/benchmark",

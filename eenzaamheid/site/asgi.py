@@ -1,7 +1,11 @@
 """The site's ASGI wrapper: X-Robots-Tag while synthetic, the home page warmed before the
-server reports ready, an empty table search dropped (zoeken.py), and outermost the hardening of
-security.py."""
+server reports ready, an empty table search dropped (zoeken.py), the Excel download of a table
+(excel_csv.py), Cache-Control on static files (assets.py), gzip (compression.py), and outermost
+the hardening of security.py."""
 from eenzaamheid.site import downloads, security
+from eenzaamheid.site.assets import static_cache_middleware
+from eenzaamheid.site.compression import gzip_middleware
+from eenzaamheid.site.excel_csv import excel_csv_middleware
 from eenzaamheid.site.common import STATIC_DOWNLOADS
 from eenzaamheid.site.store import current_store
 from eenzaamheid.site.zoeken import without_empty_table_search
@@ -40,6 +44,7 @@ def wrapper(datasette):
                     event = {**event, "headers": security.with_synthetic_headers(event.get("headers"))}
                 await send(event)
             return await app(scope, receive, wrapped_send)
-        return security.security_middleware(downloads.downloads_middleware(add_header, STATIC_DOWNLOADS),
-                                            STATIC_DOWNLOADS)
+        # gzip outside every layer that sets a body or a content type, inside the hardening
+        inner = excel_csv_middleware(downloads.downloads_middleware(add_header, STATIC_DOWNLOADS))
+        return security.security_middleware(gzip_middleware(static_cache_middleware(inner)), STATIC_DOWNLOADS)
     return wrap

@@ -2,6 +2,7 @@
 
 Datasette's default exception handler is removed at startup (security.remove_default_exception_handler);
 the plugin's handle_exception hook calls `error_response`."""
+import sqlite3
 import traceback
 
 from datasette.utils.asgi import Response
@@ -9,6 +10,17 @@ from datasette.version import __version__ as datasette_version
 from markupsafe import Markup
 
 from eenzaamheid.site import security
+
+ROW_NOT_FOUND = "Deze rij bestaat niet."
+
+
+def is_bad_row_url(request, exception) -> bool:
+    """A row URL with fewer key values than the table has primary-key columns (/<db>/antwoorden/1):
+    Datasette binds the values it got and SQLite fails on the missing ones. Not a server error but
+    a row that does not exist."""
+    return (isinstance(exception, sqlite3.ProgrammingError) and "binding parameter" in str(exception)
+            and "pks" in (request.scope.get("url_route") or {}).get("kwargs", {}))
+
 
 TITLES = {400: "Ongeldige aanvraag", 403: "Geen toegang", 404: "Niet gevonden", 405: "Niet toegestaan",
           500: "Er ging iets mis"}
@@ -22,7 +34,9 @@ def error_response(datasette, request, exception):
 
     status = security.error_status(exception, Base400, DatasetteError)
     title = getattr(exception, "title", None) if isinstance(exception, DatasetteError) else None
-    if status is None:
+    if status is None and is_bad_row_url(request, exception):
+        status, message = 404, ROW_NOT_FOUND
+    elif status is None:
         status, message = 500, str(exception)
         traceback.print_exception(exception)
     elif isinstance(exception, DatasetteError):

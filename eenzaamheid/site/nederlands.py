@@ -1,6 +1,6 @@
 """Dutch words for the parts of Datasette 0.65 that come from Python rather than templates:
-filter operators, the description of a filtered table, column types. Used by our copies of
-Datasette's templates (listed in eenzaamheid/site/overrides.py)."""
+filter operators, the description of a filtered table, facet types, the link column, file sizes.
+Used by our copies of Datasette's templates (listed in eenzaamheid/site/overrides.py)."""
 from __future__ import annotations
 
 from eenzaamheid.site.getallen import getal
@@ -12,6 +12,32 @@ FILTER_OPERATORS = {
     "arraynotcontains": "lijst bevat niet", "date": "datum", "isnull": "is leeg (null)",
     "notnull": "is niet leeg (niet null)", "isblank": "is leeg", "notblank": "is niet leeg",
 }
+
+
+FACET_TYPES = {"column": "kolom", "array": "lijst", "date": "datum"}
+LINK_COLUMN = "Rij"  # Datasette's first column "Link" on a table without a single primary key
+_BYTE_UNITS = ("bytes", "kB", "MB", "GB", "TB")
+
+
+def column_label(column: dict) -> str:
+    """The header of a table page's column: its name, but Datasette's link column (to each row's
+    page; cells.py, name "Link", no type, not sortable) in Dutch."""
+    if column["name"] == "Link" and not column.get("type") and not column.get("sortable") and not column.get("is_pk"):
+        return LINK_COLUMN
+    return column["name"]
+
+
+def file_size(size) -> str:
+    """Datasette's format_bytes (steps of 1024) in the Dutch style: 381235 -> '372,3 kB'."""
+    current = float(size)
+    unit = _BYTE_UNITS[0]
+    for unit in _BYTE_UNITS:
+        if current < 1024 or unit == _BYTE_UNITS[-1]:
+            break
+        current /= 1024
+    if unit == "bytes":
+        return f"{int(current)} bytes"
+    return f"{getal(current, decimals=1)} {unit}"
 
 
 def rows_phrase(count) -> str:
@@ -37,6 +63,12 @@ def table_description(filters, search: str = "", sort: str = "", sort_desc: str 
 
 
 def template_helpers() -> dict:
-    """The functions our templates (and our copies of Datasette's) call, for extra_template_vars."""
+    """The functions our templates (and our copies of Datasette's) call, for extra_template_vars:
+    also Datasette's own format_bytes replaced by the Dutch file_size, the hashed URLs of our
+    static files (assets.py) and the Excel download of a table (excel_csv.py)."""
+    from eenzaamheid.site.assets import static_url
+    from eenzaamheid.site.excel_csv import excel_csv_url
+
     return {"getal": getal, "rijen": rows_phrase, "tabel_beschrijving": table_description,
-            "filter_operatoren": FILTER_OPERATORS}
+            "filter_operatoren": FILTER_OPERATORS, "facet_soorten": FACET_TYPES, "kolomnaam": column_label,
+            "format_bytes": file_size, "statisch": static_url, "excel_csv_url": excel_csv_url}

@@ -13,26 +13,30 @@ DATASETTE_VERSION = "0.65.5"
 # our file in templates/ -> (sha256 of Datasette's original it was copied from, what we changed)
 TEMPLATES: dict[str, tuple[str, str]] = {
     "base.html": ("bb22df33caea147e1db3b238878f2716ab698c81be89a66d9dabd5649e899dc2",
-                  "lang=nl, our stylesheets, noindex, the synthetic-data banner, skip link and <main>"),
+                  "lang=nl, our stylesheets, noindex, the synthetic-data banner, skip link and <main>; our static files "
+                  "under content-hashed URLs (statisch(), eenzaamheid/site/assets.py)"),
     "_table.html": ("f75a8872713f28fdce49b9a44a397f26ba1b5db5e82a74dda1f20ec14faaaa57",
-                    "rows written by the plugin in plain Python"),
+                    "rows written by the plugin in plain Python; the link column 'Rij', sort links to #resultaten"),
     "query.html": ("bc3559df0e209da97d0bb46d0da5e36e02a9a561e4e473d1b79f62776786b435",
-                   "rows written by the plugin in plain Python; Dutch text, hidden SQL, title = query title"),
+                   "rows written by the plugin in plain Python; Dutch text, hidden SQL, title = query title; "
+                   "the form goes to #resultaten"),
     "table.html": ("81cec4b0f7948bf0b4756b1a0ce706ce30d5694e506fd5639f3cd08a4a8f88a9",
                    "Dutch text, filters and counts; labelled filter controls; DATASETTE_ALLOW_FACET set by "
                    "static/table-settings.js, not inline (CSP); the body below the description in "
-                   "_tabel_inhoud.html, rendered synchronously"),
+                   "_tabel_inhoud.html, rendered synchronously; descriptions behind toggles (data on the first "
+                   "screen), filters, facets and paging to #resultaten, facets folded, Download voor Excel"),
     "_crumbs.html": ("882c9d69e13363b440d4b977d432ae7287548d53e71ca199327c1acece3c9c81", "the first crumb 'start' instead of 'home'"),
     "database.html": ("4fd5e97823bb5380b54c4f4f5285f07d1db74e366ef6225aa46dddfcf5b2c88a",
                       "Dutch text and counts, a label on the SQL editor, no SQL in the query links' titles"),
-    "row.html": ("ff5dde41541c39dd09f1dee1bbb3e4e58e8487775b17e1c9650bd558eb1b5a17", "Dutch text and counts"),
+    "row.html": ("ff5dde41541c39dd09f1dee1bbb3e4e58e8487775b17e1c9650bd558eb1b5a17",
+                 "Dutch text and counts; the description behind a toggle on a narrow screen"),
     "error.html": ("c2115d1fdbff1a480b804fe880bafec9a754544f7b154e5322f680309ee3b497",
                    "Dutch title; the message box styled in site.css, not inline"),
     "_footer.html": ("d190d9e7dc5046c1bdfb2b738c60754143eab44fdbae2d9a74e7b8f1aa2cf44b", "Dutch text"),
     "_description_source_license.html": ("13fcf73b733dadc598f79a11ce5ec04df6205d13deefeb76bd388008cc072e51",
                                          "Dutch text"),
     "_facet_results.html": ("622d3c764aa14f17f07714af7bbdee5719adfbce9cce5358fd3df3e2df137f30",
-                            "counts in the Dutch number style, remove crosses labelled"),
+                            "counts in the Dutch number style, remove crosses labelled, links to #resultaten, facet types in Dutch"),
     "_close_open_menus.html": ("eda6b9dbf39ab061a9e29dcb05fdb5728d91dce8bcf5de436c0066c22a840fe2",
                                "the script as static/close-open-menus.js (CSP)"),
     "_codemirror_foot.html": ("57f0251b9c1fbe032faf49694bcf7ef1940c6c4fa9a7e2bfb587e79f758dcd12",
@@ -44,10 +48,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 
 # Datasette modules and scripts whose behaviour we replace (security.py, static/), with their sha256
 INTERNALS: dict[str, tuple[str, str]] = {
+    "templates/_suggested_facets.html": ("da43051a548a47be72a74513d45e7a4fba4fd5e89d49b29fc48b0b306000f20f",
+                                         "not included: written out in Dutch in templates/_tabel_inhoud.html"),
     "handle_exception.py": ("3719f10da9179271afb5101a587c4a958dbb14c25c5535d5d8c491f37e7c472d",
                             "its exception hook is unregistered; ours answers every error in Dutch"),
     "static/table.js": ("3f88398838479a1863c5896883e361ded3c0e26c8c7ddbe26e43beb44757994c",
-                        "copied as static/table-nl.js: the column menu in Dutch, its cog a keyboard button"),
+                        "copied as static/table-nl.js: the column menu in Dutch, its cog a keyboard button, its links "
+                        "to #resultaten"),
     "views/table.py": ("e3d59ce68cfbbe4f1abf07af349d17664c7ec2fe6acd9fe72c67f2666409dd7a",
                        "display_columns_and_rows copied as eenzaamheid/site/cells.py (no render_cell round per "
                        "cell, rows built lazily); also replaced in views/row.py"),
