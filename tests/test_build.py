@@ -222,8 +222,17 @@ BUILD_IN_PROCESS = ("import sys; from pathlib import Path; from eenzaamheid impo
 
 def _released_raw(tmp_path: Path) -> Path:
     """The demo deliveries as if real and received on another day: every published file differs
-    from the demo publication's (synthetisch, ontvangen, the data package's notice)."""
-    raw = tmp_path / "raw_echt"
+    from the demo publication's (synthetisch, ontvangen, the data package's notice). Real data are
+    only published with a real site address, so they come in a data root (EENZAAMHEID_ROOT, the
+    folder above the returned raw/) whose metadata.yml names one."""
+    root = tmp_path / "echt"
+    for folder in ("schemas", "reference", "checks"):
+        shutil.copytree(ROOT / folder, root / folder)
+    meta = (ROOT / "metadata.yml").read_text(encoding="utf-8")
+    assert "basis_url: https://benchmark-eenzaamheid.example.org" in meta
+    (root / "metadata.yml").write_text(meta.replace("benchmark-eenzaamheid.example.org", "eenzaamheid.overheid.nl"),
+                                       encoding="utf-8")
+    raw = root / "raw"
     shutil.copytree(RAW, raw)
     manifest = raw / "MANIFEST.csv"
     rows = list(csv.DictReader(manifest.open(encoding="utf-8", newline="")))
@@ -261,7 +270,7 @@ def _stopped_build(live: Path, raw: Path, datapackage: Path, moment: str) -> sub
     """A real build process, stopped (SIGSTOP, by the test hook) right before or after the switch."""
     victim = subprocess.Popen([sys.executable, "-c", BUILD_IN_PROCESS, str(live), str(raw), str(datapackage),
                                "--allow-quarantine"],
-                              cwd=ROOT, env={**os.environ, publication.PAUSE_ENV: moment},
+                              cwd=ROOT, env={**os.environ, publication.PAUSE_ENV: moment, "EENZAAMHEID_ROOT": str(raw.parent)},
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status = os.waitpid(victim.pid, os.WUNTRACED)
     assert os.WIFSTOPPED(status), f"the build ended instead of pausing at the switch: {victim.stderr.read()[-3000:]}"
