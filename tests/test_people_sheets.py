@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from eenzaamheid.paths import ROOT
+from eenzaamheid.site import security
 
 MARKERS = ("niet gevraagd", "niet beantwoord", "telt niet mee")
 
@@ -188,6 +189,7 @@ def test_files_are_published_registered_and_committed(out):
             assert f"/bestanden/{name}>" in dcat, name
             assert z.read(name) == (out / name).read_bytes(), name
     # reproducible: the committed files are the bytes a fresh build writes
+    assert all(security.is_published_download(name) for name in files)  # served under /bestanden/
     committed = sorted(p.relative_to(ROOT / "clean").as_posix() for p in (ROOT / "clean" / "spreadsheets").iterdir())
     assert committed == files
     stale = [n for n in files if (ROOT / "clean" / n).read_bytes() != (out / n).read_bytes()]
