@@ -144,13 +144,16 @@ def test_workbook_has_readme_first_a_filtered_table_and_a_frozen_header(out, db)
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     notice = _one_line(yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
                        ["datapackage"]["synthetisch_melding"])
-    for year in _years(db)[:1] + _years(db)[-1:]:
-        book = openpyxl.load_workbook(out / "spreadsheets" / f"antwoorden_{year}.xlsx")
-        assert book.sheetnames == ["Lees mij", f"Antwoorden {year}", "Kolommen"]
+    years = _years(db)
+    for name, sheet_name in ((f"antwoorden_{years[0]}", f"Antwoorden {years[0]}"),
+                             (f"antwoorden_{years[-1]}", f"Antwoorden {years[-1]}"),
+                             ("antwoorden_alle_jaren", "Alle jaren")):
+        book = openpyxl.load_workbook(out / "spreadsheets" / f"{name}.xlsx")
+        assert book.sheetnames == ["Lees mij", sheet_name, "Kolommen"]
         readme = "\n".join(" ".join(str(c) for c in row if c) for row in book["Lees mij"].iter_rows(values_only=True))
         for fact in (notice, package["title"], package["version"], package["homepage"], "CC0-1.0", *MARKERS):
-            assert fact in readme, fact
-        sheet = book[f"Antwoorden {year}"]
+            assert fact in readme, (name, fact)
+        sheet = book[sheet_name]
         assert sheet.freeze_panes == "B2"  # header row and the municipality's name stay in view
         (table,) = sheet.tables.values()
         assert table.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
@@ -167,16 +170,29 @@ def test_dutch_excel_csv_is_the_same_table(out, year_sheets):
         pd.testing.assert_frame_equal(csv, sheets[f"Antwoorden {year}"])
 
 
-def test_all_years_workbook_holds_each_year_sheet(out, year_sheets):
-    path = out / "spreadsheets" / "antwoorden_alle_jaren.xlsx"
+def test_all_years_table_is_every_year_under_its_latest_wording(out, db, year_sheets):
+    """Each year's rows hold that year's cells under the header of the latest year that asked the
+    question, and "niet gevraagd" under every question that year did not ask."""
+    sheets = _read(out / "spreadsheets" / "antwoorden_alle_jaren.xlsx", None)
+    assert list(sheets) == ["Lees mij", "Alle jaren", "Kolommen"]
+    table, columns = sheets["Alle jaren"], sheets["Kolommen"]
     years = list(year_sheets)
-    assert openpyxl.load_workbook(path, read_only=True).sheetnames == \
-        ["Lees mij", *(f"Antwoorden {y}" for y in years), "Kolommen"]
-    newest, oldest = f"Antwoorden {years[0]}", f"Antwoorden {years[-1]}"  # the others are written alike
-    sheets = _read(path, [newest, oldest, "Kolommen"])
-    pd.testing.assert_frame_equal(sheets[newest], year_sheets[years[0]][newest])
-    pd.testing.assert_frame_equal(sheets[oldest], year_sheets[years[-1]][oldest])
-    assert sorted(set(sheets["Kolommen"]["Jaar"].astype(int)), reverse=True) == years
+    latest = {}  # (vraag_id, item_code) -> header in the newest year that asked it
+    for year in years:
+        for header, key in _expected_columns(db, year).items():
+            latest.setdefault(key, header)
+    assert set(table.columns[5:]) == set(latest.values())
+    assert {(q, i): h for h, q, i in zip(columns["Kolom"], columns["vraag_id"], columns["item_code"])} == latest
+    code, year_title = table.columns[1], table.columns[3]
+    assert len(table) == sum(len(s[f"Antwoorden {y}"]) for y, s in year_sheets.items())
+    for year in years:
+        sheet = year_sheets[year][f"Antwoorden {year}"]
+        asked = {h: latest[key] for h, key in _expected_columns(db, year).items()}
+        mine = table[table[year_title] == str(year)].set_index(code).sort_index()
+        theirs = sheet.rename(columns=asked).set_index(code).sort_index()
+        assert mine[list(asked.values())].equals(theirs[list(asked.values())]), year
+        not_asked = sorted(set(latest.values()) - set(asked.values()))
+        assert (mine[not_asked] == "niet gevraagd").all().all(), year
 
 
 def test_files_are_published_registered_and_committed(out):
