@@ -13,15 +13,20 @@ PACKAGE_ZIP = "benchmark-eenzaamheid.zip"  # the data package as one download
 
 
 def write_exports(frames: dict, staging: Path, live: Path, datapackage: Path | None) -> None:
-    """Every download of the staged publication from the checked frames: csv/json/parquet/xlsx,
-    and with a root `datapackage` the zip (and datapackage.json, when the package lives in the
+    """Every download of the staged publication from the checked frames: csv/json/parquet/xlsx, the
+    spreadsheets for people (pipeline/people_sheets.py), and with a root `datapackage` the zip (and datapackage.json, when the package lives in the
     published folder). Reads nothing but the frames and the project's metadata, so it may run in
     the build's helper process while the database is loaded and checked."""
-    from .pipeline import export
+    from .pipeline import export, people_sheets
 
     export.export_tables(frames, staging)
+    synthetic = bool(frames["bronbestanden"]["synthetisch"].astype(int).any())
+    # after the CSV files: the workbooks' first sheet names the version, a hash of those files
+    package = export.datapackage("csv", synthetic, csv_dir=staging / "csv")
+    notice = (export.package_metadata().get("synthetisch_melding") or "").strip() if synthetic else None
+    people_sheets.write_all(frames, staging, package, " ".join((notice or "").split()) or None,
+                            export._write_atomic_with)
     if datapackage is not None:
-        synthetic = bool(frames["bronbestanden"]["synthetisch"].astype(int).any())
         if package_inside(live, datapackage):  # part of the folder, switched with it
             export.write_datapackage(staging / datapackage.name, "csv", synthetic=synthetic)
         package_zip(staging, staging / PACKAGE_ZIP, synthetic)
@@ -30,13 +35,13 @@ def write_exports(frames: dict, staging: Path, live: Path, datapackage: Path | N
 def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
     """The package as one download, and beside it in the staged folder datapackage.json and the
     DCAT record (dcat.ttl), each downloadable by itself. The zip holds datapackage.json with the CSV
-    files (paths csv/...), README.md (with the data dictionary), CITATION.cff, the codebook, the
+    files (paths csv/...), the spreadsheets for people (spreadsheets/...), README.md (with the data dictionary), CITATION.cff, the codebook, the
     DCAT record and the licence texts; fixed timestamps and order: reproducible."""
     import json
     import zipfile
 
     from .catalog import dcat, release, zipdocs
-    from .pipeline import export
+    from .pipeline import export, people_sheets
 
     package = export.datapackage("csv", synthetic, csv_dir=staging / "csv")
     package_bytes = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -44,6 +49,8 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
     catalogus = meta["catalogus"]
     files: dict[str, int | None] = {f"{fmt}/{f.name}": f.stat().st_size for fmt in EXPORT_DIRS
                                     for f in sorted((staging / fmt).glob(f"*.{fmt}"))}
+    people = [name for name in people_sheets.file_names() if (staging / name).is_file()]
+    files.update({name: (staging / name).stat().st_size for name in people})
     files.update({"datapackage.json": len(package_bytes), path.name: None})
     dcat_bytes = dcat.turtle(package, catalogus, files, path.name)
     export._write_atomic(staging / "datapackage.json", package_bytes)
@@ -63,6 +70,8 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
             add(name, data)
         for csv_file in sorted((staging / "csv").glob("*.csv")):
             add(f"csv/{csv_file.name}", csv_file.read_bytes())
+        for name in people:  # described in datapackage.json too
+            add(name, (staging / name).read_bytes())
         if (staging / changes.CHANGELOG_NAME).exists():  # the diff with the previous publication
             add(changes.CHANGELOG_NAME, (staging / changes.CHANGELOG_NAME).read_bytes())
 
@@ -86,9 +95,9 @@ def sync_datapackage(clean_dir: Path, datapackage: Path) -> bool:
             package = json.loads(z.read("datapackage.json"))
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return False  # no (complete) publication yet: nothing to describe
-    csv_dir = Path(os.path.relpath(clean_dir / "csv", Path(os.path.abspath(datapackage)).parent)).as_posix()
-    for resource in package["resources"]:
-        resource["path"] = f"{csv_dir}/{Path(resource['path']).name}"
+    folder = Path(os.path.relpath(clean_dir, Path(os.path.abspath(datapackage)).parent)).as_posix()
+    for resource in package["resources"]:  # csv/x.csv, spreadsheets/y.xlsx: relative to the publication
+        resource["path"] = f"{folder}/{resource['path']}" if folder != "." else resource["path"]
     text = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if datapackage.exists() and datapackage.read_bytes() == text:
         return False

@@ -110,7 +110,7 @@ def test_created_follows_source_date_epoch_when_set(monkeypatch, tmp_path):
 def test_zip_holds_readme_citation_codebook_licences_and_dcat(out, package, zipped):
     names = set(zipped)
     assert {"datapackage.json", "README.md", "CITATION.cff", "codebook.yaml", "dcat.ttl"} <= names
-    assert {f"csv/{r['name']}.csv" for r in package["resources"]} <= names
+    assert {r["path"] for r in package["resources"]} <= names  # csv/<table>.csv and spreadsheets/ for people
     for lic in package["licenses"]:
         assert f"LICENSES/{lic['name']}.txt" in names, lic["name"]
     assert zipped["LICENSES/CC-BY-4.0.txt"].startswith(b"Attribution 4.0 International")
@@ -124,6 +124,9 @@ def test_zip_holds_readme_citation_codebook_licences_and_dcat(out, package, zipp
         section = readme.split(f"### {r['name']} – ", 1)
         assert len(section) == 2, r["name"]
         body = section[1].split("\n### ", 1)[0]
+        assert f"`{r['path']}`" in body, r["name"]
+        if not r["path"].startswith("csv/"):  # a spreadsheet for people: its columns are on its sheet Kolommen
+            continue
         for field in r["schema"]["fields"]:
             assert f"| `{field['name']}` |" in body, (r["name"], field["name"])
 
@@ -147,6 +150,7 @@ def test_frictionless_validates_the_package_and_the_zip(out, tmp_path, target):
     shutil.copy(out / target, folder / target)
     if target == "datapackage.json":
         shutil.copytree(out / "csv", folder / "csv")
+        shutil.copytree(out / "spreadsheets", folder / "spreadsheets")
     proc = subprocess.run([FRICTIONLESS, "validate", "--json", target], cwd=folder, capture_output=True,
                           text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
@@ -187,7 +191,8 @@ def test_dcat_describes_every_published_file(out, dcat, package):
     assert str(next(dcat.objects(dataset, DCAT.version))) == package["version"]
     urls = {str(next(dcat.objects(d, DCAT.accessURL))) for d in dcat.objects(dataset, DCAT.distribution)}
     published = {p.relative_to(out).as_posix() for fmt in ("csv", "json", "parquet")
-                 for p in (out / fmt).glob(f"*.{fmt}")} | {"datapackage.json", build.PACKAGE_ZIP}
+                 for p in (out / fmt).glob(f"*.{fmt}")} | {"datapackage.json", build.PACKAGE_ZIP} \
+        | {p.relative_to(out).as_posix() for p in (out / "spreadsheets").iterdir()}
     assert {u.split("/bestanden/", 1)[1] for u in urls} == published
     for d in dcat.objects(dataset, DCAT.distribution):
         media = str(next(dcat.objects(d, DCAT.mediaType)))

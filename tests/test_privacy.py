@@ -195,12 +195,18 @@ def _plant(raw: Path) -> None:
 def _texts_of_file(path: Path) -> list[str]:
     """The text a published file holds: bytes as text; a zip's members and a Parquet file's values decoded."""
     if path.suffix in (".zip", ".xlsx"):  # an xlsx is a zip of XML parts
-        with zipfile.ZipFile(path) as z:
-            return [z.read(n).decode("utf-8", "replace") for n in z.namelist()]
+        return _texts_of_zip(path.read_bytes())
     if path.suffix == ".parquet":
         table = pq.read_table(path)
         return [json.dumps(table.to_pydict(), default=str, ensure_ascii=False)]
     return [path.read_bytes().decode("utf-8", "replace")]
+
+
+def _texts_of_zip(data: bytes) -> list[str]:
+    """A zip's members as text; a workbook inside it (the zip's spreadsheets/) opened in turn."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return [text for n in z.namelist()
+                for text in (_texts_of_zip(z.read(n)) if n.endswith(".xlsx") else [z.read(n).decode("utf-8", "replace")])]
 
 
 def _database_texts(db: Path) -> list[str]:

@@ -461,6 +461,37 @@ def test_every_format_downloads_from_the_download_page_and_opens(page, site, tmp
 
 
 @pytest.mark.parametrize("width", [390, 1280])
+def test_downloads_for_people_are_on_the_first_screen_and_say_what_the_database_says(page, site, width, tmp_path):
+    """The home page's Downloads block starts within the first screen (390 and 1280 px wide); its 2024
+    link gives the workbook in words: one municipality's answer is the database's, under the question."""
+    import sqlite3
+
+    import pandas as pd
+
+    page.set_viewport_size({"width": width, "height": 844})
+    open_page(page, site, "/", f"home-downloads-{width}")
+    block = page.locator("section.downloads-mensen")
+    top = block.bounding_box()["y"]
+    assert top < 844, f"the Downloads block starts at y={top}px, below the first screen"
+    link = block.get_by_role("link", name="Alle antwoorden van 2024 als spreadsheet (Excel)")
+    assert re.search(r"\(\d+,\d kB\)", link.locator("xpath=..").inner_text())  # size in Dutch: 59,6 kB
+    if width != 1280:
+        return
+    conn = sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)
+    code, wording, label = conn.execute(
+        "select a.gemeente_code, coalesce(nullif(v.formulering, ''), q.onderwerp), o.label "
+        "from antwoorden a join vraagversies v on v.vraag_id = a.vraag_id and v.jaar = a.jaar "
+        "join vragen q on q.vraag_id = a.vraag_id join antwoordopties o on o.vraag_id = a.vraag_id "
+        "and o.item_code = a.item_code and o.optie_code = a.optie_code "
+        "where a.jaar = 2024 and a.vraag_id = 'week_deelname' order by a.gemeente_code desc limit 1").fetchone()
+    conn.close()
+    workbook = _download(page, link, tmp_path)
+    sheet = pd.read_excel(workbook, sheet_name="Antwoorden 2024", dtype=str)
+    row = sheet[sheet.iloc[:, 1] == code]
+    assert len(row) == 1 and row[" ".join(wording.split())].item() == label
+
+
+@pytest.mark.parametrize("width", [390, 1280])
 def test_over_page(browser, site, width):
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="nl-NL")
     pg = context.new_page()

@@ -20,6 +20,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
 
+from ..pipeline import people_sheets
 from . import release
 
 DCAT3 = Namespace(str(DCAT))  # rdflib's DCAT is DCAT 2: dcat:version is DCAT 3
@@ -136,6 +137,8 @@ def graph(package: dict, catalogus: dict, files: dict[str, int | None], zip_name
                 "Frictionless datapackage.json: tabellen, kolommen, typen en sleutels; de CSV-paden zijn relatief.")
         elif name == DCAT_NAME:
             continue  # this record itself
+        elif relative.startswith(f"{people_sheets.FOLDER}/"):  # the spreadsheets for people
+            title, text = people_sheets.describe(relative, package["title"])
         else:
             title = f"{titles.get(stem, stem)} ({label})"
             text = f"De tabel {stem} als {label}-bestand."

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from ..paths import CODE_ROOT
+from ..pipeline import people_sheets
 from .release import dutch_date
 
 LICENSES = CODE_ROOT / "LICENSES"
@@ -28,6 +29,12 @@ def data_dictionary(package: dict) -> list[str]:
     lines = []
     for r in package["resources"]:
         schema = r["schema"]
+        if r["path"].startswith(f"{people_sheets.FOLDER}/"):  # for people: the codes are on their sheet Kolommen
+            lines += [f"### {r['name']} – {r['title']}", "", _cell(r.get("description")), "",
+                      f"Bestand: `{r['path']}`. {len(schema['fields'])} kolommen, alle tekst; de kop is de "
+                      "formulering van de vraag, de betekenis per kolom staat in datapackage.json en op het blad "
+                      "Kolommen van de Excel-bestanden.", ""]
+            continue
         lines += [f"### {r['name']} – {r['title']}", "", _cell(r.get("description")), "",
                   f"Bestand: `{r['path']}`. Sleutel: {', '.join(schema.get('primaryKey') or []) or 'geen'}."]
         for fk in schema.get("foreignKeys") or []:
@@ -62,6 +69,9 @@ def readme(package: dict, synthetic: bool, synthetic_notice: str, panels: dict) 
               "kolommen, typen, sleutels en verwijzingen. Controleer het pakket met "
               "`frictionless validate datapackage.json`.",
               "- `csv/`: elke tabel als CSV (UTF-8, komma als scheidingsteken, eerste regel de kolomnamen).",
+              f"- `{people_sheets.FOLDER}/`: de antwoorden per jaar in woorden, voor mensen: Excel-bestanden per "
+              "jaar en voor alle jaren (met een blad Lees mij en een blad Kolommen), en per jaar een CSV voor "
+              "Nederlandse Excel (puntkomma, UTF-8 met BOM).",
               "- `codebook.yaml`: het codeboek van de vragenlijst: vragen, formulering per jaar, antwoordopties "
               "en breuken in vergelijkbaarheid.",
               "- `CITATION.cff`: hoe u deze data citeert (ook hieronder).",

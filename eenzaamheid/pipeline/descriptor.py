@@ -10,7 +10,7 @@ from pathlib import Path
 from .. import yamlfile
 
 from ..paths import RAW, ROOT
-from . import cleanschema
+from . import cleanschema, people_sheets
 
 METADATA_PATH = ROOT / "metadata.yml"
 
@@ -79,6 +79,13 @@ def datapackage(csv_dir_relative: str = "clean/csv", synthetic: bool | None = No
             "encoding": "utf-8",
             "schema": resource_schema(table),
         })
+    # the spreadsheets for people (pipeline/people_sheets.py) written beside the CSV folder, with paths
+    # relative to the publication folder
+    folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+    written = Path(csv_dir).parent if csv_dir is not None else None
+    for resource in people_sheets.resources(meta["title"]) if written is not None else []:
+        if (written / resource["path"]).is_file():
+            resources.append({**resource, "path": f"{folder}/{resource['path']}" if folder else resource["path"]})
     package = {"profile": "tabular-data-package", "name": meta["name"], "title": meta["title"],
                "description": description}
     catalogus = release.metadata(metadata_path).get("catalogus") or {}

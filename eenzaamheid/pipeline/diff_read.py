@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from . import cleanschema
+from . import cleanschema, people_sheets
 
 CHANGES_TABLE = "wijzigingen"   # the diff itself: never part of a comparison
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -176,6 +176,8 @@ def _read_package(label: str, descriptor: bytes, read_file) -> Publication:
     for resource in resources:
         name, rel = resource.get("name"), resource.get("path")
         if name == CHANGES_TABLE or not isinstance(rel, str) or not name:
+            continue
+        if PurePosixPath(rel).parent.name == people_sheets.FOLDER:  # answers again, in words: the tables' diff covers them
             continue
         try:
             data = read_file(rel)

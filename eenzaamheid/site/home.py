@@ -1,9 +1,11 @@
 """The home page: Datasette's index.html (our override) with the canned queries, the computed
 overviews and the downloads found next to the served database."""
+import re
 from pathlib import Path
 
 from eenzaamheid.site import over
 from eenzaamheid.site.common import EXPORT_FORMATS, STATIC_DOWNLOADS, ZIP_NAME
+from eenzaamheid.site.getallen import getal
 from eenzaamheid.site.kerncijfers import home_headlines
 from eenzaamheid.site.render import render
 from eenzaamheid.site.store import Store, database, get_store
@@ -79,4 +81,33 @@ def downloads(datasette) -> dict:
             if (folder / name).is_file():
                 extra.append({"label": label, "url": prefix + name, "bytes": (folder / name).stat().st_size,
                               "naam": name})
-    return {"tabellen": [{"naam": t, "bestanden": files} for t, files in sorted(tables.items())], "pakket": extra}
+    return {"tabellen": [{"naam": t, "bestanden": files} for t, files in sorted(tables.items())], "pakket": extra,
+            "voor_mensen": people_files(folder, prefix) if folder and folder.is_dir() else None}
+
+
+def file_size(size: int) -> str:
+    """Bytes as a reader reads them, Dutch style: 372300 -> '372,3 kB', 1234567 -> '1,2 MB'."""
+    for unit, factor in (("MB", 1_000_000), ("kB", 1_000)):
+        if size >= factor:
+            return f"{getal(round(size / factor, 1), decimals=1)} {unit}"
+    return f"{size} bytes"
+
+
+def people_files(folder: Path, prefix: str) -> dict | None:
+    """The spreadsheets for people (pipeline/people_sheets.py) with names a reader understands:
+    per year the workbook and the CSV for Dutch Excel, newest year first, and the all-years workbook."""
+    from eenzaamheid.pipeline import people_sheets
+
+    sub = folder / people_sheets.FOLDER
+
+    def found(name: str) -> dict | None:
+        path = sub / name
+        return ({"url": f"{prefix}{people_sheets.FOLDER}/{name}", "grootte": file_size(path.stat().st_size),
+                 "naam": name} if path.is_file() else None)
+
+    year_file = re.compile(people_sheets.file_stem(r"(\d{4})") + r"\.xlsx")
+    years = sorted((int(m.group(1)) for f in sub.glob("*.xlsx") if (m := year_file.fullmatch(f.name))), reverse=True)
+    per_year = [{"jaar": y, "excel": found(f"{people_sheets.file_stem(y)}.xlsx"),
+                 "csv": found(f"{people_sheets.file_stem(y)}.csv")} for y in years]
+    all_years = found(f"{people_sheets.ALL_YEARS}.xlsx")
+    return {"jaren": per_year, "alle_jaren": all_years} if per_year or all_years else None

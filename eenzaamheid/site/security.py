@@ -47,17 +47,19 @@ _REPLACED = {name for name, _ in SECURITY_HEADERS}
 # What the downloads mount (the clean folder) publishes: the exports per format, the package,
 # its description and the quality report. Nothing else in that folder is served there.
 EXPORT_FORMATS = ("csv", "json", "parquet", "xlsx")
+PEOPLE_SHEETS, PEOPLE_SHEET_FORMATS = "spreadsheets", ("xlsx", "csv")  # pipeline/people_sheets.py
 PUBLISHED_TOP_LEVEL = ("benchmark-eenzaamheid.zip", "datapackage.json", "kwaliteitsrapport.html",
                        "kwaliteitsrapport.json", "dcat.ttl")
 _EXPORT_FILE = re.compile(r"(?P<fmt>[a-z]+)/[A-Za-z0-9_\-]+\.(?P<ext>[a-z]+)")
 
 
 def is_published_download(relative: str) -> bool:
-    """'csv/gemeenten.csv' yes; '.bouw-123/csv/gemeenten.csv', 'metadata.json', 'benchmark.db' no."""
+    """'csv/gemeenten.csv', 'spreadsheets/antwoorden_2024.xlsx' yes; '.bouw-123/csv/gemeenten.csv', 'metadata.json', 'benchmark.db' no."""
     if relative in PUBLISHED_TOP_LEVEL:
         return True
     m = _EXPORT_FILE.fullmatch(relative)
-    return bool(m) and m["fmt"] == m["ext"] and m["fmt"] in EXPORT_FORMATS
+    return bool(m) and ((m["fmt"] == m["ext"] and m["fmt"] in EXPORT_FORMATS)
+                        or (m["fmt"] == PEOPLE_SHEETS and m["ext"] in PEOPLE_SHEET_FORMATS))
 
 
 def has_hidden_component(path: str) -> bool:
