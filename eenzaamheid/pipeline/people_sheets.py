@@ -160,7 +160,8 @@ def _readme_rows(package: dict, table: people_table.Table, notice: str | None) -
                                for lic in package.get("licenses", []))),
         ("Versie", package.get("version", "")),
         ("Datum van deze versie", release.dutch_date(package["created"]) if package.get("created") else ""),
-        ("Adres", package.get("homepage", "")),
+        # no address while the site's is a placeholder (catalog/release.py): the site shows the citation with it
+        *([("Adres", package["homepage"])] if package.get("homepage") else []),
         ("Citeren", package.get("citation", "")),
         ("Voor programma's", "Dezelfde antwoorden met codes (tabel antwoorden_breed en alle andere tabellen, als "
                              "CSV, JSON, Parquet en datapakket) staan op de downloadpagina van de site."),
