@@ -387,6 +387,8 @@ def test_a_build_inside_another_program_leaves_its_garbage_collector_as_it_was()
         frozen = gc.get_freeze_count()
         with gcpolicy.batch():
             assert gc.get_threshold() == gcpolicy.THRESHOLD != (700, 10, 10)
-        assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() == frozen
+        # nothing of the caller's frozen: the count never grows (a frozen object that another thread of the
+        # test process releases meanwhile, e.g. a server's, makes it one smaller: seen in a full run)
+        assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() <= frozen
     finally:
         gc.set_threshold(*own)
