@@ -5,7 +5,7 @@ from pathlib import Path
 
 from eenzaamheid.site import over
 from eenzaamheid.site.common import EXPORT_FORMATS, STATIC_DOWNLOADS, ZIP_NAME
-from eenzaamheid.site.getallen import getal
+from eenzaamheid.site.nederlands import file_size
 from eenzaamheid.site.kerncijfers import home_headlines
 from eenzaamheid.site.render import render
 from eenzaamheid.site.store import Store, database, get_store
@@ -83,14 +83,6 @@ def downloads(datasette) -> dict:
                               "naam": name})
     return {"tabellen": [{"naam": t, "bestanden": files} for t, files in sorted(tables.items())], "pakket": extra,
             "voor_mensen": people_files(folder, prefix) if folder and folder.is_dir() else None}
-
-
-def file_size(size: int) -> str:
-    """Bytes as a reader reads them, Dutch style: 372300 -> '372,3 kB', 1234567 -> '1,2 MB'."""
-    for unit, factor in (("MB", 1_000_000), ("kB", 1_000)):
-        if size >= factor:
-            return f"{getal(round(size / factor, 1), decimals=1)} {unit}"
-    return f"{size} bytes"
 
 
 def people_files(folder: Path, prefix: str) -> dict | None:

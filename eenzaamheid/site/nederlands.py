@@ -28,13 +28,15 @@ def column_label(column: dict) -> str:
 
 
 def file_size(size) -> str:
-    """Datasette's format_bytes (steps of 1024) in the Dutch style: 381235 -> '372,3 kB'."""
+    """Bytes as a reader reads them, Dutch style and in SI steps, as its unit says (kB = 1,000 bytes;
+    Datasette's format_bytes divided by 1024 and wrote 'KB'): 372300 -> '372,3 kB'. Every size the
+    site shows comes from here."""
     current = float(size)
     unit = _BYTE_UNITS[0]
     for unit in _BYTE_UNITS:
-        if current < 1024 or unit == _BYTE_UNITS[-1]:
+        if current < 1000 or unit == _BYTE_UNITS[-1]:
             break
-        current /= 1024
+        current /= 1000
     if unit == "bytes":
         return f"{int(current)} bytes"
     return f"{getal(current, decimals=1)} {unit}"
