@@ -121,7 +121,7 @@ def test_map_shows_how_many_years_each_municipality_took_part(page, site):
     svg = page.locator("svg.kaart")
     assert svg.is_visible() and svg.locator("circle.dot").count() > 300
     legend = page.locator("ul.jaren-legenda")
-    assert legend.is_visible() and "Elk jaar" in legend.inner_text() and "Nooit" in legend.inner_text()
+    assert legend.is_visible() and "Elk jaar" in legend.inner_text() and "Nooit een inzending" in legend.inner_text()
     fills = {svg.locator(f"circle.dot.jaren-{n}").first.evaluate("e => getComputedStyle(e).fill")
              for n in range(0, 7) if svg.locator(f"circle.dot.jaren-{n}").count()}
     assert len(fills) >= 4, "the number of years is told apart by colour"
