@@ -111,8 +111,13 @@ gemarkeerd en telt niet meer mee in de build.
 
 Een bestaand ander bestand met dezelfde naam wordt nooit overschreven: geef de nieuwe levering dan een eigen naam.
 
+Het leveringscontract van het jaar (`schemas/raw/<jaar>.yaml`) moet er zijn en bij het codeboek passen vóórdat er
+iets wordt opgenomen; anders neemt `ontvang` niets op en zegt het wat eerst moet. Is precies dit bestand al ontvangen,
+dan wordt het niet opnieuw opgenomen maar alleen gevalideerd.
+
 **Exitcodes:** die van `validate` (0 = geen fouten, 1 = fouten gevonden); 1 ook als het bestandstype niet wordt
-geaccepteerd; 2 = verkeerd aangeroepen (bestand bestaat niet, onbekend jaar, --vervangt onbekend, naam al bezet).
+geaccepteerd of het leveringscontract ontbreekt of verouderd is; 2 = verkeerd aangeroepen (bestand bestaat niet,
+onbekend jaar, --vervangt onbekend, naam al bezet door een ander bestand).
 """
 
 
@@ -132,18 +137,21 @@ def ontvang(
     raw: Annotated[Path, typer.Option("--raw", help="Map met de leveringen en MANIFEST.csv.")] = RAW,
 ) -> None:
     from . import report as render
-    from .pipeline.intake import NotAccepted, receive
+    from .pipeline.intake import AlreadyReceived, NotAccepted, receive
     from .pipeline.validate import UsageError, validate_paths
 
     try:
         target, row = receive(bestand, jaar, raw, replaces=vervangt, received=ontvangen, synthetic=synthetisch)
+        typer.echo(f"Ontvangen: {target} ({row['bytes']} bytes, sha256 {row['sha256']}), geregistreerd in "
+                   f"{raw / 'MANIFEST.csv'}" + (f" als vervanging van {row['vervangt']}." if row["vervangt"] else "."))
     except UsageError as exc:
         _usage(str(exc))
     except NotAccepted as exc:
         typer.echo(f"Fout: {exc}", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    typer.echo(f"Ontvangen: {target} ({row['bytes']} bytes, sha256 {row['sha256']}), geregistreerd in "
-               f"{raw / 'MANIFEST.csv'}" + (f" als vervanging van {row['vervangt']}." if row["vervangt"] else "."))
+    except AlreadyReceived as exc:  # running the command again only validates
+        typer.echo(str(exc))
+        target = exc.target
     result = validate_paths([target])
     render.print_text(result)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_PROBLEMS)

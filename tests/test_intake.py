@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -196,7 +197,7 @@ def test_a_year_folder_with_only_an_xls_is_an_error_not_no_deliveries(tmp_path):
 
 # --- ontvang refuses wrong use, and writes nothing then --------------------------------------
 
-@pytest.mark.parametrize("case", ["overwrite", "unknown_old", "bad_date", "xls", "already_received"])
+@pytest.mark.parametrize("case", ["overwrite", "unknown_old", "bad_date", "xls"])
 def test_ontvang_refuses_and_leaves_raw_untouched(raw, tmp_path, case):
     new = corrected_2024(tmp_path)
     args = [new, "--jaar", "2024", "--raw", raw]
@@ -211,13 +212,54 @@ def test_ontvang_refuses_and_leaves_raw_untouched(raw, tmp_path, case):
     elif case == "xls":
         args[0] = tmp_path / "levering.xls"
         args[0].write_bytes(b"\xd0\xcf\x11\xe0")
-    elif case == "already_received":
-        args[0] = raw / OLD_2024
     before = {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()}
     proc = run_cli("ontvang", *args, cwd=tmp_path)
     assert proc.returncode == (1 if case == "xls" else 2), proc.stdout + proc.stderr
     assert proc.stderr.startswith("Fout: ") and "Traceback" not in proc.stderr
     assert {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()} == before
+
+
+def test_ontvang_again_of_the_same_file_only_validates_it(raw, tmp_path):
+    """The file already received (same name, same bytes): nothing is taken in twice, no advice to rename it
+    (_v2); the command validates it and exits as validate does."""
+    before = {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()}
+    proc = run_cli("ontvang", raw / OLD_2024, "--jaar", "2024", "--raw", raw, cwd=tmp_path)
+    alone = run_cli("validate", raw / OLD_2024, cwd=tmp_path)
+    assert proc.returncode == alone.returncode, proc.stdout + proc.stderr
+    assert f"{OLD_2024} is al ontvangen" in proc.stdout and "_v2" not in proc.stdout + proc.stderr
+    def summary(text):  # the validation's last line, without its timing
+        return re.sub(r"\([\d.]+ s\)", "", text.strip().splitlines()[-1])
+    assert summary(proc.stdout) == summary(alone.stdout) and "telt niet mee" in summary(alone.stdout)
+    assert {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()} == before
+
+
+def test_ontvang_before_the_years_contract_takes_nothing_in(tmp_path):
+    """A year the codebook knows but whose delivery contract was not written yet (the steward skipped
+    `write_contracts`): exit 1, one Dutch instruction with the next commands, raw/ and the manifest as
+    they were, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from test_new_year import DATA, DELIVERY, FIXTURE, REPO
+
+    root = tmp_path / "data"
+    for name in DATA:
+        (shutil.copytree if (REPO / name).is_dir() else shutil.copy2)(REPO / name, root / name)
+    patched = subprocess.run(["patch", "-p1", "--no-backup-if-mismatch", "-i", str(FIXTURE / "codebook.patch")],
+                             cwd=root, capture_output=True, text=True)
+    assert patched.returncode == 0, patched.stdout + patched.stderr
+    assert not (root / "schemas" / "raw" / "2025.yaml").exists()
+    before = {p: p.read_bytes() for p in (root / "raw").rglob("*") if p.is_file()}
+    proc = subprocess.run([sys.executable, "-m", "eenzaamheid.cli", "ontvang", str(FIXTURE / DELIVERY), "--jaar", "2025",
+                           "--ontvangen", "2025-12-08", "--synthetisch"], cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "EENZAAMHEID_ROOT": str(root), "PYTHONPATH": str(REPO)}, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.startswith("Fout: ")
+    assert "schemas/raw/2025.yaml" in proc.stderr and "write_contracts.py" in proc.stderr
+    assert "Er is niets opgenomen" in proc.stderr
+    assert f"eenzaamheid ontvang {FIXTURE / DELIVERY} --jaar 2025 --ontvangen 2025-12-08 --synthetisch" in proc.stderr
+    assert {p: p.read_bytes() for p in (root / "raw").rglob("*") if p.is_file()} == before
 
 
 def test_ontvang_help_explains_the_redelivery(tmp_path):

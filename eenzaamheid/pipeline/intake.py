@@ -15,13 +15,23 @@ import os
 import shutil
 from pathlib import Path
 
-from .. import codebook
+from .. import codebook, contract
 from .manifest import (DELIVERY_SUFFIXES, MANIFEST_COLUMNS, MANIFEST_NAME, REPLACES, ManifestError, UsageError,
                        read_manifest, replacements, sha256)
 
 
 class NotAccepted(Exception):
-    """The file is not a delivery we can read (its type); the message is Dutch. Nothing was written."""
+    """The file is not a delivery we can read (its type), or its year's delivery contract is missing or
+    out of date; the message is Dutch and says what to do. Nothing was written."""
+
+
+class AlreadyReceived(Exception):
+    """This very file (same name, same bytes) is already in raw/ and the manifest: nothing to take in
+    again; `target` is its path in raw/, to validate."""
+
+    def __init__(self, message: str, target: Path):
+        super().__init__(message)
+        self.target = target
 
 
 def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
@@ -38,6 +48,14 @@ def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
                           "Vraag de leverancier om de levering als .csv of .xlsx; er is niets opgenomen.")
     if not raw_dir.is_dir():
         raise UsageError(f"Map '{raw_dir}' bestaat niet; geef de map met de leveringen op met --raw.")
+    # before anything is copied or registered: a delivery whose contract cannot be used would be taken in
+    # and then fail validation, leaving a registered file the steward cannot validate
+    why = contract.out_of_date(year)
+    if why:
+        raise NotAccepted(f"{why} Er is niets opgenomen: {raw_dir} en {MANIFEST_NAME} zijn niet gewijzigd. Neem de "
+                          f"levering daarna op met: eenzaamheid ontvang {source} --jaar {year}"
+                          + (f" --vervangt {replaces}" if replaces else "")
+                          + (f" --ontvangen {received}" if received else "") + (" --synthetisch" if synthetic else ""))
     date = _date(received)
     manifest = raw_dir / MANIFEST_NAME
     try:
@@ -47,6 +65,10 @@ def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
     target = raw_dir / str(year) / source.name
     key = f"{year}/{source.name}"
     registered = {r["bestand"]: r for r in rows}
+    if key in registered and target.is_file() and registered[key].get("sha256") == sha256(source) == sha256(target):
+        raise AlreadyReceived(f"{key} is al ontvangen en geregistreerd in {manifest} (dezelfde inhoud, sha256 "
+                              f"{registered[key]['sha256'][:12]}…); er is niets opnieuw opgenomen. Hieronder de "
+                              "validatie van het ontvangen bestand.", target)
     if key in registered:
         hint = (f" Vervangt het een andere levering, vul dan in die rij de kolom {REPLACES}."
                 if replaces and not registered[key].get(REPLACES) else "")
