@@ -13,9 +13,8 @@ import re
 import sqlite3
 from pathlib import Path
 
-from . import yamlfile
-
 from . import quality
+from .catalog import release
 
 from .pipeline import cleanschema
 from .paths import ROOT
@@ -46,7 +45,7 @@ def _column_meanings() -> dict[str, str]:
 
 
 def datasette_metadata(db_path: Path) -> dict:
-    source = yamlfile.load(METADATA_YML)
+    source = release.metadata(METADATA_YML)  # the survey years filled in ({jaren} in metadata.yml)
     out = {k: source[k] for k in DATASETTE_KEYS if k in source}
     hand = source["databases"][DATABASE]
     tables: dict[str, dict] = {}

@@ -9,7 +9,7 @@ Hooks:
 - startup: read what the pages need (the `Store`); remember what Datasette would otherwise
   work out on every request from an immutable database (immutable.py); absolute URLs of facet
   links the short way (absolute_url.py);
-- extra_template_vars: `synthetisch` (banner, noindex) on every page, the site's links, the
+- extra_template_vars: `synthetisch` (banner, noindex) and the survey years on every page, the site's links, the
   table/query row writers, and on the home page its canned queries, overviews and downloads;
 - register_routes: the site's own pages (eenzaamheid/site/routes.py);
 - handle_exception: Datasette's error pages through render_template, so they get the banner;
@@ -21,6 +21,8 @@ support asked once, not on every table page (connection.py).
 import functools
 
 from datasette import hookimpl
+
+from eenzaamheid import years
 
 from eenzaamheid.site import absolute_url, cells, connection, errors, immutable, provincie, routes, security, sync_frame, zoeken
 from eenzaamheid.site.asgi import wrapper
@@ -89,6 +91,8 @@ def extra_template_vars(template, datasette, request):
             "tabelrijen": table_rows(datasette, store.gemeenten), "queryrijen": query_rows(datasette),
             "wijzigingen_laden": functools.partial(site_wijzigingen.wijzigingen_context, datasette),
             "synchroon": sync_partial(datasette),
+            # the survey years as every page writes them: from the served data, never typed
+            "jaren_bereik": years.span(store.jaren), "jaren_van_tot": years.in_words(store.jaren),
             **template_helpers()}
         if template == "index.html":
             out["home"] = await home_context(datasette, request, store)

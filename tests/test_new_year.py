@@ -16,10 +16,15 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import re
 import sys
+import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
+
+from conftest import start_datasette
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests" / "fixtures" / "jaar2025"
@@ -27,6 +32,7 @@ DELIVERY = "benchmark_eenzaamheid_2025_export.csv"
 DATA = ("schemas", "raw", "reference", "checks", "metadata.yml")
 CLI = [sys.executable, "-m", "eenzaamheid.cli"]
 NEW_LABEL = "Ja, we ontwikkelen de samenwerking door of bouwen haar af"
+OLD_SPANS = ("2019\u20132024", "2019-2024")  # what the texts said before 2025 arrived (en dash, hyphen)
 
 
 def _run(args: list[str], root: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -187,3 +193,61 @@ def test_an_option_of_some_years_only_is_allowed_in_those_years_only():
     options = codebook_tables.antwoordopties(book).set_index(["vraag_id", "optie_code"])
     assert options.loc[("coalitie", "ja_afgerond"), "jaren"] == "2024"
     assert options.loc[("coalitie", "nee"), "jaren"] == "2021,2022,2023,2024"
+
+
+def _new_span(root: Path) -> str:
+    """The survey years of the 2025 build as the texts must write them, from its table jaargangen."""
+    [(first, last)] = _query(root, "SELECT min(jaar), max(jaar) FROM jaargangen")
+    assert last == 2025
+    return f"{first}\u2013{last}"
+
+
+def _published_texts(out: Path) -> dict[str, str]:
+    """Every text a reader or harvester gets: the text files beside the database (what Datasette
+    serves, the catalogue record, the package), the text members of the zip and the people's
+    workbooks' words ("Lees mij")."""
+    texts = {f.name: f.read_text(encoding="utf-8") for f in out.iterdir() if f.suffix in (".json", ".ttl", ".md")}
+    with zipfile.ZipFile(out / "benchmark-eenzaamheid.zip") as package:
+        for name in package.namelist():
+            if name.endswith((".json", ".ttl", ".md", ".cff")):
+                texts[f"zip:{name}"] = package.read(name).decode("utf-8")
+    for workbook in (out / "spreadsheets").glob("*.xlsx"):
+        with zipfile.ZipFile(workbook) as book:
+            texts[workbook.name] = book.read("xl/sharedStrings.xml").decode("utf-8")
+    return texts
+
+
+def test_every_published_text_names_the_years_of_the_data(year2025):
+    root, steps = year2025
+    assert steps["build"].returncode == 0, steps["build"].stderr
+    span, texts = _new_span(root), _published_texts(root / "uit")
+    stale = {name: old for name, text in texts.items() for old in OLD_SPANS if old in text}
+    assert not stale, stale
+    for name in ("datapackage.json", "dcat.ttl", "metadata.json", "zip:CITATION.cff", "zip:README.md",
+                 "antwoorden_alle_jaren.xlsx"):
+        assert span in texts[name], name
+    title = json.loads(texts["datapackage.json"])["title"]
+    assert title.endswith(span) and json.loads(texts["metadata.json"])["title"] == title
+    assert f"title: {title}" in texts["zip:CITATION.cff"]
+    # the period the catalogue record covers: 1 January of the first year to 31 December of the last
+    first, last = span.split("\u2013")
+    assert re.search(rf'dcat:endDate "{last}-12-31"\^\^xsd:date', texts["dcat.ttl"])
+    assert re.search(rf'dcat:startDate "{first}-01-01"\^\^xsd:date', texts["dcat.ttl"])
+
+
+def test_the_site_of_the_new_year_names_its_years(year2025, tmp_path):
+    root, _ = year2025
+    span = _new_span(root)
+    first, last = span.split("\u2013")
+    with start_datasette(root / "uit" / "benchmark.db", tmp_path / "datasette.log") as url:
+        pages = {path: httpx.get(url + path, timeout=30) for path in ("/", "/over", "/vragen")}
+    for path, response in pages.items():
+        assert response.status_code == 200, path
+        html = response.text
+        [title] = re.findall(r"<title>(.*?)</title>", html, flags=re.S)
+        assert span in title, (path, title)
+        assert not [old for old in OLD_SPANS if old in html], path
+    assert f"Van {first} tot en met {last}" in pages["/"].text and f"Van {first} tot en met {last}" in pages["/over"].text
+    assert f"de vragenlijst {span}" in pages["/vragen"].text
+    [jsonld] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', pages["/"].text, flags=re.S)
+    assert json.loads(jsonld)["temporalCoverage"] == f"{first}/{last}"

@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,8 +33,19 @@ MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
           "oktober", "november", "december")
 
 
-def metadata(path: Path = METADATA_PATH) -> dict:
-    return yamlfile.load(path)
+def metadata(path: Path = METADATA_PATH, years: Iterable[int] | None = None) -> dict:
+    """metadata.yml with the survey years filled in (`{jaren}` etc., eenzaamheid/years.py) and
+    `catalogus.periode` derived from them unless set: `years` are the served database's on the site,
+    else the codebook's (the build)."""
+    from .. import years as survey_years
+
+    if years is None:
+        from .. import codebook
+        years = codebook.YEARS
+    meta = survey_years.fill(yamlfile.load(path), years)
+    if isinstance(meta.get("catalogus"), dict):
+        meta["catalogus"]["periode"] = survey_years.period(years, meta["catalogus"].get("periode"))
+    return meta
 
 
 # Host names that can never be a real site (RFC 2606 / RFC 6761): a `basis_url` on one of them is a

@@ -3,7 +3,8 @@
 `schemas/clean/<table>.yaml` is the single source of every clean column's meaning (Dutch titles
 and descriptions, shown in the data package and in Datasette) and of its type, constraints and
 keys. The table `gepubliceerde_cijfers` is `checks/published_figures.csv` as is, so its schema is
-`schemas/published_figures.yaml` itself rather than a copy in `schemas/clean/`.
+`schemas/published_figures.yaml` itself rather than a copy in `schemas/clean/`. A text that names
+the survey years says `{jaren}` (eenzaamheid/years.py), filled in from the codebook on loading.
 
 The pandera model of a table is converted from its Table Schema with
 `contract.pandera_from_table_schema` (the mapping of `pandera.io.pandas_io.from_frictionless_schema`,
@@ -89,7 +90,10 @@ def schema_path(table: str) -> Path:
 
 @functools.lru_cache(maxsize=None)
 def _load(table: str) -> dict:
-    schema = yamlfile.load(schema_path(table))
+    from .. import codebook, years  # the codebook is read only when a schema is
+
+    # texts say {jaren} where they name the survey years (eenzaamheid/years.py): the codebook's years
+    schema = years.fill(yamlfile.load(schema_path(table)), codebook.load().years)
     if table in _GENERATED_FIELDS:  # the fixed fields are in the file, the rest come from the codebook
         module, function = _GENERATED_FIELDS[table]
         schema["fields"] += getattr(importlib.import_module(module, __package__), function)()

@@ -7,8 +7,6 @@ import json
 import re
 from pathlib import Path
 
-from .. import yamlfile
-
 from ..paths import RAW, ROOT
 from . import cleanschema, people_sheets
 
@@ -16,7 +14,10 @@ METADATA_PATH = ROOT / "metadata.yml"
 
 
 def package_metadata(metadata_path: Path = METADATA_PATH) -> dict:
-    metadata = yamlfile.load(metadata_path)
+    """The `datapackage` block (plus `title`), the survey years filled in (catalog/release.metadata)."""
+    from ..catalog import release
+
+    metadata = release.metadata(metadata_path)
     block = dict(metadata.get("datapackage") or {})
     block.setdefault("title", metadata.get("title"))
     return block

@@ -27,6 +27,7 @@ import io
 from pathlib import Path
 
 from .. import codebook as cb
+from .. import years as survey_years
 from ..catalog import release
 from . import cleanschema, people_table, spreadsheet
 
@@ -130,7 +131,7 @@ def _readme_rows(package: dict, table: people_table.Table, notice: str | None) -
     meta = release.metadata()
     if table.year is None:
         years = [r[3] for r in table.rows]
-        span = f"{min(years)}–{max(years)}"
+        span = survey_years.span(years)
         counts = "; ".join(f"{y}: {years.count(y)}" for y in sorted(set(years), reverse=True))
         rows_are = f"Eén rij per gemeente per jaar waarin haar inzending meetelt (gemeenten per jaar: {counts})"
         headed = ("de kolomkop is de formulering van de vraag in het laatste jaar waarin zij gesteld werd; de "

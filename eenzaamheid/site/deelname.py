@@ -2,6 +2,7 @@
 every current municipality coloured by the number of survey years in which it took part,
 counted on its current code as the table `deelname_per_gemeente` counts it (a predecessor's
 participation counts for its successor)."""
+from eenzaamheid import years as survey_years
 from eenzaamheid.site.kaart import svg_map
 from eenzaamheid.site.store import Store, rows
 
@@ -41,7 +42,7 @@ def years_map(store: Store, years: dict, base: str, table_url: str) -> dict:
     counts = {n: 0 for n in range(total + 1)}
     for d in dots:
         counts[d["aantal_jaren"]] += 1
-    title = f"Aantal jaren dat elke gemeente deelnam aan de benchmark ({store.jaren[0]}–{latest})"
+    title = f"Aantal jaren dat elke gemeente deelnam aan de benchmark ({survey_years.span(store.jaren)})"
     cached = {"svg": svg_map(dots, title, bounds, False, base, classify=classify), "aantal": len(dots),
               "titel": title, "totaal_jaren": total,
               "legenda": [{"n": n, "aantal": counts[n], "url": f"{table_url}?aantal_jaren={n}"}

@@ -36,7 +36,6 @@ async def home_context(datasette, request, store: Store) -> dict:
                      "url": datasette.urls.query(db.name, name)} for name, q in queries.items()],
         "downloads": files,
         "views": [v for v in views if v != "geaccepteerde_antwoorden"],
-        "jaren": store.jaren,
         "jsonld": over.cached_jsonld(store, db.path, datasette.absolute_url(request, "/"), files),
         "aantal_gemeenten": sum(1 for g in store.gemeenten.values() if g["geldig_tot"] is None),
         "kerncijfers": home_headlines(store, datasette.metadata("kerncijfers_home"), datasette.urls.path("/vraag/")),

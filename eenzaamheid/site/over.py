@@ -29,9 +29,10 @@ def package(db_path: str | None) -> dict:
         return {}
 
 
-def catalogus() -> dict:
+def catalogus(store) -> dict:
+    """metadata.yml with the served database's years filled in (`{jaren}`, `catalogus.periode`)."""
     try:
-        return release.metadata()
+        return release.metadata(years=store.jaren)
     except OSError:
         return {}
 
@@ -62,7 +63,7 @@ async def context(datasette, store, db) -> dict:
     if cached is not None:
         return cached
     pkg = package(db.path)
-    meta = catalogus()
+    meta = catalogus(store)
     facts = await build_facts(db)
     created = pkg.get("created")
     out = {
@@ -91,7 +92,7 @@ def served_citation(context: dict, served_url: str) -> str | None:
 def cached_jsonld(store, db_path: str | None, base_url: str, downloads: dict) -> dict | None:
     key = ("jsonld", base_url)
     if key not in store.cache:
-        store.cache[key] = jsonld(package(db_path), catalogus(), base_url, store, downloads)
+        store.cache[key] = jsonld(package(db_path), catalogus(store), base_url, store, downloads)
     return store.cache[key]
 
 

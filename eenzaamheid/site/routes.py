@@ -111,7 +111,6 @@ async def _municipality(request, datasette, partial_template: str | None):
         "antwoorden": answers,
         "voorganger_antwoorden": predecessors(store, g, predecessor_answers),
         "build": await build_info(datasette, store),
-        "benchmark_jaren": store.jaren,
         "pagina_url": datasette.absolute_url(request, datasette.urls.path(f"/gemeente/{code}")),
     }
     return store, context, None
