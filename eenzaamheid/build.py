@@ -128,6 +128,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         "vragen": codebook_tables.vragen(book),
         "vraagversies": codebook_tables.vraagversies(book),
         "antwoordopties": codebook_tables.antwoordopties(book),
+        "optielabels_per_jaar": codebook_tables.optielabels_per_jaar(book),
         "bronbestanden": bronbestanden,
         "inzendingen": inzendingen,
         "antwoorden": antwoorden,

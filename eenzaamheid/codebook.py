@@ -86,6 +86,14 @@ class Codebook:
         reworded = (version or {}).get("optielabels") or {}
         return [{**o, "label": reworded[o["optie_code"]]} if o["optie_code"] in reworded else o for o in opts]
 
+    def option_label(self, vraag_id: str, optie_code: str, year: int | None = None) -> str:
+        """An option's wording in a year (the version's `optielabels`), else its one general label."""
+        version = self.version(vraag_id, year) if year is not None else None
+        reworded = (version or {}).get("optielabels") or {}
+        if optie_code in reworded:
+            return reworded[optie_code]
+        return {o["optie_code"]: o["label"] for o in self.questions[vraag_id].get("opties", [])}[optie_code]
+
     def items(self, vraag_id: str, year: int | None = None) -> list[dict]:
         items = self.questions[vraag_id].get("items", [])
         return [i for i in items if year is None or year in i["jaren"]]

@@ -23,6 +23,7 @@ COLUMNS = {
     "vraagversies": "vraag_id jaar formulering formulering_status bron vindplaats ruwe_kolommen "
                     "vergelijkbaar_met_vorig_jaar reden",
     "antwoordopties": "vraag_id item_code item_label optie_code label jaren",
+    "optielabels_per_jaar": "vraag_id item_code optie_code jaar label",
     "bronbestanden": "bestand jaar formaat sha256 bytes rijen ontvangen schema synthetisch actief vervangen_door",
     "inzendingen": "inzending_id jaar bestand rij respons_id starttijd eindtijd gemeente_geleverd gemeente_code "
                    "opvolger_code provincie_code resolutie status reden telt_in_vast_panel_2022_2024 telt_in_groep_2022_2023 "
@@ -141,7 +142,8 @@ def test_real_reference_frames_pass(book):
     assert frame["geldig_tot"].isna().sum() == (gemeenten()["geldig_tot"] == "").sum() > 300  # "" → missing
     assert frame["latitude"].notna().all()
     for table, make in (("vragen", codebook_tables.vragen), ("vraagversies", codebook_tables.vraagversies),
-                        ("antwoordopties", codebook_tables.antwoordopties)):
+                        ("antwoordopties", codebook_tables.antwoordopties),
+                        ("optielabels_per_jaar", codebook_tables.optielabels_per_jaar)):
         checked = cleanschema.check(table, make(book))
         assert len(checked) == len(make(book))
     opties = cleanschema.check("antwoordopties", codebook_tables.antwoordopties(book))
@@ -234,7 +236,9 @@ def test_foreign_keys_across_tables(book):
     broken["gemeenten"] = frames["gemeenten"].copy()
     broken["gemeenten"].loc[0, "opvolger_code"] = "GM9999"  # self-reference
     messages = cleanschema.check_foreign_keys(broken)
-    assert len(messages) == 3, messages
+    # the broken version also orphans that version's option labels (optielabels_per_jaar -> vraagversies)
+    assert len(messages) == 4, messages
+    assert any(m.startswith("optielabels_per_jaar.vraag_id+jaar verwijst naar vraagversies") for m in messages)
     assert any(m.startswith("vraagversies.vraag_id verwijst naar vragen.vraag_id: 1 waarde(n)")
                and "'bestaat_niet'" in m for m in messages)
     assert any(m.startswith("antwoorden.vraag_id+item_code+optie_code verwijst naar antwoordopties")

@@ -128,6 +128,7 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
     frames = {
         "gemeenten": gemeenten(), "jaargangen": jaargangen, "vragen": codebook_tables.vragen(book),
         "vraagversies": codebook_tables.vraagversies(book), "antwoordopties": codebook_tables.antwoordopties(book),
+        "optielabels_per_jaar": codebook_tables.optielabels_per_jaar(book),
         "bronbestanden": bron, "inzendingen": inzendingen, "antwoorden": antwoorden,
         "antwoorden_quarantaine": antwoorden_quarantaine, "toelichtingen": toelichtingen,
         "deelname": deelname, "opschoonlog": opschoonlog, "gepubliceerde_cijfers": cijfers,

@@ -168,6 +168,64 @@ def test_the_reworded_option_is_a_comparability_break(year2025):
         == [("ja",)]
 
 
+def _delivered_label(root: Path, year: int) -> str:
+    """The reworded option's label as that year's delivery wrote it (its most frequent ruwe_waarde: the
+    demo plants a miscased one), not from the codebook."""
+    [(label,)] = _query(root, "SELECT ruwe_waarde FROM antwoorden WHERE vraag_id = 'coalitie' "
+                              "AND optie_code = 'ja_doorontwikkelen' AND jaar = ? "
+                              "GROUP BY ruwe_waarde ORDER BY count(*) DESC LIMIT 1", year)
+    return label
+
+
+def test_the_reworded_option_is_published_with_each_years_wording(year2025):
+    root, _ = year2025
+    old = _delivered_label(root, 2024)
+    assert old != NEW_LABEL == _delivered_label(root, 2025)
+    labels = dict(_query(root, "SELECT jaar, label FROM optielabels_per_jaar WHERE vraag_id = 'coalitie' "
+                               "AND item_code = '' AND optie_code = 'ja_doorontwikkelen'"))
+    asked = [j for (j,) in _query(root, "SELECT jaar FROM vraagversies WHERE vraag_id = 'coalitie' ORDER BY jaar")]
+    assert sorted(labels) == asked and asked[-1] == 2025
+    assert labels == {j: NEW_LABEL if j == 2025 else old for j in asked}  # same code, the year's own words
+    # the general label (antwoordopties) stays the codebook's one label
+    assert _query(root, "SELECT label FROM antwoordopties WHERE vraag_id = 'coalitie' "
+                        "AND optie_code = 'ja_doorontwikkelen'") == [(old,)]
+
+
+def test_pages_show_the_option_as_worded_that_year(year2025):
+    """The site's own page code on the 2025 database: legend and header the latest wording, the
+    table's cells, the download and a municipality's answer that year's."""
+    from eenzaamheid.site.gemeente import answers_by_year
+    from eenzaamheid.site.kernantwoorden import answer_cell
+    from eenzaamheid.site.store import Store
+    from eenzaamheid.site.vragen import question_charts, question_sheet
+
+    root, _ = year2025
+    old = _delivered_label(root, 2024)
+    with sqlite3.connect(root / "uit" / "benchmark.db") as db:
+        store = Store.load(db)
+    [item] = question_charts(store, "coalitie")["items"]
+    position = [code for code, _ in item["opties"]].index("ja_doorontwikkelen")
+    assert item["opties"][position][1] == NEW_LABEL and NEW_LABEL in str(item["legenda"])
+    own = {r["jaar"]: r["jaarlabels"][position] for r in item["tabel"]}
+    assert own == {j: NEW_LABEL if j == 2025 else old for j in own} and 2024 in own
+    # the table: cells of the older years point to one note with the old wording
+    [note] = item["anders_geformuleerd"]
+    assert (note["label"], note["kop"]) == (old, NEW_LABEL)
+    assert {r["jaar"] for r in item["tabel"] if r["noten"][position] == note["nummer"]} == set(own) - {2025}
+    assert f"2024, Alle respondenten: {old} " in str(item["svg"])  # the tooltip
+    _, columns, sheet = question_sheet(store, "coalitie", None)
+    answers = {(r[0], r[columns.index("Antwoord")]) for r in sheet}
+    assert (2025, NEW_LABEL) in answers and (2024, old) in answers
+    assert (2024, NEW_LABEL) not in answers and (2025, old) not in answers
+    v, answer = store.vraag["coalitie"], {("coalitie", ""): "ja_doorontwikkelen"}
+    assert [answer_cell(store, v, None, answer, j)["tekst"] for j in (2024, 2025)] == [old, NEW_LABEL]
+    given = [{"inzending_id": j, "jaar": j, "provincie_code": None, "vraag_id": "coalitie", "item_code": "",
+              "optie_code": "ja_doorontwikkelen", "waarde": "?"} for j in (2024, 2025)]
+    by_year = answers_by_year(store, given, [], charts=False)  # the municipality page's "per jaar"
+    assert [(y["jaar"], y["secties"][0]["vragen"][0]["regels"][0]["antwoord"]) for y in by_year] == \
+        [(2025, NEW_LABEL), (2024, old)]
+
+
 def test_year_tables_follow_the_codebook(year2025):
     root, _ = year2025
     assert _query(root, "SELECT uitgenodigd, respondenten FROM jaargangen WHERE jaar = 2025") == [(270, 40)]

@@ -297,6 +297,24 @@ def test_a_questions_numbers_download_as_one_csv_for_dutch_excel(site):
     assert [wording[j] or "niet gepubliceerd" for j in frame["Jaar"]] == list(frame["Vraag (formulering van dat jaar)"])
 
 
+def test_a_questions_answers_are_worded_as_in_their_year(site):
+    """/vraag/coalitie: the table's header gives each option's latest wording and the download each
+    year's own, both as the published table optielabels_per_jaar has them."""
+    import pandas as pd
+
+    labels = query(site, "select optie_code, jaar, label from optielabels_per_jaar where vraag_id = 'coalitie' "
+                         "and item_code = '' order by jaar")
+    latest = {r["optie_code"]: r["label"] for r in labels}  # ordered by year: the last one stays
+    header = re.search(r'<table class="cijfers">\s*<thead>(.*?)</thead>', get(site, "/vraag/coalitie").text, re.S)
+    columns = re.findall(r'<th scope="col">(.*?)</th>', header.group(1))
+    assert columns[2:-1] and sorted(columns[2:-1]) == sorted(str(escape(t)) for t in latest.values())
+    table = get(site, "/vraag/coalitie/cijfers.csv").content.decode("utf-8-sig").split("\r\n\r\n", 1)[1]
+    frame = pd.read_csv(io.StringIO(table), sep=";", decimal=",")
+    of_year = {(r["jaar"], r["label"]) for r in labels}
+    got = set(frame[["Jaar", "Antwoord"]].itertuples(index=False, name=None))
+    assert len(got) > 10 and got <= of_year
+
+
 def test_unknown_question_or_item_download_is_404(site):
     assert "Cijfers niet gevonden" in get(site, "/vraag/bestaat_niet/cijfers.csv", 404).text
     assert "Cijfers niet gevonden" in get(site, "/vraag/instrumenten/cijfers.xlsx?onderdeel=bestaat_niet", 404).text

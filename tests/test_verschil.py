@@ -241,9 +241,9 @@ def test_a_rebuild_of_the_same_inputs_is_byte_identical_and_keeps_the_record(bui
     exports = [k for k in a if k.split("/")[0] in ("csv", "json", "parquet", "xlsx")]
     from eenzaamheid.pipeline import spreadsheet
     from eenzaamheid.pipeline.cleanschema import TABLES
-    # 19 tables (kerncijfers, wijzigingen, antwoorden_niet_meegeteld and antwoorden_breed joined the 15)
+    # 20 tables (kerncijfers, wijzigingen, antwoorden_niet_meegeteld, antwoorden_breed and optielabels_per_jaar joined the 15)
     # and the xlsx of the main ones
-    assert len(exports) == 3 * len(TABLES) + len(spreadsheet.TABLES) == 3 * 19 + len(spreadsheet.TABLES)
+    assert len(exports) == 3 * len(TABLES) + len(spreadsheet.TABLES) == 3 * 20 + len(spreadsheet.TABLES)
     assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == []
 
     def content(path):

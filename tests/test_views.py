@@ -270,3 +270,18 @@ def test_deelname_per_gemeente_has_a_column_per_year_and_adds_them_up(db, frames
     assert (got["elk_jaar"] == (got["aantal_jaren"] == len(years)).astype(int)).all()
     member = deelname.groupby("gemeente_code")["lid_vast_panel_2022_2024"].max()
     assert got.set_index("gemeente_code")["lid_vast_panel_2022_2024"].equals(member.loc[got["gemeente_code"]].rename_axis("gemeente_code"))
+
+
+def test_every_answered_option_has_its_years_label(frames):
+    """Every (question, item, option, year) the answers use has that year's wording in optielabels_per_jaar,
+    and none is offered in a year the option did not exist (antwoordopties.jaren)."""
+    keys = ["vraag_id", "item_code", "optie_code", "jaar"]
+    answers = frames["antwoorden"].dropna(subset=["optie_code"])[keys].drop_duplicates()
+    labels = frames["optielabels_per_jaar"]
+    joined = answers.merge(labels, on=keys, how="left")
+    assert len(joined) > 100 and set(joined["jaar"]) == set(frames["jaargangen"]["jaar"])
+    missing = joined[joined["label"].isna() | (joined["label"] == "")]
+    assert missing.empty, missing.head().to_dict("records")
+    offered = {(r.vraag_id, r.item_code, r.optie_code, int(j)) for r in frames["antwoordopties"].itertuples()
+               for j in r.jaren.split(",")}
+    assert set(labels[keys].itertuples(index=False, name=None)) == offered

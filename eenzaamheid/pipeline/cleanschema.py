@@ -45,6 +45,7 @@ TABLES: tuple[str, ...] = (
     "vragen",
     "vraagversies",
     "antwoordopties",
+    "optielabels_per_jaar",
     "bronbestanden",
     "inzendingen",
     "antwoorden",

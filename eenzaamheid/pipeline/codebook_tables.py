@@ -1,4 +1,4 @@
-"""The codebook as tables (vragen, vraagversies, antwoordopties) for the database and exports."""
+"""The codebook as tables (vragen, vraagversies, antwoordopties, optielabels_per_jaar) for the database and exports."""
 from __future__ import annotations
 
 import json
@@ -48,3 +48,19 @@ def antwoordopties(book: cb.Codebook) -> pd.DataFrame:
                              "item_label": item["label"] if item else None, "optie_code": o["optie_code"],
                              "label": label, "jaren": ",".join(map(str, option_years))})
     return pd.DataFrame(rows)
+
+
+def optielabels_per_jaar(book: cb.Codebook) -> pd.DataFrame:
+    """One row per antwoordopties row and year it was offered: the option's wording that year.
+
+    A version may reword an option (`optielabels`) while its code, and so its meaning for the
+    counts, stays; this table is where the reworded label is published. Long (one row per year)
+    rather than a column per year, so a new year adds rows, not a schema change.
+    """
+    rows = []
+    for r in antwoordopties(book).itertuples(index=False):
+        multiple = book.questions[r.vraag_id]["type"] == "meervoudig"  # a ticked box carries the item's label
+        for year in map(int, r.jaren.split(",")):
+            rows.append({"vraag_id": r.vraag_id, "item_code": r.item_code, "optie_code": r.optie_code, "jaar": year,
+                         "label": r.label if multiple else book.option_label(r.vraag_id, r.optie_code, year)})
+    return pd.DataFrame(rows, columns=["vraag_id", "item_code", "optie_code", "jaar", "label"])

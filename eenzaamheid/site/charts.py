@@ -75,7 +75,9 @@ def _bar(y: int, r: dict, options: list, labels: dict, colours: dict) -> list[st
         w = max(0.0, min(100.0 - x, p or 0))
         if w <= 0:
             continue
-        tip = (f"{r['jaar']}, {POPULATION_LABELS.get(r['populatie'], r['populatie'])}: {labels[code]} "
+        # the year's own wording of the option when the row carries it, else the legend's
+        tip = (f"{r['jaar']}, {POPULATION_LABELS.get(r['populatie'], r['populatie'])}: "
+               f"{r.get('labels', labels).get(code, labels[code])} "
                f"{pct(p)} ({aantal} van {r['basis']})")
         out.append(f'<g class="seg"><title>{_esc(tip)}</title><rect x="{x:.2f}%" y="{y}" width="{w:.2f}%" '
                    f'height="{BAR_H}" fill="{colours[code]}"/>')
@@ -89,7 +91,8 @@ def _bar(y: int, r: dict, options: list, labels: dict, colours: dict) -> list[st
 def svg_stacked(rows: list, options: list, breaks: dict, title: str) -> Markup:
     """100% bars, one per (year, population), segments per option; fits any width (see above).
 
-    rows: [{"jaar", "populatie", "basis", "waarden": {optie_code: (aantal, pct)}}] in year order;
+    rows: [{"jaar", "populatie", "basis", "waarden": {optie_code: (aantal, pct)}, optional "labels":
+    {optie_code: that year's wording}}] in year order;
     options: [(optie_code, label)]; breaks: jaar -> (vergelijkbaar, reden) for years that are
     not (or not surely) comparable with the year before: drawn as a dashed line with wrapped text.
     """

@@ -156,7 +156,8 @@ def answers_by_year(store: Store, answers: list, notes: list, charts: bool = Tru
         if vraag["type"] == "meervoudig":
             item, answer = o.get("item_label") or a["waarde"], "aangekruist"
         else:
-            item, answer = o.get("item_label") or "", o.get("label") or a["waarde"]
+            item = o.get("item_label") or ""
+            answer = store.label(a["vraag_id"], a["item_code"], a["optie_code"], a["jaar"]) or a["waarde"]
         q["regels"].append({"item": item, "antwoord": answer, "item_code": a["item_code"], "optie_code": a["optie_code"],
                             "provincie": prov, "nederland": nl})
     for t in notes:

@@ -124,27 +124,26 @@ def answer_cell(store: Store, v: dict, d: dict | None, year_answers: dict | None
     if d is not None:
         holds = statement_holds(d, v["type"], own)
         if holds is None:
-            skipped = skipped_by(store, d, year_answers)
+            skipped = skipped_by(store, d, year_answers, jaar)
             if skipped:
                 return {"tekst": NOT_ASKED, "kern": None, "titel": skipped, "detail": skipped}
             return {"tekst": NOT_ANSWERED, "kern": None, "detail": "",
                     "titel": f"inzending zonder antwoord op {'deze rij' if d['item_code'] else 'deze vraag'} in {jaar}"}
-        detail = ticked_detail(d, v["type"], own, lambda item, optie: _labels(store, vraag_id, item, optie))
+        detail = ticked_detail(d, v["type"], own, lambda item, optie: _labels(store, vraag_id, item, optie, jaar))
         return {"tekst": "Ja" if holds == HOLDS else "Nee", "kern": holds == HOLDS, "titel": detail, "detail": detail}
     if not own:
         return {"tekst": NOT_ANSWERED, "kern": None, "titel": f"geen antwoord op deze vraag in {jaar}", "detail": ""}
     if v["type"] == "meervoudig":
         return {"tekst": f"{len(own)} aangekruist", "kern": None, "titel": "", "detail": ""}
     if "" in own:
-        o = store.optie.get((vraag_id, "", own[""])) or {}
-        return {"tekst": o.get("label") or own[""], "kern": None, "titel": "", "detail": ""}
+        return {"tekst": store.label(vraag_id, "", own[""], jaar) or own[""], "kern": None, "titel": "", "detail": ""}
     return {"tekst": f"{len(own)} onderdelen beantwoord", "kern": None, "titel": "zie de antwoorden per jaar",
             "detail": ""}
 
 
-def skipped_by(store: Store, d: dict, year_answers: dict) -> str:
-    """Why a question was not put to the municipality (skip logic, codebook `alleen_als`), in words;
-    '' when it was asked."""
+def skipped_by(store: Store, d: dict, year_answers: dict, jaar: int | None = None) -> str:
+    """Why a question was not put to the municipality (skip logic, codebook `alleen_als`), in words
+    (the answer as worded in `jaar`); '' when it was asked."""
     if not d.get("alleen_als"):
         return ""
     cond_id, cond_options = d["alleen_als"]
@@ -153,7 +152,7 @@ def skipped_by(store: Store, d: dict, year_answers: dict) -> str:
         return ""
     if given is None:
         return f"overgeslagen: geen antwoord op ‘{(store.vraag.get(cond_id) or {}).get('onderwerp', cond_id)}’"
-    return f"overgeslagen na het antwoord ‘{(store.optie.get((cond_id, '', given)) or {}).get('label') or given}’"
+    return f"overgeslagen na het antwoord ‘{store.label(cond_id, '', given, jaar) or given}’"
 
 
 def _own_answers(store: Store, vraag_id: str, year_answers: dict) -> dict:
@@ -169,10 +168,10 @@ def _row_asked(store: Store, vraag_id: str, d: dict, jaar: int) -> bool:
     return not years or any(jaar in y or not y for y in years)
 
 
-def _labels(store: Store, vraag_id: str, item: str, optie: str | None) -> tuple[str, str]:
-    """(item label, option label) as the codebook words them."""
-    o = store.optie.get((vraag_id, item, optie)) if optie is not None else None
-    return _item_label(store, vraag_id, item), (o or {}).get("label") or (optie or "")
+def _labels(store: Store, vraag_id: str, item: str, optie: str | None, jaar: int) -> tuple[str, str]:
+    """(item label, option label) as the codebook words them in `jaar`."""
+    label = store.label(vraag_id, item, optie, jaar) if optie is not None else None
+    return _item_label(store, vraag_id, item), label or (optie or "")
 
 
 def _item_label(store: Store, vraag_id: str, item: str) -> str:

@@ -50,13 +50,25 @@ class Store:
     questionnaire order), optie ((vraag, item, optie) -> row); aandelen (vraag_id -> rows of the
     shown populations); nederland ((jaar, vraag, item, optie) -> (aantal, basis, percentage));
     provincie ((jaar, provincie_code, vraag, item, optie) -> idem); kaart (jaar -> dots);
-    kerncijfers (vraag_id -> rows of the table kerncijfers, by year).
+    kerncijfers (vraag_id -> rows of the table kerncijfers, by year); jaarlabels ((vraag, item, optie,
+    jaar) -> the option's wording that year; read through `label`).
     """
 
     def __init__(self, **values):
         self.__dict__.update(values)
         self.panel_jaren = PANEL_DEFAULT_YEARS
         self.cache = {}   # rendered pieces (charts, map) by key; deterministic, so races are harmless
+
+    def label(self, vraag_id: str, item_code: str, optie_code: str, jaar: int | None = None) -> str | None:
+        """An option's wording in `jaar` (table optielabels_per_jaar); without a year, or for a year
+        the table lacks, the general label of antwoordopties; None for an unknown option."""
+        own = self.jaarlabels.get((vraag_id, item_code, optie_code, jaar))
+        return own or (self.optie.get((vraag_id, item_code, optie_code)) or {}).get("label")
+
+    def latest_label(self, vraag_id: str, item_code: str, optie_code: str) -> str | None:
+        """The wording of the latest year the option was offered: what a legend spanning years shows."""
+        years = (self.optie.get((vraag_id, item_code, optie_code)) or {}).get("jaren_set")
+        return self.label(vraag_id, item_code, optie_code, max(years) if years else None)
 
     @classmethod
     def load(cls, conn):
@@ -96,6 +108,13 @@ class Store:
             r["jaren_set"] = {int(y) for y in (r["jaren"] or "").split(",") if y}
             opties.setdefault(r["vraag_id"], []).append(r)
             optie[(r["vraag_id"], r["item_code"], r["optie_code"])] = r
+
+        jaarlabels: dict = {}
+        try:
+            for r in rows(conn, "select * from optielabels_per_jaar"):
+                jaarlabels[(r["vraag_id"], r["item_code"], r["optie_code"], r["jaar"])] = r["label"]
+        except Exception:  # noqa: BLE001 - a database built before the table existed: the general labels
+            pass
 
         kerncijfers: dict = {}
         try:
@@ -142,7 +161,7 @@ class Store:
                    jaargangen=jaargangen, gemeenten=gemeenten, voorgangers=voorgangers, provincies=provincies,
                    vragen=vragen, vraag={v["vraag_id"]: v for v in vragen}, secties=secties, versies=versies,
                    opties=opties, optie=optie, aandelen=aandelen, nederland=nederland, provincie=provincie,
-                   kaart=kaart, kerncijfers=kerncijfers)
+                   kaart=kaart, kerncijfers=kerncijfers, jaarlabels=jaarlabels)
 
 
 _STORES: dict = {}

@@ -41,14 +41,16 @@ def question_charts(store: Store, vraag_id: str) -> dict:
         if o["item_code"] in seen or o["item_code"] not in data:
             continue
         seen.add(o["item_code"])
-        options = [(x["optie_code"], x["label"]) for x in store.opties[vraag_id] if x["item_code"] == o["item_code"]]
-        if v["type"] == "meervoudig":
-            options = [(code, "aangekruist") for code, _ in options]
+        options = _chart_options(store, v, o["item_code"])
+        for r in data[o["item_code"]].values():  # the tooltip's and the table's words: the year's own
+            r["labels"] = {code: label if v["type"] == "meervoudig" else
+                           store.label(vraag_id, o["item_code"], code, r["jaar"]) or label for code, label in options}
         pop_order = {p: i for i, p in enumerate(SHOWN_POPULATIONS)}
         rows = sorted(data[o["item_code"]].values(), key=lambda r: (r["jaar"], pop_order[r["populatie"]]))
         first_year = rows[0]["jaar"]
         item_breaks = {j: b for j, b in breaks.items() if j != first_year}
         title = f"{v['onderwerp']}" + (f" – {o['item_label']}" if o["item_label"] else "")
+        notes, marks = _rewordings(options, rows)
         table, previous = [], None
         for r in rows:
             first_of_year = r["jaar"] != previous
@@ -56,15 +58,48 @@ def question_charts(store: Store, vraag_id: str) -> dict:
             table.append({"jaar": r["jaar"], "populatie": POPULATION_SHORT[r["populatie"]],
                           "populatie_code": r["populatie"], "basis": r["basis"],
                           "cellen": [r["waarden"].get(code) for code, _ in options],
+                          "jaarlabels": [r["labels"][code] for code, _ in options],  # the year's wording
+                          "noten": [marks.get((r["jaar"], code)) for code, _ in options],  # its note's number
                           "jaar_breuk": item_breaks.get(r["jaar"], (None,))[0],  # every row of the year
                           "breuk": item_breaks.get(r["jaar"], (None,))[0] if first_of_year else None})
         items.append({"item_code": o["item_code"], "item_label": o["item_label"], "opties": options,
                       "svg": svg_stacked(rows, options, item_breaks, title),
                       "legenda": legend(options) if v["type"] != "meervoudig" else Markup(""),
-                      "tabel": table})
+                      "tabel": table, "anders_geformuleerd": notes})
     result = {"items": items, "versies": versies, "breuken": breaks}
     store.cache[("vraag", vraag_id)] = result
     return result
+
+
+def _chart_options(store: Store, v: dict, item_code: str) -> list:
+    """[(optie_code, label)] of one chart, as its legend and table header show them: a chart spans
+    years, so each option in its latest wording (a ticked box of a multiple-choice item: 'aangekruist')."""
+    codes = [x["optie_code"] for x in store.opties[v["vraag_id"]] if x["item_code"] == item_code]
+    if v["type"] == "meervoudig":
+        return [(code, "aangekruist") for code in codes]
+    return [(code, store.latest_label(v["vraag_id"], item_code, code)) for code in codes]
+
+
+def _rewordings(options: list, rows: list) -> tuple[list, dict]:
+    """The table's header words each option as its latest year; a year that worded it otherwise gets
+    a numbered note under the table: ([{nummer, label, kop, jaren}], (jaar, optie_code) -> nummer)."""
+    notes, marks = [], {}
+    for code, header in options:
+        years_by_label: dict = {}
+        for r in rows:
+            if r["labels"][code] != header:
+                years_by_label.setdefault(r["labels"][code], set()).add(r["jaar"])
+        for label, years in years_by_label.items():
+            notes.append({"nummer": len(notes) + 1, "label": label, "kop": header, "jaren": _years_text(sorted(years))})
+            marks.update({(y, code): len(notes) for y in years})
+    return notes, marks
+
+
+def _years_text(years: list) -> str:
+    """'2021–2024' for consecutive years, else '2019, 2021'."""
+    if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(map(str, years))
 
 
 BREAK_WORDS = {"nee": "niet vergelijkbaar", "onzeker": "mogelijk niet vergelijkbaar"}
@@ -89,7 +124,7 @@ def question_sheet(store: Store, vraag_id: str, item_code: str | None) -> tuple[
     for it in items:
         for r in it["tabel"]:
             wording = (store.versies.get((vraag_id, r["jaar"])) or {}).get("formulering") or "niet gepubliceerd"
-            for (_code, label), c in zip(it["opties"], r["cellen"]):
+            for label, c in zip(r["jaarlabels"], r["cellen"]):  # the answer as worded that year
                 if c is not None:
                     rows.append([r["jaar"], POPULATION_LABELS[r["populatie_code"]], wording,
                                  *([it["item_label"]] if with_items else []),
