@@ -97,71 +97,86 @@ class Store:
             secties[-1][2].append(v)
         versies = {(r["vraag_id"], r["jaar"]): r for r in rows(conn, "select * from vraagversies")}
 
-        def option_key(r):
-            return (q_order.get(r["vraag_id"], 999), r["vraag_id"],
-                    i_order.get((r["vraag_id"], r["item_code"]), 999), r["item_code"],
-                    o_order.get((r["vraag_id"], r["optie_code"]), 999), r["optie_code"])
-
-        opties: dict = {}
-        optie = {}
-        for r in sorted(rows(conn, "select * from antwoordopties"), key=option_key):
-            r["jaren_set"] = {int(y) for y in (r["jaren"] or "").split(",") if y}
-            opties.setdefault(r["vraag_id"], []).append(r)
-            optie[(r["vraag_id"], r["item_code"], r["optie_code"])] = r
-
-        jaarlabels: dict = {}
-        try:
-            for r in rows(conn, "select * from optielabels_per_jaar"):
-                jaarlabels[(r["vraag_id"], r["item_code"], r["optie_code"], r["jaar"])] = r["label"]
-        except Exception:  # noqa: BLE001 - a database built before the table existed: the general labels
-            pass
-
+        opties, optie, jaarlabels = _options(conn, q_order, i_order, o_order)
         kerncijfers: dict = {}
         try:
             for r in rows(conn, "select * from kerncijfers order by jaar"):
                 kerncijfers.setdefault(r["vraag_id"], []).append(r)
         except Exception:  # noqa: BLE001 - a database built before the table existed: no headline figures
             pass
-
-        aandelen: dict = {}
-        nederland = {}
-        for r in rows(conn, "select * from aandelen"):
-            if r["populatie"] == "alle_respondenten":
-                nederland[(r["jaar"], r["vraag_id"], r["item_code"], r["optie_code"])] = (
-                    r["aantal"], r["basis"], r["percentage"])
-            if r["populatie"] in SHOWN_POPULATIONS:
-                aandelen.setdefault(r["vraag_id"], []).append(r)
-        provincie = {}
-        for r in rows(conn, "select jaar, provincie_code, vraag_id, item_code, optie_code, aantal, basis, "
-                             "percentage from aandelen_per_provincie"):
-            provincie[(r["jaar"], r["provincie_code"], r["vraag_id"], r["item_code"], r["optie_code"])] = (
-                r["aantal"], r["basis"], r["percentage"])
-
-        # Map: every municipality that existed on 1 January of a survey year, whether it took
-        # part under its own code that year, and the panels of its successor.
-        deelgenomen = {(r["gemeente_code"], r["jaar"]) for r in rows(
-            conn, "select distinct gemeente_code, jaar from inzendingen where status = 'geaccepteerd'")}
-        panels = {(r["gemeente_code"], r["jaar"]): r for r in rows(
-            conn, "select gemeente_code, jaar, lid_vast_panel_2022_2024 as vast_panel_2022_2024, "
-            "lid_groep_2022_2023 as groep_2022_2023 from deelname")}
-        kaart = {}
-        for jaar in jaargangen:
-            dots = []
-            for g in sorted(gemeenten.values(), key=lambda g: g["zoek"]):
-                if not valid_on(g, f"{jaar}-01-01"):
-                    continue
-                p = panels.get((g["opvolger_code"], jaar)) or {}
-                dots.append({"code": g["gemeente_code"], "naam": g["naam"], "provincie": g["provincie"],
-                             "lat": g["latitude"], "lon": g["longitude"],
-                             "deelgenomen": (g["gemeente_code"], jaar) in deelgenomen,
-                             "vast_panel": bool(p.get("vast_panel_2022_2024"))})
-            kaart[jaar] = dots
+        aandelen, nederland, provincie = _shares(conn)
+        kaart = _map(conn, gemeenten, jaargangen)
 
         return cls(synthetisch=n_synth != 0, synthetische_bestanden=n_synth, jaren=sorted(jaargangen),
                    jaargangen=jaargangen, gemeenten=gemeenten, voorgangers=voorgangers, provincies=provincies,
                    vragen=vragen, vraag={v["vraag_id"]: v for v in vragen}, secties=secties, versies=versies,
                    opties=opties, optie=optie, aandelen=aandelen, nederland=nederland, provincie=provincie,
                    kaart=kaart, kerncijfers=kerncijfers, jaarlabels=jaarlabels)
+
+
+def _options(conn, q_order: dict, i_order: dict, o_order: dict) -> tuple[dict, dict, dict]:
+    """(vraag_id -> its options in questionnaire order, (vraag, item, optie) -> option, (vraag, item,
+    optie, jaar) -> that year's wording from optielabels_per_jaar)."""
+    def option_key(r):
+        return (q_order.get(r["vraag_id"], 999), r["vraag_id"],
+                i_order.get((r["vraag_id"], r["item_code"]), 999), r["item_code"],
+                o_order.get((r["vraag_id"], r["optie_code"]), 999), r["optie_code"])
+
+    opties: dict = {}
+    optie = {}
+    for r in sorted(rows(conn, "select * from antwoordopties"), key=option_key):
+        r["jaren_set"] = {int(y) for y in (r["jaren"] or "").split(",") if y}
+        opties.setdefault(r["vraag_id"], []).append(r)
+        optie[(r["vraag_id"], r["item_code"], r["optie_code"])] = r
+    jaarlabels: dict = {}
+    try:
+        for r in rows(conn, "select * from optielabels_per_jaar"):
+            jaarlabels[(r["vraag_id"], r["item_code"], r["optie_code"], r["jaar"])] = r["label"]
+    except Exception:  # noqa: BLE001 - a database built before the table existed: the general labels
+        pass
+    return opties, optie, jaarlabels
+
+
+def _shares(conn) -> tuple[dict, dict, dict]:
+    """(vraag_id -> its shares of the shown populations, (jaar, vraag, item, optie) -> the country's
+    (aantal, basis, percentage), (jaar, provincie, vraag, item, optie) -> the province's)."""
+    aandelen: dict = {}
+    nederland = {}
+    for r in rows(conn, "select * from aandelen"):
+        if r["populatie"] == "alle_respondenten":
+            nederland[(r["jaar"], r["vraag_id"], r["item_code"], r["optie_code"])] = (
+                r["aantal"], r["basis"], r["percentage"])
+        if r["populatie"] in SHOWN_POPULATIONS:
+            aandelen.setdefault(r["vraag_id"], []).append(r)
+    provincie = {}
+    for r in rows(conn, "select jaar, provincie_code, vraag_id, item_code, optie_code, aantal, basis, "
+                         "percentage from aandelen_per_provincie"):
+        provincie[(r["jaar"], r["provincie_code"], r["vraag_id"], r["item_code"], r["optie_code"])] = (
+            r["aantal"], r["basis"], r["percentage"])
+    return aandelen, nederland, provincie
+
+
+def _map(conn, gemeenten: dict, jaargangen: dict) -> dict:
+    """jaar -> the map's dots: every municipality that existed on 1 January of that survey year, whether
+    it took part under its own code that year, and the panels of its successor."""
+    deelgenomen = {(r["gemeente_code"], r["jaar"]) for r in rows(
+        conn, "select distinct gemeente_code, jaar from inzendingen where status = 'geaccepteerd'")}
+    panels = {(r["gemeente_code"], r["jaar"]): r for r in rows(
+        conn, "select gemeente_code, jaar, lid_vast_panel_2022_2024 as vast_panel_2022_2024, "
+        "lid_groep_2022_2023 as groep_2022_2023 from deelname")}
+    kaart = {}
+    for jaar in jaargangen:
+        dots = []
+        for g in sorted(gemeenten.values(), key=lambda g: g["zoek"]):
+            if not valid_on(g, f"{jaar}-01-01"):
+                continue
+            p = panels.get((g["opvolger_code"], jaar)) or {}
+            dots.append({"code": g["gemeente_code"], "naam": g["naam"], "provincie": g["provincie"],
+                         "lat": g["latitude"], "lon": g["longitude"],
+                         "deelgenomen": (g["gemeente_code"], jaar) in deelgenomen,
+                         "vast_panel": bool(p.get("vast_panel_2022_2024"))})
+        kaart[jaar] = dots
+    return kaart
 
 
 _STORES: dict = {}
