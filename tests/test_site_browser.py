@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from test_site_a11y import ENGLISH, ENGLISH_TEXT
+from test_site_catalog import query
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -190,8 +191,6 @@ CHART_METRICS = """() => {
 def charted_questions(site) -> dict:
     """vraag_id -> (number of charts, whether a comparability marker is drawn), from the database:
     a chart per item with shares, a marker for a break after the question's first charted year."""
-    import sqlite3
-
     conn = sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)
     try:
         found = conn.execute(f"""
@@ -308,14 +307,6 @@ def test_datasette_table_page(page, site):
     assert page.locator("h1").is_visible()
 
 
-def _sql(site, sql):
-    conn = sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
 def assert_in_viewport(page, selector: str):
     """The element's top edge is on the screen the reader sees now (not below or above it)."""
     box = page.locator(selector).first.bounding_box()
@@ -336,7 +327,7 @@ TABLE_ENGLISH = ["Link", "rows", "row", "Next page", "facet", "facets", "sort", 
 def test_table_pages_show_their_data_on_the_first_screen_and_stay_there(page, site):
     """antwoorden: the first row on the first screen at 1280 and 390 px, the column descriptions
     behind a closed toggle, "Toepassen" lands at the results, every word Dutch."""
-    columns = [r[1] for r in _sql(site, "select * from pragma_table_info('antwoorden')")]
+    columns = [r[1] for r in query(site, "select * from pragma_table_info('antwoorden')")]
     open_page(page, site, "/benchmark/antwoorden", "tabel-antwoorden-1280")
     assert_in_viewport(page, "table.rows-and-columns tbody tr")
     page.set_viewport_size({"width": 390, "height": 844})  # the same page on a phone: relaid, not reloaded
@@ -350,7 +341,7 @@ def test_table_pages_show_their_data_on_the_first_screen_and_stay_there(page, si
     page.set_viewport_size({"width": 1280, "height": 900})
     assert english_left(page) == []
 
-    year, count = _sql(site, "select jaar, count(*) from antwoorden group by jaar order by 2 desc limit 1")[0]
+    year, count = query(site, "select jaar, count(*) from antwoorden group by jaar order by 2 desc limit 1")[0]
     page.select_option("select[name=_filter_column]", "jaar")
     page.fill("input[name=_filter_value]", str(year))
     page.get_by_role("button", name="Toepassen").click()

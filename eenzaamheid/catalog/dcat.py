@@ -126,22 +126,11 @@ def graph(package: dict, catalogus: dict, files: dict[str, int | None], zip_name
     titles = {r["name"]: r["title"] for r in package["resources"]}
     for relative, size in sorted(files.items()):
         name = relative.rsplit("/", 1)[-1]
-        stem, ext = name.rsplit(".", 1)
-        file_type, media, label = FORMATS[ext]
-        if relative == zip_name:
-            title = f"{package['title']}: het hele datapakket (zip)"
-            text = ("Alle tabellen als CSV met datapackage.json (Frictionless), README met de betekenis van elke "
-                    "kolom, codeboek, licenties, CITATION.cff en deze DCAT-beschrijving.")
-        elif name == "datapackage.json":
-            title, text = f"{package['title']}: beschrijving van het datapakket", (
-                "Frictionless datapackage.json: tabellen, kolommen, typen en sleutels; de CSV-paden zijn relatief.")
-        elif name == DCAT_NAME:
+        ext = name.rsplit(".", 1)[1]
+        file_type, media, _label = FORMATS[ext]
+        if name == DCAT_NAME:
             continue  # this record itself
-        elif relative.startswith(f"{people_sheets.FOLDER}/"):  # the spreadsheets for people
-            title, text = people_sheets.describe(relative, package["title"])
-        else:
-            title = f"{titles.get(stem, stem)} ({label})"
-            text = f"De tabel {stem} als {label}-bestand."
+        title, text = _distribution_text(relative, package, titles, zip_name)
         dist = URIRef(f"{base}/#distributie-{relative.replace('/', '-')}")
         url = URIRef(download_url(catalogus, relative))
         g.add((dataset, DCAT.distribution, dist))
@@ -159,6 +148,23 @@ def graph(package: dict, catalogus: dict, files: dict[str, int | None], zip_name
         if size is not None:
             g.add((dist, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
     return g
+
+
+def _distribution_text(relative: str, package: dict, titles: dict, zip_name: str) -> tuple[str, str]:
+    """A published file's title and description in the catalogue (Dutch)."""
+    name = relative.rsplit("/", 1)[-1]
+    stem, ext = name.rsplit(".", 1)
+    if relative == zip_name:
+        return (f"{package['title']}: het hele datapakket (zip)",
+                "Alle tabellen als CSV met datapackage.json (Frictionless), README met de betekenis van elke "
+                "kolom, codeboek, licenties, CITATION.cff en deze DCAT-beschrijving.")
+    if name == "datapackage.json":
+        return (f"{package['title']}: beschrijving van het datapakket",
+                "Frictionless datapackage.json: tabellen, kolommen, typen en sleutels; de CSV-paden zijn relatief.")
+    if relative.startswith(f"{people_sheets.FOLDER}/"):  # the spreadsheets for people
+        return people_sheets.describe(relative, package["title"])
+    label = FORMATS[ext][2]
+    return f"{titles.get(stem, stem)} ({label})", f"De tabel {stem} als {label}-bestand."
 
 
 def turtle(package: dict, catalogus: dict, files: dict[str, int | None], zip_name: str) -> bytes:
