@@ -1,4 +1,4 @@
-"""The codebook (schemas/codebook.yaml) as Python objects.
+"""The codebook (schemas/codebook.yaml plus one file per survey year in schemas/jaren/) as Python objects.
 
 Every other module asks the codebook which columns a year's delivery has, what they
 mean and which answers are allowed, so nothing about the questionnaire is typed twice.
@@ -9,11 +9,11 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import yamlfile
-
+from .codebook_years import CodebookError, read  # noqa: F401  (CodebookError: re-exported for callers)
 from .paths import SCHEMAS
 
-CODEBOOK_PATH = SCHEMAS / "codebook.yaml"
+CODEBOOK_PATH = SCHEMAS / "codebook.yaml"   # the questionnaire, no years in it
+YEARS_DIR = SCHEMAS / "jaren"               # one file per survey year: <jaar>.yaml
 
 # Metadata columns that identify a person: they are validated but never leave ingest.
 CONTACT_FIELDS = ("contact_naam", "contact_email", "contact_telefoon", "contact_functie")
@@ -48,6 +48,7 @@ class Delivery:
     scheidingsteken: str | None = None
     codering: str | None = None
     werkblad: str | None = None
+    overige_kolommen: dict | None = None   # raw header -> description: read, never published
 
 
 class Codebook:
@@ -152,13 +153,15 @@ class Codebook:
 
 
 @functools.lru_cache(maxsize=4)
-def load(path: Path = CODEBOOK_PATH) -> Codebook:
-    return Codebook(yamlfile.load(path))
+def load(path: Path = CODEBOOK_PATH, years_dir: Path | None = None) -> Codebook:
+    """The merged codebook: the questionnaire in `path` plus the year files in `years_dir` (by default
+    the folder `jaren` next to `path`). Raises CodebookError (Dutch, names file and key)."""
+    return Codebook(read(path, years_dir if years_dir is not None else path.parent / "jaren"))
 
 
 def __getattr__(name: str):
     # YEARS follows the codebook (read on first use, not at import): a new year is one
-    # entry under `leveringen` in schemas/codebook.yaml, never an edit here.
+    # file schemas/jaren/<jaar>.yaml, never an edit here.
     if name == "YEARS":
         return load().years
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
