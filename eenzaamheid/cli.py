@@ -337,6 +337,11 @@ def verschil(
     raise typer.Exit(EXIT_OK if result.identical else EXIT_PROBLEMS)
 
 
+from .newyear import command as _newyear  # noqa: E402  (registered here, defined with its stage)
+
+app.command("nieuw-jaar", help=_newyear.HELP)(_newyear.nieuw_jaar)
+
+
 def _inside_raw(target: Path, inputs: list[Path]) -> bool:
     """True for a path in the project's raw/, any folder named raw, or a folder that was validated."""
     target = target.resolve()

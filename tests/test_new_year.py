@@ -1,84 +1,98 @@
-"""A new survey year is onboarded by editing the codebook only (README: "Een nieuw jaar toevoegen").
+"""A new survey year, onboarded as README "Een nieuw jaar toevoegen" says: its worked example, run.
 
-The synthetic fixture tests/fixtures/jaar2025/ holds a 2025 delivery whose questionnaire differs
-from 2024 (one question new, one dropped, one option reworded, one column renamed) and the
-codebook patch for it. The test copies the project's data (schemas/, raw/, reference/, checks/,
-metadata.yml) into tmp_path, adds the delivery, applies the patch, writes the contracts and runs
-the installed CLI on that copy through EENZAAMHEID_ROOT: no code is added or changed.
+The synthetic fixture tests/fixtures/jaar2025/ holds a 2025 delivery whose questionnaire differs from
+2024 (one question new, one dropped, one option reworded, one column renamed) and what the steward
+fills in for the TODOs the draft leaves (`invullingen.yaml`). The module fixture copies the project's
+data into tmp_path and runs the README's commands with the installed CLI on that copy through
+EENZAAMHEID_ROOT: `nieuw-jaar` (draft), the TODOs filled, `nieuw-jaar --toepassen`, `ontvang`, `build`
+and `verschil`. No code is added or changed, and no codebook line is typed by hand.
 """
 from __future__ import annotations
 
 import copy
-import csv
 import hashlib
 import json
-import os
-import shutil
+import re
 import sqlite3
 import subprocess
-import re
 import sys
 import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from conftest import start_datasette
+from newyear_steps import CLI, REPO, data_copy, fill, readme_example, run
 
-REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests" / "fixtures" / "jaar2025"
-DELIVERY = "benchmark_eenzaamheid_2025_export.csv"
-DATA = ("schemas", "raw", "reference", "checks", "metadata.yml")
-CLI = [sys.executable, "-m", "eenzaamheid.cli"]
+DELIVERY = "tests/fixtures/jaar2025/benchmark_eenzaamheid_2025_export.csv"
 NEW_LABEL = "Ja, we ontwikkelen de samenwerking door of bouwen haar af"
 OLD_SPANS = ("2019\u20132024", "2019-2024")  # what the texts said before 2025 arrived (en dash, hyphen)
 
 
-def _run(args: list[str], root: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "EENZAAMHEID_ROOT": str(root), "PYTHONPATH": str(REPO)}
-    return subprocess.run(args, cwd=cwd or root, env=env, capture_output=True, text=True, timeout=300)
+def _tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
 def year2025(tmp_path_factory):
-    """The steward's steps from the README, on a copy of the data; every step's result."""
-    root = tmp_path_factory.mktemp("nieuw_jaar")
-    for name in DATA:
-        (shutil.copytree if (REPO / name).is_dir() else shutil.copy2)(REPO / name, root / name)
-    # 1. the delivery, unchanged, in raw/2025/ and registered in the manifest
-    (root / "raw" / "2025").mkdir()
-    target = root / "raw" / "2025" / DELIVERY
-    shutil.copy2(FIXTURE / DELIVERY, target)
-    manifest = root / "raw" / "MANIFEST.csv"
-    with open(manifest, encoding="utf-8-sig", newline="") as f:
-        columns = next(csv.reader(f))  # whatever columns the manifest has; unknown ones stay empty
-    with open(manifest, "a", encoding="utf-8", newline="") as f:
-        csv.DictWriter(f, columns, restval="", lineterminator="\n").writerow(
-            {"bestand": f"2025/{DELIVERY}", "jaar": 2025, "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
-             "bytes": target.stat().st_size, "ontvangen": "2025-12-08", "synthetisch": "true"})
-    # 2. the codebook edit
-    patched = subprocess.run(["patch", "-p1", "--no-backup-if-mismatch", "-i", str(FIXTURE / "codebook.patch")],
-                             cwd=root, capture_output=True, text=True)
-    assert patched.returncode == 0, patched.stdout + patched.stderr
-    steps = {"voor_contracten": _run(CLI + ["validate", "raw/2025/"], root)}
-    # 3. the contracts, 4. validate, 5. build
-    steps["contracten"] = _run([sys.executable, str(REPO / "scripts" / "write_contracts.py")], root)
-    steps["validate"] = _run(CLI + ["validate", "raw/2025/", "--format", "json"], root)
-    steps["build"] = _run(CLI + ["build", "--allow-quarantine", "--uit", str(root / "uit")], root)
-    return root, steps
+    """The README's worked example on a copy of the data; every step's result."""
+    root = data_copy(tmp_path_factory.mktemp("nieuw_jaar"))
+    before = {"raw": _tree(root / "raw"), "schemas": _tree(root / "schemas")}
+    steps = {"ontvang_te_vroeg": run(CLI + ["ontvang", DELIVERY, "--jaar", "2025", "--synthetisch"], root)}
+    steps["raw_na_te_vroeg"] = _tree(root / "raw")
+    for command, _ in readme_example():
+        assert command.startswith("eenzaamheid "), command
+        args = command.split()[1:]
+        steps[args[0] + ("_toepassen" if "--toepassen" in args else "")] = run(CLI + args, root)
+        if args[0] == "nieuw-jaar" and "--toepassen" not in args:
+            steps["concept"] = (root / "schemas/jaren/2025.concept.yaml").read_text(encoding="utf-8")
+            steps["ingevuld"] = fill(root / "schemas/jaren/2025.concept.yaml", FIXTURE / "invullingen.yaml")
+    steps["validate"] = run(CLI + ["validate", "raw/2025/", "--format", "json"], root)
+    root.joinpath("uit").symlink_to(root / "proef-2025")  # the helpers below read uit/
+    return root, steps, before
+
+
+def test_the_readme_example_runs_as_written(year2025):
+    _, steps, _ = year2025
+    expected_exit = {"nieuw-jaar": 0, "nieuw-jaar_toepassen": 0, "ontvang": 0, "build": 0, "verschil": 1}
+    for command, lines in readme_example():
+        args = command.split()[1:]
+        out = steps[args[0] + ("_toepassen" if "--toepassen" in args else "")]
+        assert out.returncode == expected_exit[args[0] + ("_toepassen" if "--toepassen" in args else "")], \
+            (command, out.stdout[-3000:], out.stderr[-3000:])
+        assert "Traceback" not in out.stderr, command
+        text = " ".join(out.stdout.split())
+        for line in lines:
+            assert " ".join(line.split()) in text, (command, line)
+
+
+def test_ontvang_before_the_year_exists_takes_nothing_in(year2025):
+    _, steps, before = year2025
+    out = steps["ontvang_te_vroeg"]
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert "niets opgenomen" in out.stderr and f"eenzaamheid nieuw-jaar {DELIVERY} --jaar 2025" in out.stderr
+    assert steps["raw_na_te_vroeg"] == before["raw"]  # raw/ and raw/MANIFEST.csv untouched
+
+
+def test_the_year_is_one_file_made_by_the_tool_with_only_the_todos_filled(year2025):
+    root, steps, before = year2025
+    answered = yaml.safe_load((FIXTURE / "invullingen.yaml").read_text(encoding="utf-8"))
+    assert sorted(steps["ingevuld"]) == sorted(answered) and steps["concept"].count("TODO:") == len(answered)
+    applied = (root / "schemas/jaren/2025.yaml").read_text(encoding="utf-8")
+    assert applied == (FIXTURE / "2025.yaml").read_text(encoding="utf-8")  # the fixture's year file, as committed
+    after = _tree(root / "schemas")
+    added = sorted(set(after) - set(before["schemas"]))
+    assert added == ["jaren/2025.yaml", "raw/2025.yaml"]
+    assert {k: v for k, v in after.items() if k in before["schemas"]} == before["schemas"]  # nothing else touched
 
 
 def _query(root: Path, sql: str, *params) -> list[tuple]:
     with sqlite3.connect(root / "uit" / "benchmark.db") as db:
         return db.execute(sql, params).fetchall()
-
-
-def test_the_patch_touches_only_the_codebook():
-    targets = [line.split()[1] for line in (FIXTURE / "codebook.patch").read_text(encoding="utf-8").splitlines()
-               if line.startswith("+++ ")]
-    assert targets == ["b/schemas/codebook.yaml"]
-    assert "synthetisch" in (FIXTURE / "README.md").read_text(encoding="utf-8").lower()
 
 
 def test_every_data_path_follows_the_root_override(tmp_path):
@@ -89,7 +103,7 @@ def test_every_data_path_follows_the_root_override(tmp_path):
              "    codebook.CODEBOOK_PATH, contract.RAW_SCHEMAS, contract.contract_path(2024), cleanschema.CLEAN_SCHEMAS,\n"
              "    cleanschema.schema_path('gepubliceerde_cijfers'), export.METADATA_PATH, site_metadata.METADATA_YML,\n"
              "    quality.HANDMATIG_PATH, quality.PUBLISHED_PATH, build.DB_PATH, serve.DB_PATH)]))\n")
-    out = _run([sys.executable, "-c", probe], tmp_path)
+    out = run([sys.executable, "-c", probe], tmp_path)
     assert out.returncode == 0, out.stderr
     assert all(Path(p).is_relative_to(tmp_path.resolve()) for p in json.loads(out.stdout)), out.stdout
 
@@ -97,37 +111,13 @@ def test_every_data_path_follows_the_root_override(tmp_path):
 def test_a_year_the_codebook_does_not_know_points_to_the_guide(tmp_path):
     (tmp_path / "2026").mkdir()
     (tmp_path / "2026" / "benchmark_eenzaamheid_2026_export.csv").write_text("ResponseId\n1\n", encoding="utf-8")
-    out = subprocess.run(CLI + ["validate", str(tmp_path / "2026")], cwd=REPO, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    out = run(CLI + ["validate", str(tmp_path / "2026")], REPO)
     assert out.returncode == 2 and "Traceback" not in out.stderr
-    assert "Onbekend jaar 2026" in out.stderr and "Een nieuw jaar toevoegen" in out.stderr
-
-
-def test_a_missing_contract_is_reported_with_the_fix(year2025):
-    _, steps = year2025
-    before = steps["voor_contracten"]
-    assert before.returncode == 2 and "Traceback" not in before.stderr
-    assert "schemas/raw/2025.yaml" in before.stderr and "write_contracts.py" in before.stderr
-
-
-def test_contracts_regenerate_from_the_patched_codebook(year2025):
-    root, steps = year2025
-    assert steps["contracten"].returncode == 0, steps["contracten"].stderr
-    check = ("from eenzaamheid import codebook, contract\n"
-             "assert codebook.YEARS[-1] == 2025, codebook.YEARS\n"
-             "for y in codebook.YEARS:\n"
-             "    assert contract.out_of_date(y) is None, y\n"
-             "    assert contract.contract_path(y).read_text(encoding='utf-8') == contract.dump(contract.build_contract(y)), y\n")
-    out = _run([sys.executable, "-c", check], root)
-    assert out.returncode == 0, out.stderr
-    fields = {f["name"]: f for f in __import__("yaml").safe_load((root / "schemas/raw/2025.yaml").read_text("utf-8"))["fields"]}
-    assert fields["meldpunt_toegankelijk"]["vraag_id"] == "meldpunt"
-    assert not [f for f in fields.values() if f.get("vraag_id") == "week_communicatiemateriaal"]
-    assert NEW_LABEL in next(f for f in fields.values() if f.get("vraag_id") == "coalitie")["constraints"]["enum"]
+    assert "Onbekend jaar 2026" in out.stderr and "eenzaamheid nieuw-jaar" in out.stderr
 
 
 def test_validate_accepts_the_2025_delivery(year2025):
-    _, steps = year2025
+    _, steps, _ = year2025
     out = steps["validate"]
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr
     report = json.loads(out.stdout)
@@ -137,11 +127,13 @@ def test_validate_accepts_the_2025_delivery(year2025):
 
 
 def test_build_publishes_2025_with_the_changed_questionnaire(year2025):
-    root, steps = year2025
+    root, steps, _ = year2025
     assert steps["build"].returncode == 0, steps["build"].stdout[-2000:] + steps["build"].stderr
     assert _query(root, "SELECT count(*) FROM inzendingen WHERE jaar = 2025 AND status = 'geaccepteerd'") == [(40,)]
-    # the new question: answered in 2025 only
-    assert _query(root, "SELECT jaar, count(*) FROM antwoorden WHERE vraag_id = 'lokale_campagne' GROUP BY jaar") == [(2025, 40)]
+    # the new question (its vraag_id as the draft proposed it): answered in 2025 only
+    [new] = yaml.safe_load((root / "schemas/jaren/2025.yaml").read_text(encoding="utf-8"))["nieuwe_vragen"]
+    assert _query(root, "SELECT jaar, count(*) FROM antwoorden WHERE vraag_id = ? GROUP BY jaar", new["vraag_id"]) \
+        == [(2025, 40)]
     # the dropped question: answers up to 2024, none in 2025
     assert _query(root, "SELECT count(*) FROM antwoorden WHERE vraag_id = 'week_communicatiemateriaal' AND jaar = 2025") == [(0,)]
     assert _query(root, "SELECT count(*) FROM antwoorden WHERE vraag_id = 'week_communicatiemateriaal' AND jaar = 2024")[0][0] > 0
@@ -156,13 +148,13 @@ def test_build_publishes_2025_with_the_changed_questionnaire(year2025):
 
 
 def test_the_reworded_option_is_a_comparability_break(year2025):
-    root, _ = year2025
+    root, _, _ = year2025
     [(state, reason)] = _query(root, "SELECT vergelijkbaar_met_vorig_jaar, reden FROM vraagversies "
                                      "WHERE vraag_id = 'coalitie' AND jaar = 2025")
-    assert state == "nee" and NEW_LABEL in reason
+    assert state == "onzeker" and NEW_LABEL in reason  # the draft's proposal, the steward's reason
     trend = _query(root, "SELECT DISTINCT jaar, vergelijkbaar_met_vorig_jaar FROM vraag_trend "
                          "WHERE vraag_id = 'coalitie' AND jaar >= 2024 ORDER BY jaar")
-    assert trend == [(2024, "ja"), (2025, "nee")]
+    assert trend == [(2024, "ja"), (2025, "onzeker")]
     # the renamed column alone is no break
     assert _query(root, "SELECT vergelijkbaar_met_vorig_jaar FROM vraagversies WHERE vraag_id = 'meldpunt' AND jaar = 2025") \
         == [("ja",)]
@@ -178,7 +170,7 @@ def _delivered_label(root: Path, year: int) -> str:
 
 
 def test_the_reworded_option_is_published_with_each_years_wording(year2025):
-    root, _ = year2025
+    root, _, _ = year2025
     old = _delivered_label(root, 2024)
     assert old != NEW_LABEL == _delivered_label(root, 2025)
     labels = dict(_query(root, "SELECT jaar, label FROM optielabels_per_jaar WHERE vraag_id = 'coalitie' "
@@ -199,7 +191,7 @@ def test_pages_show_the_option_as_worded_that_year(year2025):
     from eenzaamheid.site.store import Store
     from eenzaamheid.site.vragen import question_charts, question_sheet
 
-    root, _ = year2025
+    root, _, _ = year2025
     old = _delivered_label(root, 2024)
     with sqlite3.connect(root / "uit" / "benchmark.db") as db:
         store = Store.load(db)
@@ -227,7 +219,7 @@ def test_pages_show_the_option_as_worded_that_year(year2025):
 
 
 def test_year_tables_follow_the_codebook(year2025):
-    root, _ = year2025
+    root, _, _ = year2025
     assert _query(root, "SELECT uitgenodigd, respondenten FROM jaargangen WHERE jaar = 2025") == [(270, 40)]
     assert _query(root, "SELECT count(*) FROM deelname WHERE jaar = 2025")[0][0] > 300
     assert _query(root, "SELECT count(*) FROM deelname WHERE jaar = 2025 AND deelgenomen = 1") == [(40,)]
@@ -276,7 +268,7 @@ def _published_texts(out: Path) -> dict[str, str]:
 
 
 def test_every_published_text_names_the_years_of_the_data(year2025):
-    root, steps = year2025
+    root, steps, _ = year2025
     assert steps["build"].returncode == 0, steps["build"].stderr
     span, texts = _new_span(root), _published_texts(root / "uit")
     stale = {name: old for name, text in texts.items() for old in OLD_SPANS if old in text}
@@ -294,7 +286,7 @@ def test_every_published_text_names_the_years_of_the_data(year2025):
 
 
 def test_the_site_of_the_new_year_names_its_years(year2025, tmp_path):
-    root, _ = year2025
+    root, _, _ = year2025
     span = _new_span(root)
     first, last = span.split("\u2013")
     with start_datasette(root / "uit" / "benchmark.db", tmp_path / "datasette.log") as url:

@@ -44,9 +44,11 @@ class RawTable:
         return not any(p.regel == "bestand_onleesbaar" for p in self.problems)
 
 
-def read_delivery(path: Path, year: int) -> RawTable:
+def read_delivery(path: Path, year: int, delivery: "codebook.Delivery | None" = None) -> RawTable:
+    """The delivery's cells as text, with every problem of reading it; `delivery` (the year's format
+    from the codebook by default) may be a guess, as for a year the codebook does not know yet."""
     path = Path(path)
-    delivery = codebook.load().deliveries[year]
+    delivery = delivery or codebook.load().deliveries[year]
     name = display_path(path)
     fmt = {".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".txt": "csv"}.get(path.suffix.lower())
     detected = {"formaat": fmt, "codering": None, "scheidingsteken": None, "werkbladen": []}

@@ -43,8 +43,9 @@ def __getattr__(name: str):
 def _known_year(year: int, what: str) -> None:
     years = codebook.load().years
     if year not in years:
-        raise UsageError(f"Onbekend jaar {year}{what}: het codeboek (schemas/codebook.yaml) kent {years[0]}-{years[-1]}. "
-                         "Een nieuw jaar voegt u toe in het codeboek; zie 'Een nieuw jaar toevoegen' in de README.")
+        raise UsageError(f"Onbekend jaar {year}{what}: het codeboek kent {years[0]}-{years[-1]} (schemas/jaren/). "
+                         f"Een nieuw jaar stelt u op uit de levering met `eenzaamheid nieuw-jaar BESTAND --jaar {year}`; "
+                         "zie 'Een nieuw jaar toevoegen' in de README.")
     if why := contract.out_of_date(year):
         raise UsageError(why)
 
