@@ -42,7 +42,7 @@ def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
         raise UsageError(f"Bestand '{source}' bestaat niet (of is een map).")
     if year not in codebook.YEARS:
         raise UsageError(f"Onbekend jaar {year}: kies uit {', '.join(map(str, codebook.YEARS))} (een nieuw jaar "
-                         "komt eerst in schemas/codebook.yaml).")
+                         "is eerst een bestand schemas/jaren/<jaar>.yaml).")
     if source.suffix.lower() not in DELIVERY_SUFFIXES:
         raise NotAccepted(f"{source.name}: dit bestandstype wordt niet geaccepteerd ('{source.suffix or '(geen)'}'). "
                           "Vraag de leverancier om de levering als .csv of .xlsx; er is niets opgenomen.")

@@ -35,7 +35,7 @@ from .values import _check_values
 
 
 def __getattr__(name: str):
-    if name == "YEARS":  # the survey years follow the codebook (schemas/codebook.yaml, `leveringen`)
+    if name == "YEARS":  # the survey years follow the codebook (one file per year in schemas/jaren/)
         return codebook.load().years
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -43,8 +43,8 @@ def __getattr__(name: str):
 def _known_year(year: int, what: str) -> None:
     years = codebook.load().years
     if year not in years:
-        raise UsageError(f"Onbekend jaar {year}{what}: het codeboek (schemas/codebook.yaml) kent {years[0]}-{years[-1]}. "
-                         "Een nieuw jaar voegt u toe in het codeboek; zie 'Een nieuw jaar toevoegen' in de README.")
+        raise UsageError(f"Onbekend jaar {year}{what}: het codeboek (schemas/jaren/) kent {years[0]}-{years[-1]}. "
+                         "Een nieuw jaar voegt u toe als bestand schemas/jaren/<jaar>.yaml; zie 'Een nieuw jaar toevoegen' in de README.")
     if why := contract.out_of_date(year):
         raise UsageError(why)
 
