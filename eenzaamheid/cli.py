@@ -13,9 +13,22 @@ from typing import Annotated, Optional
 
 import typer
 
+from .codebook_years import CodebookError
 from .paths import RAW
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """The CLI; a codebook that cannot be read (any command reads it) is one Dutch message and exit 2."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except CodebookError as exc:
+            typer.echo(f"Fout: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+app = _App(
     name="eenzaamheid",
     help="Benchmark Eén tegen eenzaamheid: de jaarlijkse gemeentelijke enquête (vanaf 2019) als open data.",
     add_completion=False,

@@ -47,6 +47,9 @@ def build_contract(year: int, book: cb.Codebook | None = None) -> dict:
         if constraints:
             field["constraints"] = constraints
         fields.append(field)
+    # other columns of the survey system (e.g. Progress): read and checked as present, never published
+    fields += [{"name": header, "type": "string", "title": description, "rol": "overig"}
+               for header, description in (delivery.overige_kolommen or {}).items()]
     for col in book.answer_columns(year):
         q = book.questions[col.vraag_id]
         version = book.version(col.vraag_id, year)
@@ -80,8 +83,22 @@ def contract_path(year: int) -> Path:
 
 
 def dump(contract: dict) -> str:
-    return ("# Generated from schemas/codebook.yaml by scripts/write_contracts.py; do not edit by hand.\n"
+    return ("# Generated from schemas/codebook.yaml and schemas/jaren/ by scripts/write_contracts.py; do not edit by hand.\n"
             + yaml.safe_dump(contract, allow_unicode=True, sort_keys=False, width=120))
+
+
+def write_all(book: cb.Codebook | None = None) -> list[Path]:
+    """Write schemas/raw/<year>.yaml for every year of the codebook as it is now; return the paths."""
+    book = book or cb.load()
+    written = []
+    for year in book.years:
+        path = contract_path(year)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dump(build_contract(year, book)), encoding="utf-8")
+        written.append(path)
+    load_contract.cache_clear()
+    pandera_schema.cache_clear()
+    return written
 
 
 @functools.lru_cache(maxsize=16)
@@ -101,7 +118,7 @@ def out_of_date(year: int) -> str | None:
         return f"Het leveringscontract {path.relative_to(SCHEMAS.parent).as_posix()} voor {year} ontbreekt. {fix}"
     if load_contract(year) != build_contract(year):
         return (f"Het leveringscontract {path.relative_to(SCHEMAS.parent).as_posix()} komt niet meer overeen met het "
-                f"codeboek (schemas/codebook.yaml). {fix}")
+                f"codeboek (schemas/codebook.yaml en schemas/jaren/{year}.yaml). {fix}")
     return None
 
 

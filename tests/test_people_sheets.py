@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from eenzaamheid import codebook
 from eenzaamheid.paths import ROOT
 from eenzaamheid.site import security
 
@@ -67,7 +68,7 @@ class _Expected:
         self.labels = {(q, i, o): label for q, i, o, label in db.execute(
             "select vraag_id, item_code, optie_code, label from antwoordopties")}
         groups = {(q["vraag_id"], g["groep_code"]): g["opties"]
-                  for q in yaml.safe_load((ROOT / "schemas" / "codebook.yaml").read_text(encoding="utf-8"))["vragen"]
+                  for q in codebook.load().data["vragen"]
                   for g in q.get("optiegroepen", [])}
         self.conditions = {}
         for vraag_id, condition in db.execute("select vraag_id, alleen_als from vragen where alleen_als is not null "

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
 
-from eenzaamheid import build
+from eenzaamheid import build, codebook
 from eenzaamheid.site.gemeente import fetch_municipality
 from eenzaamheid.site.kernantwoorden import glance, years_lines
 from eenzaamheid.site.store import Store
-from eenzaamheid.yamlfile import load as load_yaml
 
-CODEBOOK = Path(__file__).resolve().parent.parent / "schemas" / "codebook.yaml"
 SHOWN = {"ja": "Ja", "nee": "Nee", "niet gevraagd": "niet gevraagd", "geen inzending": "geen inzending",
          "niet beantwoord": "niet beantwoord"}
 NEGATIVE_ITEMS = {"geen", "nee", "niet", "niets", "geen_van_alle"}
@@ -48,7 +45,7 @@ def group(question: dict, code: str) -> list:
 def definitions(db) -> dict:
     """vraag_id -> {item, opties, type, alleen_als: (vraag_id, opties) | None}: the codebook's
     kerncijfer, else a question without rows answered 'ja…' (every option code starting with ja)."""
-    book = load_yaml(CODEBOOK)
+    book = codebook.load().data
     questions = {q["vraag_id"]: q for q in book["vragen"]}
     types = dict(db.execute("select vraag_id, type from vragen"))
     out = {}
@@ -142,7 +139,7 @@ def test_every_statement_row_of_every_municipality_says_whether_it_holds(store, 
 def negated_definitions(db) -> list:
     """Every kerncijfer of the codebook where ticking its item makes the statement false: an item
     like `geen`/`nee`/`niet`, an optie `nee` on a row, or a multiple choice counted when *not* chosen."""
-    book = load_yaml(CODEBOOK)
+    book = codebook.load().data
     types = dict(db.execute("select vraag_id, type from vragen"))
     out = []
     for q in book["vragen"]:

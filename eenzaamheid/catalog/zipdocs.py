@@ -126,5 +126,14 @@ def citation_cff(package: dict, catalogus: dict) -> bytes:
     return text.encode("utf-8")
 
 
+CODEBOOK_HEADER = ("# Codeboek van de Benchmark Eén tegen eenzaamheid: de vragenlijst met per jaar de formulering, "
+                   "antwoordopties,\n# kolomkoppen en breuken. Gegenereerd uit schemas/codebook.yaml (de vragenlijst) "
+                   "en schemas/jaren/<jaar>.yaml\n# (één bestand per jaar) van het project; niet met de hand bewerken.\n")
+
+
 def codebook_bytes(root: Path) -> bytes:
-    return (root / "schemas" / "codebook.yaml").read_bytes()
+    """The merged codebook (questionnaire and every year) as one file for the downloader."""
+    from .. import codebook
+
+    data = codebook.load(root / "schemas" / "codebook.yaml").data
+    return (CODEBOOK_HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)).encode("utf-8")

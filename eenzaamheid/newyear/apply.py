@@ -46,20 +46,7 @@ def apply(year: int, delivery: Path) -> Path:
         target.unlink()
         codebook.load.cache_clear()
         raise NotReady(f"Het concept past niet in het codeboek; er is niets gewijzigd.\n{exc}") from exc
-    write_contracts(book)
+    contract.write_all(book)
     concept.unlink()
     report_path(year).unlink(missing_ok=True)
     return target
-
-
-def write_contracts(book: codebook.Codebook) -> list[Path]:
-    """schemas/raw/<year>.yaml for every year, from the codebook as it is now."""
-    written = []
-    for year in book.years:
-        path = contract.contract_path(year)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(contract.dump(contract.build_contract(year, book)), encoding="utf-8")
-        written.append(path)
-    contract.load_contract.cache_clear()
-    contract.pandera_schema.cache_clear()
-    return written

@@ -17,6 +17,7 @@ from .. import __version__
 
 from ..paths import CODE_ROOT, ROOT
 from .. import yamlfile
+from ..codebook_years import year_files
 from . import cleanschema
 
 VIEWS_SQL = Path(__file__).with_name("views.sql")
@@ -177,7 +178,8 @@ def provenance(frames: dict[str, pd.DataFrame], raw_dir: Path) -> list[dict]:
     rows = [("pakketversie", __version__), ("git_commit", commit), ("python", platform.python_version())]
     rows += [(f"bibliotheek:{lib}", importlib.metadata.version(lib)) for lib in LIBRARIES]
     rows += [(f"invoer:{f['bestand']}", f["sha256"]) for f in frames["bronbestanden"].to_dict("records")]
-    for rel in ("schemas/codebook.yaml", "checks/published_figures.csv", "metadata.yml"):
+    years = [p.relative_to(ROOT).as_posix() for p in year_files(ROOT / "schemas" / "jaren")]
+    for rel in ("schemas/codebook.yaml", *years, "checks/published_figures.csv", "metadata.yml"):
         rows.append((f"invoer:{rel}", sha(ROOT / rel)))
     rows.append((FINGERPRINT_KEY, fingerprint(frames)))  # the next build skips its diff when equal (changes.py)
     return [{"sleutel": k, "waarde": v} for k, v in rows]

@@ -40,7 +40,7 @@ def _check_structure(headers: list[str], spec: dict, name: str, year: int,
         problems.append(problem(
             name, "kolom_hernoemd", f"Contractkolom '{wanted}' ontbreekt en lijkt hernoemd naar '{delivered}' "
             f"({how}). De waarden zijn gecontroleerd als '{wanted}'; vraag de leverancier om de "
-            "kolomnaam uit het contract, of leg de nieuwe naam vast in schemas/codebook.yaml.", kolom=delivered))
+            "kolomnaam uit het contract, of leg de nieuwe naam vast in schemas/jaren/{year}.yaml.", kolom=delivered))
     for h in missing:
         if h not in {w for w, _ in renamed.values()}:
             problems.append(problem(name, "kolom_ontbreekt", f"Kolom '{h}' uit het contract voor {year} ontbreekt. "
@@ -50,7 +50,7 @@ def _check_structure(headers: list[str], spec: dict, name: str, year: int,
         if h not in renamed:
             label = f"Kolom '{h}'" if h else "Een kolom zonder naam"
             problems.append(problem(name, "kolom_onbekend", f"{label} staat niet in het contract voor {year}. Is de "
-                                    "vragenlijst gewijzigd, pas dan eerst schemas/codebook.yaml aan; anders vraag de "
+                                    f"vragenlijst gewijzigd, pas dan eerst schemas/jaren/{year}.yaml aan; anders vraag de "
                                     "leverancier om een levering volgens het contract.", kolom=h))
     return problems, columns
 

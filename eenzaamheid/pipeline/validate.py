@@ -35,7 +35,7 @@ from .values import _check_values
 
 
 def __getattr__(name: str):
-    if name == "YEARS":  # the survey years follow the codebook (schemas/codebook.yaml, `leveringen`)
+    if name == "YEARS":  # the survey years follow the codebook (one file per year in schemas/jaren/)
         return codebook.load().years
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

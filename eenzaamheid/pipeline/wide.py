@@ -1,6 +1,6 @@
 """`antwoorden_breed`: one row per counted submission, one column per closed question or item.
 
-The columns are generated from the codebook (schemas/codebook.yaml), in questionnaire order, with
+The columns are generated from the codebook (schemas/codebook.yaml and schemas/jaren/), in questionnaire order, with
 stable names over the years:
 
 - `<vraag_id>` for a question without items (ja_nee, enkelvoudig): the chosen option code;

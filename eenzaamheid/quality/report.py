@@ -303,7 +303,7 @@ def to_html(report: dict) -> str:
                   if s["leveringsfouten"] and ran else "") + "</p></div>")
     explanation = ("<p class=\"klein\">Ernst: <b>fataal</b> = niet publiceren; <b>fout</b> = de cijfers kloppen "
                    "waarschijnlijk niet, uitzoeken en herstellen; <b>waarschuwing</b> = opvallend maar mogelijk, de "
-                   "databeheerder bevestigt. Herkomst: codeboek (schemas/codebook.yaml), schema (schemas/clean) of "
+                   "databeheerder bevestigt. Herkomst: codeboek (schemas/codebook.yaml en schemas/jaren/), schema (schemas/clean) of "
                    "handmatig (checks/handmatige_controles.yml). Vrije tekst is gemaskeerd.</p>")
 
     deliveries = []
