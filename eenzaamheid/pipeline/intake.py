@@ -40,17 +40,11 @@ def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
     source, raw_dir = Path(source), Path(raw_dir)
     if not source.is_file():
         raise UsageError(f"Bestand '{source}' bestaat niet (of is een map).")
-<<<<<<< HEAD
     if year not in codebook.YEARS:  # a new year: its year file and contract come first, nothing is taken in
         raise NotAccepted(f"Het codeboek kent het jaar {year} nog niet ({', '.join(map(str, codebook.YEARS))}). Er is "
                           f"niets opgenomen: {raw_dir} en {MANIFEST_NAME} zijn niet gewijzigd. Maak het jaar eerst met "
                           f"`eenzaamheid nieuw-jaar {source} --jaar {year}` (zie README, 'Een nieuw jaar toevoegen'), "
                           "pas het toe met --toepassen en neem de levering daarna op.")
-=======
-    if year not in codebook.YEARS:
-        raise UsageError(f"Onbekend jaar {year}: kies uit {', '.join(map(str, codebook.YEARS))} (een nieuw jaar "
-                         "is eerst een bestand schemas/jaren/<jaar>.yaml).")
->>>>>>> h5
     if source.suffix.lower() not in DELIVERY_SUFFIXES:
         raise NotAccepted(f"{source.name}: dit bestandstype wordt niet geaccepteerd ('{source.suffix or '(geen)'}'). "
                           "Vraag de leverancier om de levering als .csv of .xlsx; er is niets opgenomen.")
