@@ -234,21 +234,18 @@ def test_ontvang_again_of_the_same_file_only_validates_it(raw, tmp_path):
 
 
 def test_ontvang_before_the_years_contract_takes_nothing_in(tmp_path):
-    """A year the codebook knows but whose delivery contract was not written yet (the steward skipped
-    `write_contracts`): exit 1, one Dutch instruction with the next commands, raw/ and the manifest as
-    they were, no traceback."""
+    """A year the codebook knows (its year file is in place) but whose delivery contract was not written
+    (the steward copied the year file by hand instead of `nieuw-jaar --toepassen`): exit 1, one Dutch
+    instruction with the next commands, raw/ and the manifest as they were, no traceback."""
     import os
     import subprocess
     import sys
 
-    from test_new_year import DATA, DELIVERY, FIXTURE, REPO
+    from newyear_steps import REPO, data_copy
 
-    root = tmp_path / "data"
-    for name in DATA:
-        (shutil.copytree if (REPO / name).is_dir() else shutil.copy2)(REPO / name, root / name)
-    patched = subprocess.run(["patch", "-p1", "--no-backup-if-mismatch", "-i", str(FIXTURE / "codebook.patch")],
-                             cwd=root, capture_output=True, text=True)
-    assert patched.returncode == 0, patched.stdout + patched.stderr
+    FIXTURE, DELIVERY = REPO / "tests" / "fixtures" / "jaar2025", "benchmark_eenzaamheid_2025_export.csv"
+    root = data_copy(tmp_path)
+    shutil.copy2(FIXTURE / "2025.yaml", root / "schemas" / "jaren" / "2025.yaml")
     assert not (root / "schemas" / "raw" / "2025.yaml").exists()
     before = {p: p.read_bytes() for p in (root / "raw").rglob("*") if p.is_file()}
     proc = subprocess.run([sys.executable, "-m", "eenzaamheid.cli", "ontvang", str(FIXTURE / DELIVERY), "--jaar", "2025",

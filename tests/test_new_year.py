@@ -81,7 +81,8 @@ def test_ontvang_before_the_year_exists_takes_nothing_in(year2025):
 def test_the_year_is_one_file_made_by_the_tool_with_only_the_todos_filled(year2025):
     root, steps, before = year2025
     answered = yaml.safe_load((FIXTURE / "invullingen.yaml").read_text(encoding="utf-8"))
-    assert sorted(steps["ingevuld"]) == sorted(answered) and steps["concept"].count("TODO:") == len(answered)
+    todo_lines = [line for line in steps["concept"].splitlines() if "TODO:" in line and not line.startswith("#")]
+    assert sorted(steps["ingevuld"]) == sorted(answered) and len(todo_lines) == len(answered)
     applied = (root / "schemas/jaren/2025.yaml").read_text(encoding="utf-8")
     assert applied == (FIXTURE / "2025.yaml").read_text(encoding="utf-8")  # the fixture's year file, as committed
     after = _tree(root / "schemas")
