@@ -28,6 +28,7 @@ QUESTION_KEYS = ("vraag_id", "sectie", "type", "onderwerp", "alleen_als", "optie
 VERSION_KEYS = ("formulering", "bron", "vindplaats", "formulering_status", "kolom", "kolommen",
                 "vergelijkbaar_met_vorig_jaar", "reden", "optielabels", "nieuwe_opties", "vervallen_opties",
                 "nieuwe_items")
+LEVERING_REQUIRED = ("formaat", "metadata_kolommen", "datumformaat")
 YEAR_FILE = re.compile(r"(\d{4})\.yaml")   # drafts (2025.concept.yaml) and notes (*.md) do not match
 
 
@@ -152,13 +153,13 @@ def _add_question(questions: list[dict], q: dict, after: str | None, where: str,
         return
     vid = q["vraag_id"]
     _unknown_keys(q, QUESTION_KEYS, where, [], problems)
+    for key, allowed in (("opties", ("optie_code", "label")), ("items", ("item_code", "label"))):
+        for i, entry in enumerate(q.get(key) or []):  # their `jaren` follow from the year files
+            _unknown_keys(entry, allowed, where, [key, str(i + 1)], problems)
     if any(x["vraag_id"] == vid for x in questions):
         problems.append(f"{where}: vraag '{vid}' is al eerder gedefinieerd.")
         return
     q = {k: copy.deepcopy(v) for k, v in q.items() if k in QUESTION_KEYS}
-    q["items"] = [{k: v for k, v in i.items() if k != "jaren"} for i in q["items"]] if "items" in q else None
-    if q["items"] is None:
-        del q["items"]
     position = len(questions)
     if after is not None:
         index = next((n for n, x in enumerate(questions) if x["vraag_id"] == after), None)
@@ -172,11 +173,18 @@ def _add_question(questions: list[dict], q: dict, after: str | None, where: str,
 def _merge_year(m: _Merged, name: str, file_year: int, data: dict, problems: list[str]) -> None:
     problems += [f"{name}: {' > '.join(path)} is nog TODO: {text}" for path, text in _todos(data, [])]
     _unknown_keys(data, YEAR_KEYS, name, [], problems)
+    for key, kind in (("jaargang", dict), ("levering", dict), ("bronnen", dict), ("nieuwe_vragen", list),
+                      ("versies", dict), ("niet_gevraagd", dict)):
+        if data.get(key) is not None and not isinstance(data[key], kind):
+            problems.append(f"{name}: {key} moet een {'mapping' if kind is dict else 'lijst'} zijn.")
+            data = {**data, key: None}
     year = data.get("jaar")
     if year != file_year:
         problems.append(f"{name}: jaar is {year!r}, maar de bestandsnaam zegt {file_year}.")
     _unknown_keys(data.get("jaargang") or {}, JAARGANG_KEYS, name, ["jaargang"], problems)
     _unknown_keys(data.get("levering") or {}, LEVERING_KEYS, name, ["levering"], problems)
+    problems += [f"{name}: levering > {key} ontbreekt." for key in LEVERING_REQUIRED
+                 if key not in (data.get("levering") or {})]
     m.jaargangen.append({"jaar": file_year, **(data.get("jaargang") or {})})
     m.leveringen.append({"jaar": file_year, **(data.get("levering") or {})})
     for code, source in (data.get("bronnen") or {}).items():
@@ -205,6 +213,9 @@ def _merge_version(m: _Merged, name: str, year: int, vid: str, version: dict, pr
     q = m.question(vid)
     if q is None:
         problems.append(f"{where}: een versie voor een onbekende vraag '{vid}'.")
+        return
+    if not isinstance(version, dict):
+        problems.append(f"{where}: moet een mapping zijn (formulering, bron, kolom, ...).")
         return
     _unknown_keys(version, VERSION_KEYS, name, ["versies", vid], problems)
     for i, item in enumerate(version.get("nieuwe_items") or []):
@@ -238,7 +249,7 @@ def _insert_entry(q: dict, key: str, code_key: str, entry: dict, where: str, pro
     if entry.get("na") is not None:
         index = next((n for n, e in enumerate(entries) if e[code_key] == entry["na"]), None)
         if index is None:
-            problems.append(f"{where} > na: onbekend {code_key} '{entry['na']}'.")
+            problems.append(f"{where} > na: '{entry['na']}' komt in deze vraag niet voor.")
             return False
         position = index + 1
     entries.insert(position, {k: v for k, v in entry.items() if k != "na"})
