@@ -91,6 +91,27 @@ def test_the_year_is_one_file_made_by_the_tool_with_only_the_todos_filled(year20
     assert {k: v for k, v in after.items() if k in before["schemas"]} == before["schemas"]  # nothing else touched
 
 
+def test_the_year_after_a_drafted_year_continues_it(year2025, tmp_path):
+    """2026 delivered exactly as 2025: the draft finds no change, and keeps what 2025's year file said about its
+    options (the reworded option's 2025 wording) and columns (the renamed header, the new question)."""
+    root, _, _ = year2025
+    delivery = tmp_path / "benchmark_eenzaamheid_2026_export.csv"
+    delivery.write_bytes((REPO / DELIVERY).read_bytes())
+    out = run(CLI + ["nieuw-jaar", str(delivery), "--jaar", "2026", "--uitgenodigd", "270"], root)
+    try:
+        assert out.returncode == 0, out.stderr
+        assert "## Gevonden wijzigingen\n\nGeen." in out.stdout and "Nog te beslissen: 0 TODO" in out.stdout
+        draft = yaml.safe_load((root / "schemas/jaren/2026.concept.yaml").read_text(encoding="utf-8"))["versies"]
+        applied = yaml.safe_load((root / "schemas/jaren/2025.yaml").read_text(encoding="utf-8"))["versies"]
+        keys = ("kolom", "kolommen", "optielabels", "vervallen_opties")
+        assert {q: {k: v.get(k) for k in keys} for q, v in draft.items()} == \
+            {q: {k: v.get(k) for k in keys} for q, v in applied.items()}
+        assert all(v["vergelijkbaar_met_vorig_jaar"] == "ja" for v in draft.values())
+    finally:
+        for made in (root / "schemas/jaren").glob("2026.concept.*"):
+            made.unlink()
+
+
 def _query(root: Path, sql: str, *params) -> list[tuple]:
     with sqlite3.connect(root / "uit" / "benchmark.db") as db:
         return db.execute(sql, params).fetchall()

@@ -107,6 +107,7 @@ def _continued(draft: Draft, book: Codebook, cols: Columns, values: dict[str, Co
         scale = mine[0][1] if mine else None
         changes = compare_options(mine + [(h, scale) for h, _ in added], values, before, year, previous_year) \
             if scale is not None else None
+        _carry_over(version, book, q, old, previous_year)
         if changes and changes.breaks_comparability:
             what = [f"optie {c} heet nu '{label}'" for c, label in changes.optielabels.items()]
             what += [f"optie {c} vervallen" for c in changes.vervallen]
@@ -116,10 +117,13 @@ def _continued(draft: Draft, book: Codebook, cols: Columns, values: dict[str, Co
                                 f"({'; '.join(what)})? Eén zin. Weet u het zeker, zet dan ook "
                                 "vergelijkbaar_met_vorig_jaar op ja of nee")
         if changes:
-            for key, value in (("optielabels", changes.optielabels), ("vervallen_opties", changes.vervallen),
-                               ("nieuwe_opties", changes.nieuwe)):
-                if value:
-                    version[key] = value
+            version["optielabels"] = {**version.get("optielabels", {}), **changes.optielabels}
+            version["vervallen_opties"] = sorted(set(version.get("vervallen_opties", [])) | set(changes.vervallen))
+            if changes.nieuwe:
+                version["nieuwe_opties"] = changes.nieuwe
+            for key in ("optielabels", "vervallen_opties"):
+                if not version[key]:
+                    del version[key]
             draft.findings += [Finding(s, t, qid, todo) for s, t, todo in changes.findings]
         if version["vergelijkbaar_met_vorig_jaar"] == "ja" and not any(h in renamed for h, _ in mine) and not added \
                 and len(mine) == len(_old_headers(old)):
@@ -136,6 +140,18 @@ VERSION_KEYS = ("formulering", "bron", "vindplaats", "formulering_status", "kolo
 def ordered(version: dict) -> dict:
     """A version's keys in the codebook's order, so a draft reads like the year files beside it."""
     return {k: version[k] for k in VERSION_KEYS if k in version}
+
+
+def _carry_over(version: dict, book: Codebook, q: dict, old: dict, previous_year: int) -> None:
+    """What the previous year's version said about its options holds on unless the answers say otherwise:
+    its wording of an option (`optielabels`) and the options it no longer offered (a year file names
+    the options not offered that year, so a dropped option is dropped again)."""
+    if old.get("optielabels"):
+        version["optielabels"] = dict(old["optielabels"])
+    offered = {o["optie_code"] for o in book.options(q["vraag_id"], previous_year)}
+    dropped = [o["optie_code"] for o in q.get("opties", []) if o["optie_code"] not in offered]
+    if dropped:
+        version["vervallen_opties"] = dropped
 
 
 def _first_header(version: dict) -> str:
