@@ -17,7 +17,9 @@ import yaml
 from eenzaamheid import codebook as cb
 from eenzaamheid.paths import CODE_ROOT
 from eenzaamheid.pipeline import kerncijfers as kc
-from test_site import get, pct, rows
+from markupsafe import escape
+
+from test_site import get, pct, reworded_store, rows
 
 SHOWN = ("alle_respondenten", "vast_panel_2022_2024")
 
@@ -174,6 +176,36 @@ def test_question_page_opens_with_its_headline_figure_per_year(site, table):
                 assert "procentpunt" not in cell, cell
                 if r["vergelijkbaar_met_vorig_jaar"] == "nee":
                     assert "breuk: niet vergelijkbaar" in cell
+
+
+def _latest_words(db, vraag_id: str, item_code: str, optie_code: str) -> tuple[int, str, dict]:
+    """(latest year, its wording, year -> wording) of an option, from optielabels_per_jaar."""
+    of_year = {r["jaar"]: r["label"] for r in rows(
+        db, "select jaar, label from optielabels_per_jaar where vraag_id = ? and item_code = ? and optie_code = ?",
+        [vraag_id, item_code, optie_code])}
+    return max(of_year), of_year[max(of_year)], of_year
+
+
+def test_headline_block_names_the_counted_options_as_worded(site, db):
+    """'Welke antwoorden tellen mee' gives each counted option in its latest wording (the served page);
+    on a copy of the database in which the latest year rewords one of them, that one in the new words,
+    followed by its earlier words and their years, the others unchanged."""
+    from eenzaamheid.site.kerncijfers import question_headline
+
+    vraag_id, item_code, opties = next((r["vraag_id"], r["item_code"] or "", r["opties"].split(",")) for r in rows(
+        db, "select distinct vraag_id, item_code, opties from kerncijfers where opties like '%,%' order by vraag_id"))
+    block = _section(get(site, f"/vraag/{vraag_id}").text, "kerncijfer")
+    listed = re.findall(r"<li>(.*?)</li>", block.split('class="kern-opties"')[1].split("</details>")[0])
+    assert listed == [str(escape(_latest_words(db, vraag_id, item_code, o)[1])) for o in opties]
+    year, old, of_year = _latest_words(db, vraag_id, item_code, opties[0])
+    earlier = sorted(j for j in of_year if j != year)
+    assert earlier and all(of_year[j] == old for j in earlier)  # one earlier wording, so the note is one
+    new = "Ja, anders geformuleerd (test)"
+    store = reworded_store(db, {(vraag_id, item_code, opties[0], year): new})
+    words = question_headline(store, vraag_id)["opties"]
+    assert words[0].startswith(new) and f"‘{old}’" in words[0] and str(earlier[0]) in words[0]
+    assert str(year) not in words[0].removeprefix(new) and str(earlier[-1]) in words[0]
+    assert words[1:] == [_latest_words(db, vraag_id, item_code, o)[1] for o in opties[1:]]
 
 
 def test_home_page_shows_the_chosen_latest_headline_figures_with_links(site, table):

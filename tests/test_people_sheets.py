@@ -1,7 +1,7 @@
 """The spreadsheets for people (spreadsheets/ of the demo build, pipeline/people_sheets.py), read as a
 reader's program reads them (pandas, openpyxl) and checked against the database: every cell of every
 year, derived here from the tables antwoorden, antwoorden_quarantaine, toelichtingen, inzendingen,
-vraagversies, vragen and antwoordopties (the option groups of the skip logic from the codebook)."""
+vraagversies, vragen, antwoordopties and optielabels_per_jaar (the option groups of the skip logic from the codebook)."""
 from __future__ import annotations
 
 import collections
@@ -65,8 +65,8 @@ class _Expected:
                                    "where jaar = ?", (year,)))
         self.texts = dict(((s, q), t) for s, q, t in db.execute(
             "select inzending_id, vraag_id, tekst from toelichtingen where jaar = ? and telt_mee = 1", (year,)))
-        self.labels = {(q, i, o): label for q, i, o, label in db.execute(
-            "select vraag_id, item_code, optie_code, label from antwoordopties")}
+        self.labels = {(q, i, o): label for q, i, o, label in db.execute(  # the option's wording that year
+            "select vraag_id, item_code, optie_code, label from optielabels_per_jaar where jaar = ?", (year,))}
         groups = {(q["vraag_id"], g["groep_code"]): g["opties"]
                   for q in codebook.load().data["vragen"]
                   for g in q.get("optiegroepen", [])}
@@ -222,3 +222,41 @@ def test_files_are_published_registered_and_committed(out):
     assert committed == files
     stale = [n for n in files if (ROOT / "clean" / n).read_bytes() != (out / n).read_bytes()]
     assert not stale, f"run `eenzaamheid build --allow-quarantine` and commit clean/spreadsheets: {stale}"
+
+
+def test_a_reworded_option_is_worded_as_in_each_rows_year(db):
+    """A codebook in which the last year rewords one option (a version's `optielabels`): that year's table
+    and the last year's rows of the all-years table give the new words, the earlier years' rows the words of
+    their year (optielabels_per_jaar), all from the real demo answers."""
+    import copy
+
+    from eenzaamheid import codebook as cb
+    from eenzaamheid.pipeline import people_table
+
+    last = max(_years(db))
+    vraag_id, optie_code = db.execute(
+        "select a.vraag_id, a.optie_code from antwoorden a join vragen v using (vraag_id) "
+        "where v.type not in ('meervoudig', 'open') and a.item_code = '' group by 1, 2 "
+        "having max(a.jaar) = ? and min(a.jaar) < ? order by count(*) desc limit 1", (last, last)).fetchone()
+    data = copy.deepcopy(cb.load().data)
+    version = next(v for q in data["vragen"] if q["vraag_id"] == vraag_id for v in q["versies"] if v["jaar"] == last)
+    new = "Nieuw geformuleerd antwoord (test)"
+    version["optielabels"] = {**(version.get("optielabels") or {}), optie_code: new}
+    frames = {name: pd.read_sql(f"select * from {name}", db) for name in
+              ("antwoorden", "antwoorden_quarantaine", "toelichtingen", "inzendingen", "gemeenten")}
+    tables = {t.year: t for t in people_table.tables(frames, cb.Codebook(data))}
+    of_year = dict(db.execute("select jaar, label from optielabels_per_jaar where vraag_id = ? and item_code = '' "
+                              "and optie_code = ?", (vraag_id, optie_code)))
+    assert new not in of_year.values()
+    chose = {(s, j) for s, j in db.execute("select a.inzending_id, a.jaar from antwoorden a where vraag_id = ? "
+                                           "and item_code = '' and optie_code = ?", (vraag_id, optie_code))}
+    expected = collections.Counter((j, new if j == last else of_year[j]) for _, j in chose)
+    for year in (last, None):
+        t = tables[year]
+        position = len(t.headers) - len(t.columns) + next(
+            i for i, c in enumerate(t.columns) if (c.vraag_id, c.item_code) == (vraag_id, ""))
+        jaar_of = (lambda r: last) if year else (lambda r: int(r[3]))
+        got = collections.Counter((jaar_of(r), r[position]) for r in t.rows
+                                  if r[position] in (new, *of_year.values()))
+        assert got == collections.Counter({k: n for k, n in expected.items() if year is None or k[0] == last}), year
+    assert any(j != last for j, _ in expected)  # earlier years too: the old words can be told apart

@@ -49,6 +49,26 @@ def query(site, sql, params=()):
     return rows(site.db_path, sql, params)
 
 
+def reworded_store(db_path, words: dict):
+    """The site's Store over an in-memory copy of the database in which each option (vraag_id,
+    item_code, optie_code, jaar) of `words` is worded as given that year (its row of
+    optielabels_per_jaar), as a year that rewords an option publishes it; the served database stays."""
+    from eenzaamheid.site.store import Store
+
+    source, copy = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True), sqlite3.connect(":memory:")
+    try:
+        source.backup(copy)
+        with copy:
+            for key, text in words.items():
+                changed = copy.execute("update optielabels_per_jaar set label = ? where vraag_id = ? and item_code = ? "
+                                       "and optie_code = ? and jaar = ?", (text, *key)).rowcount
+                assert changed == 1, key
+        return Store.load(copy)
+    finally:
+        source.close()
+        copy.close()
+
+
 def get(site, path, status=200):
     r = httpx.get(site.url + path, timeout=30, follow_redirects=True)
     assert r.status_code == status, (path, r.status_code, r.text[:500])

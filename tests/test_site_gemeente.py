@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from test_site import esc, get, municipality, pct, query  # noqa: F401 - fixture
+from test_site import esc, get, municipality, pct, query, reworded_store  # noqa: F401 - fixture
 
 ACCEPTED = "status = 'geaccepteerd'"
 
@@ -267,3 +267,41 @@ def test_municipality_answers_download_in_words(site, code):
     best = csv[csv["Vraag"] == query(site, "select onderwerp from vragen where vraag_id = 'best_practices'")[0]["onderwerp"]]
     for jaar, yes in ticked.items():
         assert best[best["Jaar"] == str(jaar)].iloc[0, 5] == ("Nee" if yes else "Ja"), (code, jaar)
+
+
+def test_municipality_answers_download_words_each_year_as_asked(site, municipality):
+    """The municipality's spreadsheet (/gemeente/<code>/antwoorden.*, gemeente_cijfers.municipality_sheet) on
+    a copy of the database in which the latest year rewords every option the municipality chose that year and
+    before: where the sheet prints an option's words, that year's row gives the new ones, earlier rows their own."""
+    import sqlite3
+
+    from eenzaamheid.site.gemeente import fetch_municipality
+    from eenzaamheid.site.gemeente_cijfers import municipality_sheet
+
+    with sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True) as conn:
+        g = conn.execute("select opvolger_code from gemeenten where gemeente_code = ?", [municipality]).fetchone()
+        _, answers, _, _ = fetch_municipality(conn, municipality, g[0])
+    latest = max(a["jaar"] for a in answers)
+    of_year = {(r["vraag_id"], r["optie_code"], r["jaar"]): r["label"] for r in query(
+        site, "select vraag_id, optie_code, jaar, label from optielabels_per_jaar where item_code = ''")}
+    chosen = {(a["vraag_id"], a["optie_code"], a["jaar"]) for a in answers if not a["item_code"]}
+    # options chosen in the latest year and earlier, worded as more than a bare Ja/Nee (the statement's value)
+    earlier = {(q, o): sorted(e for q2, o2, e in chosen if (q2, o2) == (q, o) and e < latest)
+               for q, o, j in chosen if j == latest and of_year[(q, o, j)].lower() not in ("ja", "nee")}
+    earlier = {k: years for k, years in earlier.items() if years}
+    new = {k: f"Nieuw in {latest}: {k[0]}/{k[1]}" for k in earlier}
+    store = reworded_store(site.db_path, {(q, "", o, latest): text for (q, o), text in new.items()})
+    _, _, sheet = municipality_sheet(store, store.gemeenten[municipality], answers)
+    topic = {v: r["onderwerp"] for v, r in store.vraag.items()}
+
+    def row_text(jaar, vraag_id) -> str:
+        return " | ".join(str(c) for r in sheet if r[0] == jaar and r[2] == topic[vraag_id] for c in r[3:])
+
+    shown = [k for k, years in earlier.items() if of_year[(*k, years[-1])] in row_text(years[-1], k[0])]
+    assert shown, "the sheet prints some option's words: the check can fail"
+    for (vraag_id, optie_code) in shown:
+        assert new[(vraag_id, optie_code)] in row_text(latest, vraag_id)
+        assert of_year[(vraag_id, optie_code, latest)] not in row_text(latest, vraag_id)
+        for jaar in earlier[(vraag_id, optie_code)]:
+            text = row_text(jaar, vraag_id)
+            assert new[(vraag_id, optie_code)] not in text and of_year[(vraag_id, optie_code, jaar)] in text, jaar

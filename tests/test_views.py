@@ -19,6 +19,7 @@ TABLES = {
     "antwoordopties": ["vraag_id", "item_code", "optie_code"],
     "vragen": ["vraag_id"],
     "vraagversies": ["vraag_id", "jaar"],
+    "optielabels_per_jaar": ["vraag_id", "item_code", "optie_code", "jaar"],
     "gemeenten": ["gemeente_code"],
     "jaargangen": ["jaar"],
     "deelname": ["gemeente_code", "jaar"],
@@ -285,3 +286,48 @@ def test_every_answered_option_has_its_years_label(frames):
     offered = {(r.vraag_id, r.item_code, r.optie_code, int(j)) for r in frames["antwoordopties"].itertuples()
                for j in r.jaren.split(",")}
     assert set(labels[keys].itertuples(index=False, name=None)) == offered
+
+
+LABELLED_VIEWS = ("aandelen", "aandelen_per_provincie", "gemeente_vergelijking", "vraag_trend")
+OPTION = "vraag_id = ? AND item_code = ? AND optie_code = ?"
+
+
+def _answered_over_years(frames) -> tuple[tuple, list[int]]:
+    """A single-choice or matrix option that accepted answers chose in at least three years, the last
+    survey year among them: (vraag_id, item_code, optie_code), its years."""
+    types = frames["vragen"].set_index("vraag_id")["type"]
+    answers = _accepted_answers(frames)
+    answers = answers[answers["vraag_id"].map(types) != "meervoudig"]
+    years = answers.groupby(["vraag_id", "item_code", "optie_code"])["jaar"].agg(lambda s: sorted(set(map(int, s))))
+    last = int(frames["jaargangen"]["jaar"].max())
+    key, found = next((k, y) for k, y in years.items() if len(y) >= 3 and y[-1] == last)
+    return key, found
+
+
+def test_views_show_an_option_as_worded_that_year(db, frames):
+    """A reworded option (optielabels_per_jaar changed for the last year) is shown in that year's words
+    by every view with a label; a year the table lacks falls back to antwoordopties' general label; the
+    other years keep their own words. Changed inside a transaction that is rolled back."""
+    key, years = _answered_over_years(frames)
+    labels = frames["optielabels_per_jaar"]
+    own = {int(r.jaar): r.label for r in labels.itertuples()
+           if (r.vraag_id, r.item_code, r.optie_code) == key}
+    reworded, general = "Anders geformuleerd in het laatste jaar", "Algemeen label (testwaarde)"
+    assert reworded not in own.values() and general not in own.values()
+    try:
+        db.execute(f"UPDATE optielabels_per_jaar SET label = ? WHERE {OPTION} AND jaar = ?", (reworded, *key, years[-1]))
+        db.execute(f"DELETE FROM optielabels_per_jaar WHERE {OPTION} AND jaar = ?", (*key, years[0]))
+        db.execute(f"UPDATE antwoordopties SET label = ? WHERE {OPTION}", (general, *key))
+        expected = {years[-1]: reworded, years[0]: general} | {y: own[y] for y in years[1:-1]}
+        for view in LABELLED_VIEWS:
+            got = rows(db, f"SELECT DISTINCT jaar, label FROM {view} WHERE {OPTION} AND jaar IN ({','.join('?' * len(years))})",
+                       *key, *years)
+            assert {(r["jaar"], r["label"]) for r in got} == set(expected.items()), view
+        # the question's other options keep their own words that year
+        others = rows(db, "SELECT DISTINCT optie_code, label FROM aandelen WHERE vraag_id = ? AND item_code = ? "
+                          "AND jaar = ? AND optie_code <> ?", key[0], key[1], years[-1], key[2])
+        assert others and all(r["label"] == labels[(labels["vraag_id"] == key[0]) & (labels["item_code"] == key[1])
+                                                    & (labels["optie_code"] == r["optie_code"])
+                                                    & (labels["jaar"] == years[-1])]["label"].item() for r in others)
+    finally:
+        db.rollback()

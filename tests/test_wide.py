@@ -43,6 +43,26 @@ def test_every_generated_column_is_described_from_the_codebook():
             assert all(f"{o['optie_code']} = {o['label']}" in field["description"] for o in q["opties"])
 
 
+def test_a_reworded_option_is_described_with_its_years_words():
+    """A codebook whose last version of a question rewords an option (`optielabels`): the column's
+    description adds that year's words to the option's general label; other columns are unchanged."""
+    import copy
+
+    book = codebook.load()
+    q = next(q for q in book.data["vragen"] if q["type"] not in ("open", "getal", "meervoudig") and not q.get("items")
+             and len(q["versies"]) > 1)
+    option, year, new = q["opties"][0], q["versies"][-1]["jaar"], "Nieuw geformuleerd antwoord (test)"
+    data = copy.deepcopy(book.data)
+    version = next(v for x in data["vragen"] if x["vraag_id"] == q["vraag_id"] for v in x["versies"] if v["jaar"] == year)
+    version["optielabels"] = {**(version.get("optielabels") or {}), option["optie_code"]: new}
+    before = {f["name"]: f["description"] for f in wide.fields(book)}
+    after = {f["name"]: f["description"] for f in wide.fields(codebook.Codebook(data))}
+    text = after[q["vraag_id"]]
+    listed = text[text.index(f"{option['optie_code']} = {option['label']}"):].split(";")[0]
+    assert new in listed and str(year) in listed and new not in before[q["vraag_id"]]
+    assert {k: v for k, v in after.items() if k != q["vraag_id"]} == {k: v for k, v in before.items() if k != q["vraag_id"]}
+
+
 @pytest.fixture(scope="module")
 def exported(demo_build):
     assert demo_build.returncode == 0, demo_build.stdout[-2000:] + demo_build.stderr[-3000:]

@@ -15,6 +15,10 @@
 -- and count(DISTINCT inzending_id) is the base; an option nobody chose still gets its row
 -- with 0. One aggregate, no second pass for the base.
 --
+-- An option's `label` is its wording in the row's year (table optielabels_per_jaar), else the
+-- general label of antwoordopties: the code stays the same over the years, the words are the
+-- questionnaire's of that year. A scalar subquery per group, so the aggregates stay plain.
+--
 -- Speed: a filter on vraag_id or jaar is pushed by SQLite into the aggregate (it is a GROUP
 -- BY column) and then answered from the index antwoorden(vraag_id, item_code, jaar). That
 -- only works while every aggregate reads tables (or views that are plain joins) directly:
@@ -54,7 +58,8 @@ WHERE i.status = 'geaccepteerd';
 -- panelgemeenten in de jaren van het panel), jaar, vraag, rij (item_code) en antwoordoptie het
 -- aantal gemeenten met dat antwoord, de basis (gemeenten die de vraag of rij beantwoordden; bij
 -- een meerkeuzevraag: die minstens één optie aankruisten) en het percentage (1 decimaal).
--- Opties die dat jaar werden aangeboden maar door niemand gekozen, staan er met 0.
+-- Opties die dat jaar werden aangeboden maar door niemand gekozen, staan er met 0. Het label is
+-- de tekst van het antwoord zoals de vragenlijst van dat jaar hem gaf (optielabels_per_jaar).
 -- Alleen geaccepteerde inzendingen tellen mee.
 CREATE VIEW aandelen AS
 SELECT populatie, jaar, vraag_id, item_code, item_label, optie_code, label, aantal, basis,
@@ -69,7 +74,10 @@ FROM (
                             ELSE t.basis_groep END AS basis
     FROM (
         -- all three populations in one pass; a panel's count and base only see its members
-        SELECT g.jaar, o.vraag_id, o.item_code, o.item_label, o.optie_code, o.label,
+        SELECT g.jaar, o.vraag_id, o.item_code, o.item_label, o.optie_code,
+               coalesce((SELECT l.label FROM optielabels_per_jaar l WHERE l.vraag_id = o.vraag_id
+                         AND l.item_code = o.item_code AND l.optie_code = o.optie_code AND l.jaar = g.jaar),
+                         o.label) AS label,
                sum(o.item_code = g.item_code AND o.optie_code = g.optie_code) AS aantal_alle,
                count(DISTINCT g.inzending_id) AS basis_alle,
                sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.telt_in_vast_panel_2022_2024 = 1)
@@ -92,10 +100,13 @@ WHERE basis > 0;
 
 -- aandelen_per_provincie: als 'aandelen' voor alle respondenten, per provincie (de provincie
 -- van de gemeente in dat jaar): aantal gemeenten per antwoordoptie, basis en percentage
--- (1 decimaal), ook 0 voor een aangeboden optie die niemand in de provincie koos.
--- Alleen geaccepteerde inzendingen tellen mee.
+-- (1 decimaal), ook 0 voor een aangeboden optie die niemand in de provincie koos; het label in
+-- de formulering van dat jaar. Alleen geaccepteerde inzendingen tellen mee.
 CREATE VIEW aandelen_per_provincie AS
-SELECT g.jaar, g.provincie_code, pv.provincie, o.vraag_id, o.item_code, o.item_label, o.optie_code, o.label,
+SELECT g.jaar, g.provincie_code, pv.provincie, o.vraag_id, o.item_code, o.item_label, o.optie_code,
+       coalesce((SELECT l.label FROM optielabels_per_jaar l WHERE l.vraag_id = o.vraag_id
+                 AND l.item_code = o.item_code AND l.optie_code = o.optie_code AND l.jaar = g.jaar),
+                 o.label) AS label,
        sum(o.item_code = g.item_code AND o.optie_code = g.optie_code) AS aantal,
        count(DISTINCT g.inzending_id) AS basis,
        round(100.0 * sum(o.item_code = g.item_code AND o.optie_code = g.optie_code)
@@ -111,11 +122,15 @@ GROUP BY g.jaar, g.provincie_code, o.vraag_id, o.item_code, o.optie_code;
 -- gemeente_vergelijking: elk antwoord van een gemeente (één rij per geaccepteerde inzending en
 -- beantwoorde vraag of rij; bij een meerkeuzevraag per aangekruiste optie) naast het aandeel van
 -- hetzelfde antwoord onder de deelnemende gemeenten in haar provincie en in heel Nederland dat
--- jaar (aantal, basis, percentage met 1 decimaal). De gemeente staat onder haar CBS-code van
--- dat jaar. Alleen geaccepteerde inzendingen tellen mee.
+-- jaar (aantal, basis, percentage met 1 decimaal). Het antwoord (label) staat er zoals de
+-- vragenlijst van dat jaar het formuleerde. De gemeente staat onder haar CBS-code van dat jaar.
+-- Alleen geaccepteerde inzendingen tellen mee.
 CREATE VIEW gemeente_vergelijking AS
 SELECT e.jaar, e.gemeente_code, gm.naam AS gemeente, e.provincie_code, gm.provincie, e.inzending_id,
-       e.vraag_id, e.item_code, o.item_label, e.optie_code, o.label,
+       e.vraag_id, e.item_code, o.item_label, e.optie_code,
+       coalesce((SELECT l.label FROM optielabels_per_jaar l WHERE l.vraag_id = e.vraag_id
+                 AND l.item_code = e.item_code AND l.optie_code = e.optie_code AND l.jaar = e.jaar),
+                 o.label) AS label,
        pt.aantal AS aantal_provincie, pb.basis AS basis_provincie,
        round(100.0 * pt.aantal / pb.basis, 1) AS percentage_provincie,
        nt.aantal AS aantal_nederland, nb.basis AS basis_nederland,
@@ -146,9 +161,10 @@ CROSS JOIN (
 
 -- vraag_trend: het verloop van een vraag over de jaren, per rij (item_code) en antwoordoptie:
 -- aantal, basis en percentage (1 decimaal) onder alle respondenten en onder het vaste panel
--- 2022-2024 (leeg buiten 2022-2024), met de formulering van dat jaar en of de vraag
--- vergelijkbaar is met het jaar ervoor (ja, nee of onzeker, met de reden). Verbind jaren alleen
--- tot een trend waar vergelijkbaar_met_vorig_jaar 'ja' is.
+-- 2022-2024 (leeg buiten 2022-2024), met de formulering van de vraag en het label van het
+-- antwoord zoals in de vragenlijst van dat jaar, en of de vraag vergelijkbaar is met het jaar
+-- ervoor (ja, nee of onzeker, met de reden). Verbind jaren alleen tot een trend waar
+-- vergelijkbaar_met_vorig_jaar 'ja' is; de optie_code blijft over de jaren gelijk.
 CREATE VIEW vraag_trend AS
 SELECT t.vraag_id, t.item_code, t.item_label, t.optie_code, t.label, t.jaar,
        t.aantal_alle_respondenten, t.basis_alle_respondenten,
@@ -158,7 +174,10 @@ SELECT t.vraag_id, t.item_code, t.item_label, t.optie_code, t.label, t.jaar,
        round(100.0 * t.aantal_vast_panel / nullif(t.basis_vast_panel, 0), 1) AS percentage_vast_panel,
        vv.vergelijkbaar_met_vorig_jaar, vv.reden, vv.formulering, t.synthetisch
 FROM (
-    SELECT g.jaar, o.vraag_id, o.item_code, o.item_label, o.optie_code, o.label,
+    SELECT g.jaar, o.vraag_id, o.item_code, o.item_label, o.optie_code,
+           coalesce((SELECT l.label FROM optielabels_per_jaar l WHERE l.vraag_id = o.vraag_id
+                     AND l.item_code = o.item_code AND l.optie_code = o.optie_code AND l.jaar = g.jaar),
+                     o.label) AS label,
            sum(o.item_code = g.item_code AND o.optie_code = g.optie_code) AS aantal_alle_respondenten,
            count(DISTINCT g.inzending_id) AS basis_alle_respondenten,
            sum(o.item_code = g.item_code AND o.optie_code = g.optie_code AND g.telt_in_vast_panel_2022_2024 = 1)

@@ -58,6 +58,19 @@ def _wording(book: cb.Codebook, vraag_id: str) -> str:
     return ""
 
 
+def _option_text(book: cb.Codebook, vraag_id: str, option: dict) -> str:
+    """'code = label'; a column spans years, so a year that worded the option otherwise (a version's
+    `optielabels`) adds its words: "ja = Ja (in 2025: 'Ja, zeker')"."""
+    other: dict[str, list[str]] = {}
+    for year in book.years_asked(vraag_id):
+        if year in option.get("jaren", [year]):
+            words = book.option_label(vraag_id, option["optie_code"], year)
+            if words != option["label"]:
+                other.setdefault(words, []).append(str(year))
+    return f"{option['optie_code']} = {option['label']}" + "".join(
+        f" (in {', '.join(years)}: '{words}')" for words, years in other.items())
+
+
 def fields(book: cb.Codebook | None = None) -> list[dict]:
     """Table Schema fields of the generated columns, described from the codebook."""
     book = book or cb.load()
@@ -78,7 +91,7 @@ def fields(book: cb.Codebook | None = None) -> list[dict]:
                         "constraints": {"enum": [0, 1]}})
             continue
         options = q.get("opties", [])
-        listed = "; ".join(f"{o['optie_code']} = {o['label']}" for o in options)
+        listed = "; ".join(_option_text(book, c.vraag_id, o) for o in options)
         description = (f"{head} De gekozen optiecode: {listed}. Gevraagd in: {years}. Leeg = niet beantwoord, dat "
                        f"jaar niet gevraagd of een ongeldig antwoord (zie antwoorden_quarantaine).")
         out.append({"name": c.name, "type": "string", "title": title, "description": description,

@@ -31,6 +31,13 @@ def pct(value) -> str:
     return f"{value:.1f}".replace(".", ",") + "%"
 
 
+def years_text(years: list) -> str:
+    """'2021–2024' for consecutive years, else '2019, 2021'."""
+    if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(map(str, years))
+
+
 def normalize(text: str) -> str:
     """Case- and accent-insensitive form for searching: 'Súdwest-Fryslân' -> 'sudwest fryslan'."""
     text = unicodedata.normalize("NFKD", text or "")

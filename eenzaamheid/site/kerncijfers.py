@@ -4,7 +4,7 @@ latest year's figures of the questions chosen in metadata.yml, `kerncijfers_home
 
 The figures are the database's table `kerncijfers` (eenzaamheid/pipeline/kerncijfers.py, from
 the codebook's definitions); here they are only worded and formatted."""
-from eenzaamheid.site.common import NOT_COMPARABLE, pct
+from eenzaamheid.site.common import NOT_COMPARABLE, pct, years_text
 from eenzaamheid.site.store import Store
 
 PANEL = "vast_panel_2022_2024"
@@ -58,18 +58,26 @@ def question_headline(store: Store, vraag_id: str) -> dict | None:
     first = found[0]
     by_key = {(r["jaar"], r["populatie"]): r for r in found}
     years = sorted({r["jaar"] for r in found if r["populatie"] == ALL})
-    options = {o["optie_code"]: o["label"] for o in store.opties.get(vraag_id, [])
-               if o["item_code"] == (first["item_code"] or "") or not first["item_code"]}
     item = next((o["item_label"] for o in store.opties.get(vraag_id, [])
                  if first["item_code"] and o["item_code"] == first["item_code"]), None)
     return {
         "label": first["label"], "formulering": first["formulering"], "item": item,
-        "opties": [options.get(code, code) for code in first["opties"].split(",")],
+        "opties": [_option_words(store, vraag_id, first["item_code"] or "", code)
+                   for code in first["opties"].split(",")],
         "rijen": [{"jaar": j, "alle": cell(store, by_key.get((j, ALL))), "panel": cell(store, by_key.get((j, PANEL))),
                    "breuk": (store.versies.get((vraag_id, j)) or {}).get("vergelijkbaar_met_vorig_jaar")
                    in NOT_COMPARABLE}
                   for j in reversed(years)],
     }
+
+
+def _option_words(store: Store, vraag_id: str, item_code: str, optie_code: str) -> str:
+    """An option counted in a headline spanning years: its latest wording, and any other wording
+    with its years ("Ja (in 2019–2024: ‘Ja, wij …’)")."""
+    latest = store.latest_label(vraag_id, item_code, optie_code) or optie_code
+    others = "; ".join(f"in {years_text(years)}: ‘{words}’"
+                       for words, years in store.other_wordings(vraag_id, item_code, optie_code))
+    return f"{latest} ({others})" if others else latest
 
 
 def home_headlines(store: Store, chosen, base: str) -> dict | None:

@@ -70,6 +70,18 @@ class Store:
         years = (self.optie.get((vraag_id, item_code, optie_code)) or {}).get("jaren_set")
         return self.label(vraag_id, item_code, optie_code, max(years) if years else None)
 
+    def other_wordings(self, vraag_id: str, item_code: str, optie_code: str) -> list[tuple[str, list[int]]]:
+        """[(wording, its years)] of the years that worded the option otherwise than its latest year
+        did, oldest first: what a text spanning years adds after `latest_label`."""
+        latest = self.latest_label(vraag_id, item_code, optie_code)
+        years = sorted((self.optie.get((vraag_id, item_code, optie_code)) or {}).get("jaren_set") or ())
+        out: dict = {}
+        for jaar in years:
+            words = self.label(vraag_id, item_code, optie_code, jaar)
+            if words != latest:
+                out.setdefault(words, []).append(jaar)
+        return list(out.items())
+
     @classmethod
     def load(cls, conn):
         try:

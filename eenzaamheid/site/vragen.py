@@ -3,7 +3,8 @@ respondents and the fixed panel, comparability breaks marked."""
 from markupsafe import Markup
 
 from eenzaamheid.site.charts import legend, svg_stacked
-from eenzaamheid.site.common import NOT_COMPARABLE, POPULATION_LABELS, POPULATION_SHORT, SHOWN_POPULATIONS, TYPE_LABELS
+from eenzaamheid.site.common import (NOT_COMPARABLE, POPULATION_LABELS, POPULATION_SHORT, SHOWN_POPULATIONS, TYPE_LABELS,
+                                     years_text)
 from eenzaamheid.site.store import Store
 
 
@@ -90,16 +91,9 @@ def _rewordings(options: list, rows: list) -> tuple[list, dict]:
             if r["labels"][code] != header:
                 years_by_label.setdefault(r["labels"][code], set()).add(r["jaar"])
         for label, years in years_by_label.items():
-            notes.append({"nummer": len(notes) + 1, "label": label, "kop": header, "jaren": _years_text(sorted(years))})
+            notes.append({"nummer": len(notes) + 1, "label": label, "kop": header, "jaren": years_text(sorted(years))})
             marks.update({(y, code): len(notes) for y in years})
     return notes, marks
-
-
-def _years_text(years: list) -> str:
-    """'2021–2024' for consecutive years, else '2019, 2021'."""
-    if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
-        return f"{years[0]}–{years[-1]}"
-    return ", ".join(map(str, years))
 
 
 BREAK_WORDS = {"nee": "niet vergelijkbaar", "onzeker": "mogelijk niet vergelijkbaar"}
