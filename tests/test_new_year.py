@@ -281,7 +281,7 @@ def _published_texts(out: Path) -> dict[str, str]:
     texts = {f.name: f.read_text(encoding="utf-8") for f in out.iterdir() if f.suffix in (".json", ".ttl", ".md")}
     with zipfile.ZipFile(out / "benchmark-eenzaamheid.zip") as package:
         for name in package.namelist():
-            if name.endswith((".json", ".ttl", ".md", ".cff")):
+            if name.endswith((".json", ".ttl", ".md", ".cff", ".yaml")):
                 texts[f"zip:{name}"] = package.read(name).decode("utf-8")
     for workbook in (out / "spreadsheets").glob("*.xlsx"):
         with zipfile.ZipFile(workbook) as book:
