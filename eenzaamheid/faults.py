@@ -35,7 +35,7 @@ CAUSES = {
     errno.EPERM: ("Geen toestemming", "geef de gebruiker die bouwt schrijfrechten op die map of kies met --uit "
                                       "een andere"),
     errno.ENOENT: ("Bestand of map verdwenen of niet gevonden",
-                   "zet het terug (of laat het programma dat het weghaalt eerst klaar zijn)"),
+                   "zorg dat het er is en dat niets het weghaalt terwijl de build loopt"),
 }
 # SQLite reports the operating system's refusal in its own words, without a path
 SQLITE_CAUSES = {
