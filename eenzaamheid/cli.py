@@ -180,7 +180,8 @@ def build(
 
     Schrijft clean/benchmark.db, clean/csv/, clean/json/, clean/parquet/ en datapackage.json. Alles wordt eerst
     ernaast gebouwd en pas aan het eind op zijn plek gezet: een mislukte of afgebroken build laat de vorige
-    uitvoer staan. De build stopt bij validatiefouten, tenzij --allow-quarantine.
+    uitvoer staan. De build stopt bij validatiefouten, tenzij --allow-quarantine. Een volle schijf, een map die
+    niet beschreven mag worden of een stopsignaal (SIGTERM, Ctrl-C) stoppen hem met één melding (exitcode 1).
     """
     from . import faults, gcpolicy
     from .build import BuildError, build as run_build
