@@ -67,9 +67,10 @@ _noted: int | None = None
 
 def _on_signal(signum, frame) -> None:
     global _noted
-    if _publishing:
+    if _publishing or _noted is not None:  # publishing, or already stopping: let the clean-up finish
         _noted = signum
         return
+    _noted = signum
     raise Stopped(signum)
 
 
