@@ -206,7 +206,7 @@ def build(
     except (OSError, sqlite3.OperationalError, faults.Published) as exc:  # disk full, read-only, vanished …
         if (text := faults.message(exc, output)) is None:
             raise
-        typer.echo(f"Build gestopt: {text}", err=True)
+        typer.echo(text if isinstance(exc, faults.Published) else f"Build gestopt: {text}", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
     acc = data.frames["verantwoording"]
     for r in acc.to_dict("records"):

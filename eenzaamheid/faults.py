@@ -23,7 +23,8 @@ from pathlib import Path
 
 KEPT = "de vorige publicatie is ongewijzigd."
 
-# errno -> (cause, what to do); the sentence is "<cause> bij <path>: <what to do> en bouw opnieuw; <KEPT>"
+# errno -> (cause, what to do); the sentence is "<cause> bij [het schrijven van] <path>: <what to do> en bouw
+# opnieuw; <KEPT>"
 CAUSES = {
     errno.ENOSPC: ("Schijf vol", "maak ruimte vrij op die schijf"),
     errno.EDQUOT: ("Schijfquotum op", "maak ruimte vrij of vraag de beheerder om meer quotum"),
@@ -37,6 +38,7 @@ CAUSES = {
     errno.ENOENT: ("Bestand of map verdwenen of niet gevonden",
                    "zorg dat het er is en dat niets het weghaalt terwijl de build loopt"),
 }
+WRITING = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}  # only a write meets these
 # SQLite reports the operating system's refusal in its own words, without a path
 SQLITE_CAUSES = {
     "database or disk is full": errno.ENOSPC,
@@ -121,4 +123,4 @@ def message(exc: BaseException, output: Path) -> str | None:
 def _cause(exc: OSError, fallback: Path) -> tuple[str, str]:
     cause, todo = CAUSES.get(exc.errno, (exc.strerror or "Fout van het besturingssysteem", "los dit op"))
     path = exc.filename or fallback
-    return f"{cause} bij {path}", todo
+    return f"{cause} bij {'het schrijven van ' if exc.errno in WRITING else ''}{path}", todo

@@ -103,8 +103,7 @@ def _record_texts(source: Path) -> list[str] | None:
     everything the record says, and are quick to read from a database or the package's CSV file."""
     try:
         if source.suffix == ".json":
-            resource = next(r for r in json.loads(source.read_bytes())["resources"] if r.get("name") == TABLE)
-            column = pd.read_csv(source.parent / resource["path"], usecols=["omschrijving"], dtype=str,
+            column = pd.read_csv(source.parent / _changes_resource(source)["path"], usecols=["omschrijving"], dtype=str,
                                  keep_default_na=False)["omschrijving"]
             return column.tolist()
         conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
@@ -112,7 +111,7 @@ def _record_texts(source: Path) -> list[str] | None:
             return [r[0] or "" for r in conn.execute(f"SELECT omschrijving FROM [{TABLE}] ORDER BY rowid")]
         finally:
             conn.close()
-    except (OSError, ValueError, KeyError, StopIteration, sqlite3.Error, pd.errors.ParserError):
+    except (OSError, ValueError, KeyError, TypeError, StopIteration, sqlite3.Error, pd.errors.ParserError):
         return None
 
 
@@ -126,7 +125,7 @@ def _usable(kept: pd.DataFrame | None) -> pd.DataFrame | None:
 def read_package_changes(package: Path) -> pd.DataFrame | None:
     """The `wijzigingen` table of a data package (its CSV file), typed as the database holds it."""
     try:
-        resource = next(r for r in json.loads(package.read_bytes())["resources"] if r.get("name") == TABLE)
+        resource = _changes_resource(package)
         frame = pd.read_csv(package.parent / resource["path"], dtype=str, keep_default_na=False)
     except (OSError, ValueError, KeyError, TypeError, StopIteration, pd.errors.ParserError):
         return None
@@ -135,6 +134,11 @@ def read_package_changes(package: Path) -> pd.DataFrame | None:
         if f.get("type") == "integer" and f.get("name") in frame:
             frame[f["name"]] = pd.to_numeric(frame[f["name"]]).astype("Int64")
     return frame
+
+
+def _changes_resource(package: Path) -> dict:
+    """The `wijzigingen` resource of a datapackage.json (KeyError, ValueError or StopIteration without it)."""
+    return next(r for r in json.loads(package.read_bytes())["resources"] if r.get("name") == TABLE)
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
