@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import codebook as cb
-from . import gcpolicy, publication, refusal
+from . import faults, gcpolicy, publication, refusal
 from .catalog import release
 from .pipeline import cleanschema, codebook_tables, counted, harmonize, ingest, panel, validate, wide
 from .municipalities import register
@@ -306,15 +306,23 @@ def publish(staging: Path, clean_dir: Path, datapackage: Path | None) -> None:
     """Make the complete staged folder the publication by one atomic switch (see publication.py);
     files of the live folder that the build does not write are carried over, an earlier refusal
     report is not. Then remove the previous publication and bring the root datapackage.json in line."""
+    faults.publishing()  # a stop signal from here on no longer stops the build: it is publishing
     publication.switch(staging, clean_dir, skip={f"{REFUSED_REPORT}.html", f"{REFUSED_REPORT}.json"})
     shutil.rmtree(staging, ignore_errors=True)  # now the previous publication
     if datapackage is not None and not package_inside(clean_dir, datapackage):
-        sync_datapackage(clean_dir, datapackage)
+        try:
+            sync_datapackage(clean_dir, datapackage)
+        except OSError as exc:  # after the switch: the message must not say the old publication stands
+            raise faults.Published(exc, datapackage) from exc
 
 
 def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool = False,
-          datapackage: Path | None = ROOT / "datapackage.json") -> CleanData:
-    """Build and publish; one build at a time per output folder (BuildError when another holds it)."""
+          datapackage: Path | None = ROOT / "datapackage.json", redactions: Path | None = None) -> CleanData:
+    """Build and publish; one build at a time per output folder (BuildError when another holds it).
+    The redaction cache is `redactions`, else that of raw_dir's data root (pipeline/deidentify.py)."""
+    from .pipeline import deidentify
+
+    deidentify.use_cache(raw_dir, redactions)
     live = Path(clean_dir).resolve()
     try:
         with publication.locked(live), gcpolicy.batch():

@@ -6,6 +6,7 @@ next to `validate` without touching it.
 """
 from __future__ import annotations
 
+import sqlite3
 import sys
 from enum import Enum
 from pathlib import Path
@@ -43,6 +44,13 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 @app.callback()
 def main() -> None:
     """Benchmark Eén tegen eenzaamheid: de jaarlijkse gemeentelijke enquête (vanaf 2019) als open data."""
+    from .paths import ROOT, missing_from_root
+
+    if missing := missing_from_root():  # EENZAAMHEID_ROOT names a folder that is no data root
+        typer.echo(f"Fout: de datamap {ROOT} (EENZAAMHEID_ROOT) mist {' en '.join(missing)}. Zet EENZAAMHEID_ROOT "
+                   "op een kopie van de map van het project met schemas/, raw/, reference/ en checks/, of laat "
+                   "de variabele weg om de map van het project te gebruiken.", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
 
 
 class Format(str, Enum):
@@ -177,27 +185,42 @@ def build(
     raw: Annotated[Path, typer.Option("--raw", help="Map met de leveringen en MANIFEST.csv.")] = RAW,
     uit: Annotated[Optional[Path], typer.Option("--uit", help="Uitvoermap (standaard clean/).",
                                                 show_default=False)] = None,
+    redacties: Annotated[Optional[Path], typer.Option("--redacties", help="Cachebestand met de redacties van "
+                                                      "vrije tekst (standaard checks/redacties.json naast de map "
+                                                      "van --raw).", show_default=False)] = None,
 ) -> None:
     """Bouw de gepubliceerde dataset uit de gevalideerde leveringen in raw/.
 
     Schrijft clean/benchmark.db, clean/csv/, clean/json/, clean/parquet/ en datapackage.json. Alles wordt eerst
     ernaast gebouwd en pas aan het eind op zijn plek gezet: een mislukte of afgebroken build laat de vorige
-    uitvoer staan. De build stopt bij validatiefouten, tenzij --allow-quarantine.
+    uitvoer staan. De build stopt bij validatiefouten, tenzij --allow-quarantine. Een volle schijf, een map die
+    niet beschreven mag worden of een stopsignaal (SIGTERM, Ctrl-C) stoppen hem met één melding (exitcode 1).
     """
-    from . import gcpolicy
+    from . import faults, gcpolicy
     from .build import BuildError, build as run_build
     from .paths import CLEAN, ROOT
     from .pipeline.validate import UsageError
 
     gcpolicy.start_batch()  # this process only builds
+    output = uit or CLEAN
     try:
-        data = run_build(clean_dir=uit or CLEAN, raw_dir=raw, allow_quarantine=allow_quarantine,
-                         datapackage=ROOT / "datapackage.json" if uit is None else (uit / "datapackage.json"))
+        with faults.stopping():
+            data = run_build(clean_dir=output, raw_dir=raw, allow_quarantine=allow_quarantine,
+                             datapackage=ROOT / "datapackage.json" if uit is None else (uit / "datapackage.json"),
+                             redactions=redacties)
     except BuildError as exc:
         typer.echo(f"Build gestopt: {exc}", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
     except UsageError as exc:  # an unknown year or an out-of-date delivery contract
         _usage(str(exc))
+    except faults.Stopped:
+        typer.echo(f"Build gestopt: {faults.stopped_message(output)}", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    except (OSError, sqlite3.OperationalError, faults.Published) as exc:  # disk full, read-only, vanished …
+        if (text := faults.message(exc, output)) is None:
+            raise
+        typer.echo(text if isinstance(exc, faults.Published) else f"Build gestopt: {text}", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
     acc = data.frames["verantwoording"]
     for r in acc.to_dict("records"):
         typer.echo(f"{r['bestand']}: {r['geleverd']} geleverd = {r['geaccepteerd']} geaccepteerd + "

@@ -88,10 +88,21 @@ def current_user_directive() -> str | None:
     return pwd.getpwuid(os.geteuid()).pw_name
 
 
+PREFIX_FOLDERS = ("tmp", "cache")  # nginx creates tmp/body … and the cache levels itself, not these
+
+
+def make_prefix_folders(prefix: Path, user: str | None = None) -> None:
+    """The folders the configuration names under prefix (`nginx -t` fails without them); owned by
+    `user` when root renders for workers that run as that user, so that they can write there."""
+    for sub in PREFIX_FOLDERS:
+        (prefix / sub).mkdir(parents=True, exist_ok=True)
+        if user and os.geteuid() == 0:
+            shutil.chown(prefix / sub, user=user)
+
+
 def prepare_prefix(prefix: Path, listen: str, backends: list[str], access_log: str | None = None) -> Path:
     """Write nginx.conf and the folders it needs under prefix; return the configuration's path."""
-    for sub in ("tmp", "cache"):
-        (prefix / sub).mkdir(parents=True, exist_ok=True)
+    make_prefix_folders(prefix)
     conf = prefix / "nginx.conf"
     conf.write_text(render(listen, backends, prefix, access_log=access_log, user=current_user_directive()),
                     encoding="utf-8")
@@ -189,10 +200,18 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("render", help="print the nginx configuration")
     r.add_argument("--listen", default="80", help="nginx's listen address (e.g. 80, 127.0.0.1:8080)")
     r.add_argument("--backend", action="append", required=True, help="host:port of a Datasette; repeat for replicas")
-    r.add_argument("--prefix", type=Path, required=True, help="folder for nginx's pid, logs, temporary files and cache")
+    r.add_argument("--prefix", type=Path, required=True, help="folder for nginx's pid, logs, temporary files and "
+                   "cache (created, with its tmp/ and cache/)")
     r.add_argument("--user", help="the user nginx's workers run as (when started by root)")
     args = p.parse_args(argv)
-    sys.stdout.write(render(args.listen, args.backend, args.prefix.resolve(), user=args.user))
+    text = render(args.listen, args.backend, args.prefix.resolve(), user=args.user)
+    try:
+        make_prefix_folders(args.prefix.resolve(), args.user)
+    except (OSError, LookupError) as exc:  # LookupError: no such user
+        print(f"De map {args.prefix} (--prefix) kon niet worden aangemaakt: {exc}. Maak haar aan met de rechten van "
+              "de gebruiker van nginx en render opnieuw.", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
     return 0
 
 

@@ -15,3 +15,10 @@ SCHEMAS = ROOT / "schemas"
 RAW = ROOT / "raw"
 CLEAN = ROOT / "clean"
 CHECKS = ROOT / "checks"
+
+
+def missing_from_root() -> list[str]:
+    """What the data root lacks of what every command reads (the codebook with its contracts)."""
+    needed = {"schemas/": SCHEMAS, "schemas/codebook.yaml": SCHEMAS / "codebook.yaml"}
+    missing = [name for name, path in needed.items() if not path.exists()]
+    return missing[:1]  # without schemas/ its codebook is missing too: name the folder

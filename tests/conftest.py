@@ -37,7 +37,8 @@ EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
 # runs the rest.
 SLOW_FIRST = ("test_privacy.py", "test_build.py", "test_quality.py", "test_site_a11y.py", "test_verschil.py",
               "test_quality_gate.py", "test_intake.py", "test_no_silent_loss.py", "test_site_browser.py",
-              "test_new_year.py", "test_fuzz.py", "test_validate.py", "test_site_gemeente_browser.py", "test_front.py",
+              "test_new_year.py", "test_fuzz.py", "test_validate.py", "test_os_faults.py", "test_build_scope.py",
+              "test_site_gemeente_browser.py", "test_front.py",
               "test_site_security.py", "test_build_and_serve.py", "test_hostile_input.py",
               "test_kerncijfers_browser.py")
 

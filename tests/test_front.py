@@ -188,3 +188,27 @@ def test_front_refuses_a_public_address(built_site_dir):
                            "--db", str(built_site_dir / "benchmark.db")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "--front" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_render_creates_the_prefix_so_nginx_t_passes_right_after_it(site, tmp_path):
+    """deploy/README.md's steps on a new server: render with a prefix that does not exist yet, then
+    `nginx -t -c` on the rendered file, then nginx serves the site through it."""
+    prefix, conf, port = tmp_path / "nieuw" / "var" / "eenzaamheid-front", tmp_path / "eenzaamheid.conf", free_port()
+    user = front_module.current_user_directive()
+    rendered = subprocess.run([sys.executable, "-m", "eenzaamheid.front", "render", "--listen", f"127.0.0.1:{port}",
+                               "--backend", site.url.removeprefix("http://"), "--prefix", str(prefix),
+                               *(["--user", user] if user else [])], capture_output=True, text=True, timeout=60)
+    assert rendered.returncode == 0, rendered.stderr
+    conf.write_text(rendered.stdout, encoding="utf-8")
+    assert all((prefix / sub).is_dir() for sub in front_module.PREFIX_FOLDERS)
+    nginx = front_module.find_nginx()
+    checked = subprocess.run([nginx, "-t", "-c", str(conf), "-e", str(prefix / "error.log")],
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stderr
+    process = subprocess.Popen([nginx, "-c", str(conf), "-e", str(prefix / "error.log"), "-g", "daemon off;"])
+    try:
+        front_module.wait_for_port("127.0.0.1", port, process, timeout=15)
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=30)
+        assert page.status_code == 200 and 'class="synthetisch-banner"' in page.text, page.text[:500]
+    finally:
+        front_module.stop(process)

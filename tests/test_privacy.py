@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -220,14 +221,27 @@ def _database_texts(db: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def planted_build(tmp_path_factory):
+    """Built as a steward builds deliveries elsewhere (`--raw X --uit Y`, no cache given): what it
+    learns goes to the redaction cache of X's data root, never to the checkout's."""
     root = tmp_path_factory.mktemp("privacy")
     shutil.copytree(ROOT / "raw", root / "raw")
     _plant(root / "raw")
     out = root / "clean"
+    checkout_cache = deidentify.DEFAULT_CACHE.read_bytes()
+    env = {k: v for k, v in os.environ.items() if k != deidentify.CACHE_ENV}
     proc = subprocess.run([EENZAAMHEID, "build", "--allow-quarantine", "--raw", str(root / "raw"), "--uit", str(out)],
-                          capture_output=True, text=True, cwd=root)
+                          capture_output=True, text=True, cwd=root, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert deidentify.DEFAULT_CACHE.read_bytes() == checkout_cache, "the build wrote the checkout's redaction cache"
     return out
+
+
+def test_a_build_of_other_deliveries_keeps_their_redactions_beside_them(planted_build):
+    learned = json.loads((planted_build.parent / "checks" / "redacties.json").read_text(encoding="utf-8"))
+    assert learned["versie"] == deidentify.version()
+    assert {deidentify.key(t) for t in FREE_TEXTS[:2]} <= set(learned["teksten"])
+    committed = json.loads(deidentify.DEFAULT_CACHE.read_text(encoding="utf-8"))["teksten"]
+    assert not {deidentify.key(t) for t in FREE_TEXTS[:2]} & set(committed)
 
 
 def test_planted_personal_data_reaches_no_published_output(planted_build, tmp_path):

@@ -5,7 +5,8 @@ kept per machine user and deduce version: `_cache_dir`; `make venv` starts it in
 still needs ~6.6 s to load in every process; a text then takes ~2 ms. Its answer is deterministic, so the result per text is kept
 in a committed file (checks/redacties.json: the text's sha256 -> the redacted text, or null when
 nothing was found; never the delivered text itself). A build whose free text is all in that
-file never imports deduce.
+file never imports deduce. Each data root has its own: a build of deliveries elsewhere
+(`build --raw X`) keeps it in checks/ beside X (or where --redacties says), never in the checkout's.
 
 Which of deduce's findings we redact: persons, street addresses (street + house number, P.O.
 box) and postcodes, BSN, phone numbers and e-mail addresses (a location with a number). Place names, organisations and
@@ -42,8 +43,23 @@ def version() -> str:
     return f"deduce-{metadata.version('deduce')}/regels-{RULES_VERSION}"
 
 
+_chosen: Path | None = None      # given to the build (--redacties), before the environment
+_of_root: Path | None = None     # the cache of the data root whose deliveries the build reads
+
+
 def cache_path() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE)
+    return Path(_chosen or os.environ.get(CACHE_ENV) or _of_root or DEFAULT_CACHE)
+
+
+def use_cache(raw_dir: Path, chosen: Path | None = None) -> None:
+    """The cache for a build of the deliveries in `raw_dir`: `chosen`, else the environment's, else
+    the one of their data root (checks/redacties.json beside raw_dir), never the checkout's when
+    the build reads other deliveries. For the project's raw/ that is the committed file."""
+    global _chosen, _of_root, _cache, _dirty
+    before = cache_path()
+    _chosen, _of_root = chosen, Path(raw_dir).resolve().parent / CHECKS.name / DEFAULT_CACHE.name
+    if cache_path() != before:  # what was read belongs to another cache
+        _cache, _dirty = None, False
 
 
 def key(text: str) -> str:
