@@ -151,4 +151,4 @@ def test_over_page_says_version_date_commit_licences_and_citation(site):
     breaks = query(site, "select count(*) from vraagversies where vergelijkbaar_met_vorig_jaar in ('nee', 'onzeker')")
     assert text.count("vergelijkbaar)") >= breaks[0][0] > 0
     assert "/over" in home_links(site)
-    assert f'href="/over"' in get(site, "/vragen").text  # in the site's navigation on every page
+    assert 'href="/over"' in get(site, "/vragen").text  # in the site's navigation on every page
