@@ -6,6 +6,7 @@ metadata (importlib.metadata.packages_distributions), so a new import without a 
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import json
 import re
@@ -37,6 +38,11 @@ def requirement_name(spec: str) -> str:
     return normalized(re.split(r"[<>=!~\[; ]", spec.strip(), maxsplit=1)[0])
 
 
+@functools.cache
+def distributions_of_modules() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()  # reads every installed package's metadata: once
+
+
 def imported_distributions(*folders: str) -> set[str]:
     """The distributions whose top-level modules the .py files under `folders` import (absolute imports only)."""
     modules: set[str] = set()
@@ -47,7 +53,7 @@ def imported_distributions(*folders: str) -> set[str]:
                     modules |= {alias.name.split(".")[0] for alias in node.names}
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     modules.add(node.module.split(".")[0])
-    providers = importlib.metadata.packages_distributions()
+    providers = distributions_of_modules()
     found = set()
     for module in modules - set(sys.stdlib_module_names):
         found |= {normalized(d) for d in providers.get(module, []) if normalized(d) != "benchmark-eenzaamheid"}
