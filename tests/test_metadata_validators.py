@@ -18,7 +18,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from pyshacl import validate
 from rdflib import Graph, Namespace
 from rdflib.namespace import RDF, SH
 
@@ -60,6 +59,8 @@ def local(node) -> str:
 def shacl(data: Graph, shapes: str) -> list[tuple[str, str, str, str]]:
     """pySHACL with RDFS inference, as Geonovum's README runs it: (severity, focus node, property,
     message) per result, the IRIs shortened."""
+    from pyshacl import validate  # here, not at collection: every xdist worker collects this module
+
     _conforms, report, _text = validate(data, shacl_graph=str(SHAPES / shapes), inference="rdfs",
                                         abort_on_first=False, allow_warnings=False)
     return sorted((local(report.value(r, SH.resultSeverity)), local(report.value(r, SH.focusNode)),
