@@ -39,7 +39,7 @@ def data_dictionary(package: dict) -> list[str]:
                   f"Bestand: `{r['path']}`. Sleutel: {', '.join(schema.get('primaryKey') or []) or 'geen'}."]
         for fk in schema.get("foreignKeys") or []:
             ref = fk["reference"]
-            target = ref["resource"] or f"een andere rij van {r['name']}"  # "": the table itself (Data Package v1)
+            target = ref["resource"] or f"een rij van dezelfde tabel {r['name']}"  # "": the table itself (Data Package v1)
             lines.append(f"Verwijst met {', '.join(fk['fields'])} naar {target} ({', '.join(ref['fields'])}).")
         lines += ["", "| kolom | type | verplicht | betekenis |", "|---|---|---|---|"]
         for f in schema["fields"]:
