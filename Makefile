@@ -5,7 +5,7 @@ VENV_PY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed
 HOST ?= 127.0.0.1
 
-.PHONY: venv bytecode deduce node-deps system-deps demo validate build check serve serve-public test bench bench-suite lock clean-venv
+.PHONY: venv bytecode deduce node-deps system-deps demo validate build check serve serve-public lint test bench bench-suite lock clean-venv
 
 # Create .venv (if missing) and install pinned deps + the project (editable).
 venv: $(STAMP)
@@ -88,8 +88,13 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
 	else echo "WARNING: npm not found; the accessibility tests will be skipped."; fi
 
-# Run the test suite.
-test: venv bytecode system-deps node-deps
+# The linter (ruff, pinned in requirements.txt; rules in pyproject.toml), well under a second. No cache
+# folder in the working tree.
+lint: venv
+	$(VENV)/bin/ruff check --no-cache .
+
+# Run the test suite (the linter first: CI's .ci/run is `make test`).
+test: venv bytecode system-deps node-deps lint
 	$(VENV_PY) -m pytest
 
 # Measure speed and memory; writes bench/RESULTS.md (not part of the tests).

@@ -41,8 +41,18 @@ app = _App(
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from .catalog import release
+
+        typer.echo(release.versions())
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
-def main() -> None:
+def main(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Toon de versie van het programma en van de gepubliceerde data, en stop.")] = False) -> None:
     """Benchmark Eén tegen eenzaamheid: de jaarlijkse gemeentelijke enquête (vanaf 2019) als open data."""
     from .paths import ROOT, missing_from_root
 

@@ -4,7 +4,6 @@ All on the run's shared demo build (conftest `demo_build`)."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import shutil
@@ -18,11 +17,11 @@ import yaml
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
-DCAT = Namespace("http://www.w3.org/ns/dcat#")   # open namespaces: DCAT 3 terms without warnings
-DCTERMS = Namespace("http://purl.org/dc/terms/")
-
 from eenzaamheid import build, codebook
 from eenzaamheid.catalog import release
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")   # open namespaces: DCAT 3 terms without warnings
+DCTERMS = Namespace("http://purl.org/dc/terms/")
 
 ROOT = Path(__file__).resolve().parent.parent
 FRICTIONLESS = str(Path(sys.executable).parent / "frictionless")

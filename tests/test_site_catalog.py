@@ -6,8 +6,10 @@ import html
 import json
 import re
 import sqlite3
+from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
@@ -108,6 +110,21 @@ def test_home_page_carries_a_schema_org_dataset(site):
             assert r.status_code == 200 and r.headers["content-type"].split(";")[0] == d["encodingFormat"], d
 
 
+def test_json_ld_has_what_google_dataset_search_asks(site):
+    """Against tests/schemas/google_dataset.schema.json (written from schema.org's definitions and Google's
+    Dataset documentation; sources in its $comment): every required and recommended property, typed."""
+    schema = json.loads((Path(__file__).parent / "schemas" / "google_dataset.schema.json").read_text(encoding="utf-8"))
+    ld = jsonld_blocks(get(site, "/").text)[0]
+    validator = jsonschema.Draft7Validator(schema)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(ld)]
+    assert errors == [], errors[:10]
+    assert ld["dateModified"] == package(site)["created"][:10]
+    # the schema does fail a record without what Google recommends
+    for missing in ("dateModified", "variableMeasured", "distribution"):
+        assert not validator.is_valid({k: v for k, v in ld.items() if k != missing}), missing
+    assert not validator.is_valid({**ld, "distribution": [{"@type": "DataDownload", "contentUrl": ld["url"]}]})
+
+
 def test_robots_stay_noindex_with_the_json_ld(site):
     assert "Disallow: /" in get(site, "/robots.txt").text
     assert '<meta name="robots" content="noindex">' in get(site, "/").text
@@ -134,4 +151,4 @@ def test_over_page_says_version_date_commit_licences_and_citation(site):
     breaks = query(site, "select count(*) from vraagversies where vergelijkbaar_met_vorig_jaar in ('nee', 'onzeker')")
     assert text.count("vergelijkbaar)") >= breaks[0][0] > 0
     assert "/over" in home_links(site)
-    assert f'href="/over"' in get(site, "/vragen").text  # in the site's navigation on every page
+    assert 'href="/over"' in get(site, "/vragen").text  # in the site's navigation on every page

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from .. import yamlfile
 
-from ..paths import RAW, ROOT
+from ..paths import CLEAN, RAW, ROOT
 
 METADATA_PATH = ROOT / "metadata.yml"
 HASH_DIGITS = 12
@@ -112,6 +112,29 @@ def created(manifest: Path = RAW / "MANIFEST.csv") -> str:
         pass
     day = max(days) if days else dt.date(1970, 1, 1)
     return f"{day.isoformat()}T00:00:00Z"
+
+
+def versions(clean: Path = CLEAN) -> str:
+    """`eenzaamheid --version` (Dutch): the program's version and the data's, that is the live
+    publication's (clean/datapackage.json), or without one the format version in metadata.yml."""
+    import importlib.metadata
+    import json
+
+    from .. import __version__
+    try:
+        program = importlib.metadata.version("benchmark-eenzaamheid")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout without installing it
+        program = __version__
+    try:
+        package = json.loads((clean / "datapackage.json").read_text(encoding="utf-8"))
+        data = f"data {package['version']} (publicatie van {dutch_date(package['created'])}, {clean.name}/datapackage.json)"
+    except (OSError, ValueError, KeyError):
+        try:
+            fmt = (yamlfile.load(METADATA_PATH).get("datapackage") or {}).get("version", "onbekend")
+        except OSError:  # a data root without metadata.yml
+            fmt = "onbekend"
+        data = f"data: nog geen publicatie in {clean.name}/; formaatversie {fmt} (metadata.yml)"
+    return f"eenzaamheid {program}\n{data}"
 
 
 def dutch_date(timestamp: str) -> str:

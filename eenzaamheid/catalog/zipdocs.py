@@ -39,7 +39,8 @@ def data_dictionary(package: dict) -> list[str]:
                   f"Bestand: `{r['path']}`. Sleutel: {', '.join(schema.get('primaryKey') or []) or 'geen'}."]
         for fk in schema.get("foreignKeys") or []:
             ref = fk["reference"]
-            lines.append(f"Verwijst met {', '.join(fk['fields'])} naar {ref['resource']} ({', '.join(ref['fields'])}).")
+            target = ref["resource"] or f"een rij van dezelfde tabel {r['name']}"  # "": the table itself (Data Package v1)
+            lines.append(f"Verwijst met {', '.join(fk['fields'])} naar {target} ({', '.join(ref['fields'])}).")
         lines += ["", "| kolom | type | verplicht | betekenis |", "|---|---|---|---|"]
         for f in schema["fields"]:
             constraints = f.get("constraints") or {}

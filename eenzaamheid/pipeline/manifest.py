@@ -6,7 +6,6 @@ import hashlib
 import re
 from pathlib import Path
 
-from .. import codebook
 from ..problems import Problem, display_path, problem
 
 DELIVERY_SUFFIXES = {".csv", ".xlsx", ".xlsm"}

@@ -95,7 +95,9 @@ def resources(title: str, book: cb.Codebook | None = None) -> list[dict]:
         name_title, description = describe(relative, title)
         resource = {"name": f"{stem}_csv", "path": relative, "profile": "tabular-data-resource",
                     "title": name_title, "description": description, "format": "csv", "mediatype": "text/csv",
-                    "encoding": "utf-8-sig", "dialect": {"delimiter": ";"}}
+                    "encoding": "utf-8-sig",
+                    # doubleQuote as csv.writer writes it; the Data Package 1.0 profile requires the key
+                    "dialect": {"delimiter": ";", "doubleQuote": True}}
         resource["schema"] = _schema(book, year)
         out.append(resource)
     return out

@@ -127,6 +127,8 @@ def jsonld(pkg: dict, meta: dict, base_url: str, store, downloads: dict) -> dict
         "identifier": cat.get("identificator", pkg.get("name")),
         "version": pkg.get("version"),
         "datePublished": (pkg.get("created") or "")[:10] or None,
+        # a publication is never edited in place: each build is a new version, published the day it was created
+        "dateModified": (pkg.get("created") or "")[:10] or None,
         "inLanguage": "nl",
         "isAccessibleForFree": True,
         "keywords": pkg.get("keywords", []),

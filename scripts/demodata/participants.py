@@ -24,9 +24,9 @@ def choose_participants(cal: dict, rng: random.Random) -> dict[int, list[tuple[s
     lower_response_2024(pool, cal, reg, rng)
     vast = sorted(FORCED_PANEL) + pool[: n_vast - len(FORCED_PANEL)]
     pool = pool[n_vast - len(FORCED_PANEL):]
-    groep = pool[: n_groep - n_vast]; pool = pool[n_groep - n_vast:]
-    only22 = pool[: n[2022] - n_groep]; pool = pool[n[2022] - n_groep:]
-    only23 = pool[: n[2023] - n_groep]; pool = pool[n[2023] - n_groep:]
+    groep, pool = pool[: n_groep - n_vast], pool[n_groep - n_vast:]
+    only22, pool = pool[: n[2022] - n_groep], pool[n[2022] - n_groep:]
+    only23, pool = pool[: n[2023] - n_groep], pool[n[2023] - n_groep:]
     ov = cal["overlap"]
     n_rest24 = n[2024] - n_vast - ov["in_2023_en_2024"] - ov["in_2022_en_2024"]
     only24 = only23[: ov["in_2023_en_2024"]] + only22[: ov["in_2022_en_2024"]] + pool[:n_rest24]
