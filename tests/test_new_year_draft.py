@@ -120,7 +120,7 @@ def test_fixture_b_applies_with_only_its_todos_filled_and_validates(drafts):
     assert applied.returncode == 0, applied.stdout[-3000:] + applied.stderr
     assert (root / "schemas/jaren/2025.yaml").read_text(encoding="utf-8") == \
         (REPO / "tests/fixtures/jaar2025b/2025.yaml").read_text(encoding="utf-8")
-    from eenzaamheid import contract  # the contract lists the survey system's column; nothing publishes it
+    # the contract lists the survey system's column (its values are never published: tests/test_other_columns.py)
     fields = {f["name"]: f for f in yaml.safe_load((root / "schemas/raw/2025.yaml").read_text("utf-8"))["fields"]}
     assert fields["Voortgang"]["rol"] == "overig"
 

@@ -215,7 +215,7 @@ def _new_questions(draft: Draft, book: Codebook, cols: Columns, values, versions
         out.append(made["definitie"])
         position = next((i + 1 for i, (qid, _) in enumerate(versions) if qid == after), len(versions))
         versions.insert(position, (vraag_id, ordered(made["versie"])))
-        draft.findings.append(Finding("nieuw", f"Nieuwe vraag uit kolom" + ("men " if len(group) > 1 else " ")
+        draft.findings.append(Finding("nieuw", "Nieuwe vraag uit kolom" + ("men " if len(group) > 1 else " ")
                                       + ", ".join(f"'{h}'" for h in group) + f": voorstel vraag_id {vraag_id}, type "
                                       f"{made['definitie']['type']}, na '{after}' (een andere code mag: verander haar dan op beide plaatsen, in "
                                       "nieuwe_vragen en versies). Vul onderwerp, sectie"

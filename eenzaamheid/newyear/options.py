@@ -128,4 +128,4 @@ def _reworded(out: OptionChanges, scale: AnswerColumn, unknown: Counter, missing
                              f"{previous_year} '{best}' en komt in {year} niet meer voor; op haar plaats staat "
                              f"'{value}' ({unknown[value]} keer; tekst {ratio:.0%} gelijk"
                              + ("; de enige nieuwe waarde en de enige verdwenen optie" if only else "")
-                             + f"). Voorstel: dezelfde optie, anders geformuleerd (optielabels).", False))
+                             + "). Voorstel: dezelfde optie, anders geformuleerd (optielabels).", False))
