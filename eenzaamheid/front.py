@@ -59,6 +59,10 @@ def header_name(name: bytes) -> str:
     return "-".join(part.capitalize() for part in name.decode().split("-"))
 
 
+GZIP_SOCKET = "gzip.sock"  # the template's internal compression hop (deploy/nginx.conf.template)
+SOCKET_PATH_MAX = 107      # sun_path holds 108 bytes with its closing NUL (Linux); nginx refuses longer
+
+
 def render(listen: str, backends: list[str], prefix: Path, access_log: str | None = None,
            cache_max_size: str = "1g", user: str | None = None) -> str:
     values = {
@@ -72,6 +76,10 @@ def render(listen: str, backends: list[str], prefix: Path, access_log: str | Non
     }
     if not backends:
         raise ValueError("at least one backend (host:port of a Datasette) is needed")
+    if len(os.fsencode(f"{prefix}/{GZIP_SOCKET}")) > SOCKET_PATH_MAX:
+        raise ValueError(f"het pad van --prefix is te lang: nginx luistert op {prefix}/{GZIP_SOCKET} en het "
+                         f"besturingssysteem staat voor een socket hoogstens {SOCKET_PATH_MAX} bytes toe; kies een "
+                         "kortere map, bijvoorbeeld /var/lib/eenzaamheid-front")
     template = TEMPLATE.read_text(encoding="utf-8")
     unknown = set(_PLACEHOLDER.findall(template)) - set(values)
     if unknown:
@@ -204,7 +212,11 @@ def main(argv: list[str] | None = None) -> int:
                    "cache (created, with its tmp/ and cache/)")
     r.add_argument("--user", help="the user nginx's workers run as (when started by root)")
     args = p.parse_args(argv)
-    text = render(args.listen, args.backend, args.prefix.resolve(), user=args.user)
+    try:
+        text = render(args.listen, args.backend, args.prefix.resolve(), user=args.user)
+    except ValueError as exc:
+        print(f"Fout: {exc}.", file=sys.stderr)
+        return 1
     try:
         make_prefix_folders(args.prefix.resolve(), args.user)
     except (OSError, LookupError) as exc:  # LookupError: no such user

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -193,7 +194,9 @@ def test_front_refuses_a_public_address(built_site_dir):
 def test_render_creates_the_prefix_so_nginx_t_passes_right_after_it(site, tmp_path):
     """deploy/README.md's steps on a new server: render with a prefix that does not exist yet, then
     `nginx -t -c` on the rendered file, then nginx serves the site through it."""
-    prefix, conf, port = tmp_path / "nieuw" / "var" / "eenzaamheid-front", tmp_path / "eenzaamheid.conf", free_port()
+    # a short base: nginx's unix socket under the prefix may be at most 107 bytes (pytest's tmp_path is longer)
+    base = Path(tempfile.mkdtemp(prefix="fr-", dir="/tmp"))
+    prefix, conf, port = base / "nieuw" / "var" / "eenzaamheid-front", base / "eenzaamheid.conf", free_port()
     user = front_module.current_user_directive()
     rendered = subprocess.run([sys.executable, "-m", "eenzaamheid.front", "render", "--listen", f"127.0.0.1:{port}",
                                "--backend", site.url.removeprefix("http://"), "--prefix", str(prefix),
@@ -212,3 +215,13 @@ def test_render_creates_the_prefix_so_nginx_t_passes_right_after_it(site, tmp_pa
         assert page.status_code == 200 and 'class="synthetisch-banner"' in page.text, page.text[:500]
     finally:
         front_module.stop(process)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_render_refuses_a_prefix_too_long_for_its_socket(tmp_path):
+    """A prefix whose socket path the operating system cannot hold is one Dutch message, not nginx's emerg."""
+    prefix = tmp_path / ("x" * 120)
+    done = subprocess.run([sys.executable, "-m", "eenzaamheid.front", "render", "--backend", "127.0.0.1:8001",
+                           "--prefix", str(prefix)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "te lang" in done.stderr and "Traceback" not in done.stderr
+    assert not prefix.exists()
