@@ -347,7 +347,8 @@ def test_submissions_on_another_sheet_with_the_same_header_all_count(raw, tmp_pa
     assert [(v, subs.loc[i, "respons_id"]) for v, i in zip(log["voor"], log["inzending_id"])] == \
         [(f"werkblad 'Blad2', rij {k}", row[respons_col]) for k, row in enumerate(moved, start=2)]
     # the UTF-16 csv beside it: every row read, its encoding reported (the contract's cp1252 is a reported error)
-    assert (files.loc[CSV_FILE, "codering"], files.loc[CSV_FILE, "rijen"]) == ("utf-16-le", len(csv_lines_of_original()))
+    assert (files.loc[CSV_FILE, "codering"], files.loc[CSV_FILE, "rijen"]) == \
+        ("utf-16-le", len(csv_lines_of_original()))
 
 
 def csv_lines_of_original() -> list[str]:
