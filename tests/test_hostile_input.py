@@ -300,12 +300,12 @@ def as_unicode_text(raw: Path, encoding: str = "utf-16-le", bom: bytes = b"\xff\
     reregister(raw, CSV_FILE)
 
 
-def year_of_file(raw: Path, rel: str, year: int) -> tuple[dict, set]:
-    """respons_id -> status of one delivery's submissions and its counted answers keyed by respons_id, as the
-    build harmonizes that file (its validation problems deciding each row's fate)."""
+def year_of_file(raw: Path, rel: str, year: int) -> tuple[tuple[dict, set], list]:
+    """(respons_id -> status of one delivery's submissions, its counted answers keyed by respons_id) as the
+    build harmonizes that file (its validation problems deciding each row's fate), and those problems."""
     result = validate_paths([raw / rel])
     h = harmonize.harmonize(result.tables[(raw / rel).resolve()], result.problems, rel, True)
-    return answers_by_response({"inzendingen": h.inzendingen, "antwoorden": h.antwoorden}, year)
+    return answers_by_response({"inzendingen": h.inzendingen, "antwoorden": h.antwoorden}, year), result.problems
 
 
 def answers_by_response(frames: dict, year: int) -> tuple[dict, set]:
@@ -323,11 +323,12 @@ def status_of(subs: pd.DataFrame) -> dict:
 
 
 def test_submissions_on_another_sheet_with_the_same_header_all_count(raw, tmp_path):
-    before = year_of_file(raw, XLSX_FILE, 2023)
+    before, problems = year_of_file(raw, XLSX_FILE, 2023)
+    variant = next(p.rij for p in problems if p.regel == "gemeente_variant")  # a warning that moves with its row
     header = [c.value for c in openpyxl.load_workbook(raw / XLSX_FILE, read_only=True).worksheets[0][1]]
     respons_col = header.index(codebook.load().deliveries[2023].metadata_kolommen["respons_id"])
     delivered = len(before[0])
-    moved = move_to_other_sheet(raw, (10, 11, 12))
+    moved = move_to_other_sheet(raw, (variant, variant + 1, variant + 2))
     as_unicode_text(raw)
     proc = run_cli("validate", raw / XLSX_FILE, "--format", "json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:]
@@ -335,6 +336,10 @@ def test_submissions_on_another_sheet_with_the_same_header_all_count(raw, tmp_pa
     assert summary["rijen_geleverd"] == delivered and summary["werkbladen"][1:] == ["Blad2", "Leeg"]
     notes = [p for p in json.loads(proc.stdout)["problemen"] if p["regel"] == "extra_werkblad"]
     assert [(p["ernst"], p["waarde"]) for p in notes] == [("waarschuwing", "Leeg")]
+    # the problem moved with its row: numbered on, and named by sheet and row
+    [p] = [p for p in json.loads(proc.stdout)["problemen"] if p["regel"] == "gemeente_variant"
+           and p["melding"].startswith("Werkblad ")]
+    assert p["rij"] == delivered - 1 and p["melding"].startswith(f"Werkblad 'Blad2', rij 2 (rij {delivered - 1} van ")
 
     after = build.clean_frames(raw, allow_quarantine=True).frames
     assert answers_by_response(after, 2023) == before  # every row and every answer, with the same fate
