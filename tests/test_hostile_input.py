@@ -345,6 +345,7 @@ def test_submissions_on_another_sheet_with_the_same_header_all_count(raw, tmp_pa
     assert answers_by_response(after, 2023) == before  # every row and every answer, with the same fate
     files = after["bronbestanden"].set_index("bestand")
     assert files.loc[XLSX_FILE, "rijen"] == delivered
+    assert after["verantwoording"].set_index("bestand").loc[XLSX_FILE, "sluitend"] == 1  # rows add up
     assert files.loc[XLSX_FILE, "werkbladen"].endswith(f"'Blad2' rij 2–4 (als rij {delivered - 1}–{delivered + 1})")
     # traceable: the cleaning log names sheet and row of each moved row, under the submission it became
     log = after["opschoonlog"][after["opschoonlog"]["regel"] == "werkblad"]
