@@ -42,7 +42,7 @@ REPORT = "kwaliteitsrapport"               # .html and .json: the steward's repo
 REFUSED_REPORT = "kwaliteitsrapport_geweigerd"
 
 
-STOPS_EVEN_WITH_QUARANTINE = ("levering_dubbel", "aanhalingsteken_open")
+STOPS_EVEN_WITH_QUARANTINE = ("levering_dubbel", "aanhalingsteken_open", "werkblad_andere_kopregel")
 
 
 class BuildError(Exception):
@@ -79,7 +79,8 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     result = validate.validate_paths([raw_dir])
     errors = [p for p in result.problems if p.ernst == FOUT]
     # never, not even with --allow-quarantine: quarantining both deliveries of a year would publish it empty,
-    # and rows swallowed by an unclosed quote never become rows that quarantine could account for
+    # and rows swallowed by an unclosed quote or on a worksheet with another header never become rows that
+    # quarantine could account for
     clash = next((p for p in errors if p.regel in STOPS_EVEN_WITH_QUARANTINE), None)
     if clash:
         raise BuildError(f"{clash.melding} De build stopt (ook met --allow-quarantine).")
@@ -106,6 +107,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
             parts.append(harmonize.harmonize(raw, by_file.get(validate.display_path(path), []), rel, synthetic))
         files.append({"bestand": rel, "jaar": year, "formaat": raw.detected["formaat"] or path.suffix.lower()[1:],
                       "sha256": validate.sha256(path), "bytes": path.stat().st_size, "rijen": len(raw.frame),
+                      "codering": raw.detected["codering"], "werkbladen": raw.sheet_summary(),
                       "ontvangen": entry["ontvangen"].iloc[0] if len(entry) else None,
                       "schema": f"schemas/raw/{year}.yaml", "synthetisch": int(synthetic),
                       "actief": int(newer is None), "vervangen_door": newer})

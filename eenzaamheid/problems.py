@@ -22,8 +22,9 @@ RULES: dict[str, str] = {
     "codering": FOUT,
     "scheidingsteken": FOUT,
     "aantal_velden": FOUT,
-    # extra_werkblad is a warning when the contract's sheet is there, an error when it is not
+    # extra_werkblad: a note on an empty other sheet; an error when the contract's sheet is missing
     "extra_werkblad": WAARSCHUWING,
+    "werkblad_andere_kopregel": FOUT,
     "aanhalingsteken_open": FOUT,
     "teken_ongeldig": FOUT,
     "formule_zonder_waarde": FOUT,

@@ -24,7 +24,7 @@ COLUMNS = {
                     "vergelijkbaar_met_vorig_jaar reden",
     "antwoordopties": "vraag_id item_code item_label optie_code label jaren",
     "optielabels_per_jaar": "vraag_id item_code optie_code jaar label",
-    "bronbestanden": "bestand jaar formaat sha256 bytes rijen ontvangen schema synthetisch actief vervangen_door",
+    "bronbestanden": "bestand jaar formaat sha256 bytes rijen codering werkbladen ontvangen schema synthetisch actief vervangen_door",
     "inzendingen": "inzending_id jaar bestand rij respons_id starttijd eindtijd gemeente_geleverd gemeente_code "
                    "opvolger_code provincie_code resolutie status reden telt_in_vast_panel_2022_2024 telt_in_groep_2022_2023 "
                    "synthetisch",

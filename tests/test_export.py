@@ -45,6 +45,7 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
         "bestand": manifest["bestand"], "jaar": manifest["jaar"].astype(int),
         "formaat": manifest["bestand"].str.rsplit(".", n=1).str[1], "sha256": manifest["sha256"],
         "bytes": manifest["bytes"].astype(int), "rijen": [126, 104, 110, 162, 175, 157],
+        "codering": ["cp1252" if b.endswith(".csv") else None for b in manifest["bestand"]], "werkbladen": None,
         "ontvangen": manifest["ontvangen"], "schema": "schemas/raw/" + manifest["jaar"] + ".yaml",
         "synthetisch": manifest["synthetisch"].str.lower().eq("true").astype(int),
         "actief": 1, "vervangen_door": None,

@@ -6,18 +6,24 @@ demo build. The test of a new build and of a backend that is down runs nginx its
 """
 from __future__ import annotations
 
+import asyncio
+import itertools
+import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from eenzaamheid import front as front_module
+from eenzaamheid import serve
 from eenzaamheid.site.security import SECURITY_HEADERS
 
 from conftest import free_port, start_datasette, wait_until_up
@@ -225,3 +231,124 @@ def test_render_refuses_a_prefix_too_long_for_its_socket(tmp_path):
                            "--prefix", str(prefix)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "te lang" in done.stderr and "Traceback" not in done.stderr
     assert not prefix.exists()
+
+
+# --- a replica killed under load (issue 23) ------------------------------------------------------------
+
+LOAD_CLIENTS = 8
+# Kill after 0.6 s and 24 answers, stop 1 s and 24 answers after the kill (~1.6 s on a quiet machine;
+# longer, up to the caps, when other work slows it down).
+KILL_AFTER_S, KILL_AFTER_N, STOP_AFTER_S, STOP_AFTER_N, CAP_S = 0.6, 24, 1.0, 24, 8.0
+PAGES = ("/", "/gemeente/GM0003", "/vraag/meldpunt")
+
+
+def start_replica(db: Path, port: int, log_path: Path) -> subprocess.Popen:
+    with open(log_path, "ab") as log:  # a file, not a pipe: a full pipe would block the server
+        return subprocess.Popen(serve.datasette_args("127.0.0.1", port, db_path=db), stdout=log,
+                                stderr=subprocess.STDOUT)
+
+
+def upstream_log(path: Path) -> dict[str, tuple[list[str], str]]:
+    """Query string 'n=…' -> (replicas tried, in order; final status) from the gzip layer's lines of the
+    `upstreams` log (the cache layer's lines have the unix socket as their upstream)."""
+    line = re.compile(r'^[\d.]+ [\d.]+ (\d+) "([^"]*)" "[^"]*" "GET [^ ]*[?&]n=(\d+)')
+    out = {}
+    for m in filter(None, map(line.match, path.read_text().splitlines())):
+        if not m.group(2).startswith("unix:"):
+            out[m.group(3)] = ([a.strip() for a in m.group(2).split(",")], m.group(1))
+    return out
+
+
+async def load(base: str, kill) -> tuple[list[tuple], float]:
+    """LOAD_CLIENTS clients asking uncached pages (each URL once, so every request reaches a replica);
+    `kill()` mid-load. Returns (n, start, end, ok) per request and the moment of the kill."""
+    started, results, counter, killed_at = time.monotonic(), [], itertools.count(), []
+
+    def done() -> bool:
+        if not killed_at:
+            return time.monotonic() - started > CAP_S
+        after = sum(r[1] > killed_at[0] for r in results)
+        return (time.monotonic() - killed_at[0] > STOP_AFTER_S and after >= STOP_AFTER_N) or \
+            time.monotonic() - killed_at[0] > CAP_S
+
+    async def client(http):
+        while not done():
+            n = next(counter)
+            t0 = time.monotonic()
+            try:
+                ok = (await http.get(f"{PAGES[n % len(PAGES)]}?n={n}")).status_code == 200
+            except httpx.HTTPError:  # a truncated body, a reset connection
+                ok = False
+            results.append((str(n), t0, time.monotonic(), ok))
+
+    async def killer():
+        while time.monotonic() - started < KILL_AFTER_S or len(results) < KILL_AFTER_N:
+            await asyncio.sleep(0.01)
+        killed_at.append(time.monotonic())
+        kill()
+
+    async with httpx.AsyncClient(base_url=base, timeout=10,
+                                 limits=httpx.Limits(max_connections=LOAD_CLIENTS)) as http:
+        await asyncio.gather(killer(), *(client(http) for _ in range(LOAD_CLIENTS)))
+    return results, killed_at[0]
+
+
+def used_again(base: str, log: Path, replica: str, timeout: float = 10) -> str:
+    """Ask new pages until the gzip layer logs one answered by `replica` (nginx tries a failed server again
+    after fail_timeout); return that request's n."""
+    deadline, n = time.monotonic() + timeout, 10**6
+    with httpx.Client(base_url=base, timeout=10) as http:
+        while time.monotonic() < deadline:
+            assert http.get(f"/?n={n}").status_code == 200
+            time.sleep(0.05)  # the gzip layer writes its line as its answer ends (no log buffer)
+            if upstream_log(log).get(str(n), ([""],))[0][-1] == replica:
+                break
+            n += 1
+    return str(n)
+
+
+def test_a_replica_killed_under_load_costs_only_the_answers_it_was_sending(site, tmp_path):
+    """Two replicas of the demo build behind the rendered front: the session's Datasette (`site`, the one
+    that survives) and one started here, killed with SIGKILL mid-load and started again."""
+    phases = [time.monotonic()]  # start, front up, load done, replica back (printed with the numbers)
+    ports, port = [free_port(), int(site.url.rsplit(":", 1)[1])], free_port()
+    replicas = [start_replica(site.db_path, ports[0], tmp_path / "replica.log")]
+    victim, survivor = (f"127.0.0.1:{p}" for p in ports)
+    log = tmp_path / "nginx" / "upstreams.log"
+    try:
+        wait_until_up(replicas[0], f"http://{victim}", tmp_path / "replica.log", 60, "Datasette")
+        for replica, page in itertools.product((victim, survivor), PAGES):  # warm: a first answer loads more
+            assert httpx.get(f"http://{replica}{page}", timeout=30).status_code == 200
+        with front_module.running_nginx(tmp_path / "nginx", port, [victim, survivor], access_log=f"{log} upstreams"):
+            base = f"http://127.0.0.1:{port}"
+            phases.append(time.monotonic())
+            results, killed_at = asyncio.run(load(base, lambda: os.kill(replicas[0].pid, signal.SIGKILL)))
+            replicas[0].wait(5)
+            phases.append(time.monotonic())
+            time.sleep(0.2)  # the last log lines
+            tried = upstream_log(log)
+            failed = [r for r in results if not r[3]]
+            in_flight = [r for r in results if r[1] <= killed_at <= r[2]]
+            on_victim = [r for r in in_flight if victim in tried.get(r[0], ([],))[0]]  # its first attempt, at least
+            after = [r for r in results if r[1] > killed_at + 0.05]
+            # the load was real and spread over both replicas before the kill
+            assert {tried[r[0]][0][-1] for r in results if r[2] < killed_at} == {victim, survivor}
+            # every failure was in flight on the killed replica when it died; every other request succeeded
+            assert set(failed) <= set(on_victim), (failed, on_victim)
+            # after the kill the front serves on, from the other replica (a refused attempt is retried there)
+            assert after and all(ok for *_, ok in after)
+            assert {tried[r[0]][0][-1] for r in after} == {survivor}
+
+            replicas[0] = start_replica(site.db_path, ports[0], tmp_path / "replica.log")  # comes back
+            wait_until_up(replicas[0], f"http://{victim}", tmp_path / "replica.log", 60, "Datasette")
+            phases.append(time.monotonic())
+            n = used_again(base, log, victim)
+            assert upstream_log(log)[n] == ([victim], "200"), "the restarted replica is used again"
+            spent = max(r[2] for r in results) - min(r[1] for r in results)
+            print(f"\nreplica killed under load: {len(results)} requests in {spent:.1f} s, {len(failed)} failed, "
+                  f"{len(in_flight)} in flight at the kill ({len(on_victim)} on the killed replica), "
+                  f"{sum(len(t[0]) > 1 for t in tried.values())} retried on the other replica; test phases (s): "
+                  f"{', '.join(f'{b - a:.1f}' for a, b in zip(phases, phases[1:] + [time.monotonic()]))}")
+    finally:
+        for proc in replicas:
+            front_module.stop(proc)

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from eenzaamheid import build, codebook, report
-from eenzaamheid.pipeline import export
+from eenzaamheid.pipeline import export, harmonize, ingest
 from eenzaamheid.pipeline.validate import validate_paths
 from published import RAW
 from test_export import minimal_frames
@@ -173,15 +175,15 @@ def test_bytes_undefined_in_cp1252_are_an_error_naming_row_and_column(raw):
     assert [(p.rij, p.kolom, p.ernst) for p in found] == [(6, column, "fout")]
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
-def test_utf16_is_refused_as_an_encoding_not_as_spaced_out_columns(raw, encoding):
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-32"])
+def test_utf16_without_bom_and_utf32_are_refused_as_an_encoding_not_as_spaced_out_columns(raw, encoding):
     text = (raw / CSV_FILE).read_bytes().decode(ENCODING)
-    (raw / CSV_FILE).write_bytes(text.encode(encoding))
+    (raw / CSV_FILE).write_bytes(text.encode(encoding))  # utf-16-le: no byte order mark; utf-32: with one
     path = reregister(raw, CSV_FILE)
     found = problems_of(path)
     assert not [p for p in found if p.regel.startswith("kolom_")]
     unreadable = [p for p in found if p.regel == "bestand_onleesbaar"]
-    assert len(unreadable) == 1 and "UTF-16 wordt niet geaccepteerd" in unreadable[0].melding
+    assert len(unreadable) == 1 and "UTF-32 of als UTF-16 zonder byte order mark" in unreadable[0].melding
 
 
 def test_one_very_long_cell_does_not_make_the_file_unreadable(raw):
@@ -261,3 +263,124 @@ def test_unsupported_file_type_named_explicitly_is_a_clear_error(raw, tmp_path, 
     found = only(json.loads(proc.stdout)["problemen"], "bestand_onleesbaar")
     assert len(found) == 1 and what in found[0]["melding"] and "wordt niet geaccepteerd" in found[0]["melding"]
     assert ".xlsx" in found[0]["melding"]
+    # the exact steps, in Excel and in LibreOffice
+    assert "Bestand > Opslaan als > Excel-werkmap (*.xlsx)" in found[0]["melding"]
+    assert "Bestand > Opslaan als > Excel 2007-365 (.xlsx)" in found[0]["melding"]
+
+
+# --- 7. every delivered row counts or is named (issue 23) ----------------------------------------
+
+def move_to_other_sheet(raw: Path, rows: tuple[int, ...], sheet: str = "Blad2", header_change: str | None = None
+                        ) -> list[list]:
+    """Cut `rows` of the 2023 workbook's sheet and append them on a new sheet under the same header (or one
+    whose second cell is `header_change`), beside an empty sheet."""
+    wb = openpyxl.load_workbook(raw / XLSX_FILE)
+    ws = wb.worksheets[0]
+    moved = [[c.value for c in ws[r]] for r in rows]
+    for r in sorted(rows, reverse=True):
+        ws.delete_rows(r)
+    other = wb.create_sheet(sheet)
+    header = [c.value for c in ws[1]]
+    other.append(header if header_change is None else [header[0], header_change, *header[2:]])
+    for row in moved:
+        other.append(row)
+    wb.create_sheet("Leeg")  # nothing on it: a note, nothing to count
+    wb.save(raw / XLSX_FILE)
+    reregister(raw, XLSX_FILE)
+    return moved
+
+
+def as_unicode_text(raw: Path, encoding: str = "utf-16-le", bom: bytes = b"\xff\xfe", delimiter: str = "\t") -> None:
+    """The 2024 csv as Excel's 'Unicode-tekst' (UTF-16 LE with BOM, tab-separated), or as asked."""
+    records = list(csv.reader(io.StringIO((raw / CSV_FILE).read_bytes().decode(ENCODING), newline=""),
+                              delimiter=DELIMITER))
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(records)
+    (raw / CSV_FILE).write_bytes(bom + out.getvalue().encode(encoding))
+    reregister(raw, CSV_FILE)
+
+
+def year_of_file(raw: Path, rel: str, year: int) -> tuple[tuple[dict, set], list]:
+    """(respons_id -> status of one delivery's submissions, its counted answers keyed by respons_id) as the
+    build harmonizes that file (its validation problems deciding each row's fate), and those problems."""
+    result = validate_paths([raw / rel])
+    h = harmonize.harmonize(result.tables[(raw / rel).resolve()], result.problems, rel, True)
+    return answers_by_response({"inzendingen": h.inzendingen, "antwoorden": h.antwoorden}, year), result.problems
+
+
+def answers_by_response(frames: dict, year: int) -> tuple[dict, set]:
+    subs = frames["inzendingen"][frames["inzendingen"]["jaar"] == year]
+    status = dict(zip(subs["respons_id"], subs["status"]))
+    respons = dict(zip(subs["inzending_id"], subs["respons_id"]))
+    a = frames["antwoorden"][frames["antwoorden"]["jaar"] == year]
+    a = a[a["inzending_id"].map(status_of(subs)) == harmonize.ACCEPTED]  # the build keeps only these
+    return status, {(respons[i], q, it, o) for i, q, it, o in zip(a["inzending_id"], a["vraag_id"], a["item_code"],
+                                                                   a["optie_code"])}
+
+
+def status_of(subs: pd.DataFrame) -> dict:
+    return dict(zip(subs["inzending_id"], subs["status"]))
+
+
+def test_submissions_on_another_sheet_with_the_same_header_all_count(raw, tmp_path):
+    before, problems = year_of_file(raw, XLSX_FILE, 2023)
+    variant = next(p.rij for p in problems if p.regel == "gemeente_variant")  # a warning that moves with its row
+    header = [c.value for c in openpyxl.load_workbook(raw / XLSX_FILE, read_only=True).worksheets[0][1]]
+    respons_col = header.index(codebook.load().deliveries[2023].metadata_kolommen["respons_id"])
+    delivered = len(before[0])
+    moved = move_to_other_sheet(raw, (variant, variant + 1, variant + 2))
+    as_unicode_text(raw)
+    proc = run_cli("validate", raw / XLSX_FILE, "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    [summary] = json.loads(proc.stdout)["bestanden"]
+    assert summary["rijen_geleverd"] == delivered and summary["werkbladen"][1:] == ["Blad2", "Leeg"]
+    notes = [p for p in json.loads(proc.stdout)["problemen"] if p["regel"] == "extra_werkblad"]
+    assert [(p["ernst"], p["waarde"]) for p in notes] == [("waarschuwing", "Leeg")]
+    # the problem moved with its row: numbered on, and named by sheet and row
+    [p] = [p for p in json.loads(proc.stdout)["problemen"] if p["regel"] == "gemeente_variant"
+           and p["melding"].startswith("Werkblad ")]
+    assert p["rij"] == delivered - 1 and p["melding"].startswith(f"Werkblad 'Blad2', rij 2 (rij {delivered - 1} van ")
+
+    after = build.clean_frames(raw, allow_quarantine=True).frames
+    assert answers_by_response(after, 2023) == before  # every row and every answer, with the same fate
+    files = after["bronbestanden"].set_index("bestand")
+    assert files.loc[XLSX_FILE, "rijen"] == delivered
+    assert after["verantwoording"].set_index("bestand").loc[XLSX_FILE, "sluitend"] == 1  # rows add up
+    assert files.loc[XLSX_FILE, "werkbladen"].endswith(f"'Blad2' rij 2–4 (als rij {delivered - 1}–{delivered + 1})")
+    # traceable: the cleaning log names sheet and row of each moved row, under the submission it became
+    log = after["opschoonlog"][after["opschoonlog"]["regel"] == "werkblad"]
+    subs = after["inzendingen"].set_index("inzending_id")
+    assert [(v, subs.loc[i, "respons_id"]) for v, i in zip(log["voor"], log["inzending_id"])] == \
+        [(f"werkblad 'Blad2', rij {k}", row[respons_col]) for k, row in enumerate(moved, start=2)]
+    # the UTF-16 csv beside it: every row read, its encoding reported (the contract's cp1252 is a reported error)
+    assert (files.loc[CSV_FILE, "codering"], files.loc[CSV_FILE, "rijen"]) == \
+        ("utf-16-le", len(csv_lines_of_original()))
+
+
+def csv_lines_of_original() -> list[str]:
+    return [line for line in (RAW / CSV_FILE).read_bytes().decode(ENCODING).splitlines()[1:] if line]
+
+
+def test_another_sheet_with_another_header_is_an_error_naming_sheet_and_rows(raw, tmp_path):
+    move_to_other_sheet(raw, (10, 11, 12), sheet="Nagekomen", header_change="Begonnen op")
+    proc = run_cli("validate", raw / XLSX_FILE, "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr
+    [p] = only(json.loads(proc.stdout)["problemen"], "werkblad_andere_kopregel")
+    assert p["ernst"] == "fout" and p["waarde"] == "Nagekomen"
+    assert "Werkblad 'Nagekomen'" in p["melding"] and "rij 2–4 (3 rij(en))" in p["melding"]
+    with pytest.raises(build.BuildError, match="ook met --allow-quarantine"):  # rows quarantine cannot account for
+        build.clean_frames(raw, allow_quarantine=True)
+
+
+@pytest.mark.parametrize("encoding,bom,delimiter", [("utf-16-le", b"\xff\xfe", "\t"), ("utf-16-be", b"\xfe\xff", "\t"),
+                                                    ("utf-8", b"\xef\xbb\xbf", ";"), ("utf-8", b"", ";")])
+def test_utf16_and_utf8_csv_are_read_row_for_row_as_the_delivered_file(raw, encoding, bom, delimiter):
+    """Excel's 'Unicode-tekst' (UTF-16 LE with BOM, tab) and UTF-8 with or without BOM: the same cells."""
+    original = ingest.read_delivery(raw / CSV_FILE, 2024)
+    as_unicode_text(raw, encoding, bom, delimiter)
+    read = ingest.read_delivery(raw / CSV_FILE, 2024)
+    shown = encoding + ("-sig" if bom and encoding == "utf-8" else "")
+    assert read.readable and read.detected["codering"] == shown
+    pd.testing.assert_frame_equal(read.frame, original.frame)  # every row, every cell
+    # the contract asks cp1252 and ';': a difference that stays reported, naming the encoding read
+    assert {p.regel for p in read.problems} == {"codering"} | ({"scheidingsteken"} if delimiter != ";" else set())

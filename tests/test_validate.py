@@ -238,9 +238,10 @@ def test_xlsx_without_contract_sheet_is_an_error(make, tmp_path):
     write_manifest(tmp_path, path)
     code, problems, _ = validate_json(path, cwd=tmp_path)
     assert code == 1
-    [p] = problems
+    p, note = problems
     assert (p["regel"], p["ernst"]) == ("extra_werkblad", "fout")
     assert "Blad1" in p["melding"] and codebook.load().deliveries[XLSX_YEAR].werkblad in p["melding"]
+    assert (note["regel"], note["ernst"], note["waarde"]) == ("extra_werkblad", "waarschuwing", "Toelichting")
 
 
 def test_trailing_empty_row_is_a_warning(make, year, tmp_path):

@@ -122,6 +122,9 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
             "resolutie": res.methode if res else "leeg",
             "status": status, "reden": reden, "synthetisch": int(synthetic),
         })
+    for sheet, first, last, offset in raw.sheets[1:]:  # rows read from another worksheet: where each one is
+        for rij in range(first, last + 1):
+            note("werkblad", rij, None, f"werkblad '{sheet}', rij {rij - offset}", f"rij {rij}")
     inzendingen = pd.DataFrame(subs)
     ids = inzendingen["inzending_id"].to_numpy(dtype=object) if len(frame) else np.empty(0, dtype=object)
 

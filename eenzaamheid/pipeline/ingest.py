@@ -4,28 +4,35 @@ Nothing is interpreted here: every cell stays the text the steward would see in 
 (empty -> None), so `validate` can quote the delivered value and `harmonize` can log
 every change. Reading problems (encoding, delimiter, sheet, empty file) are reported,
 not raised, and the file is still read with what was detected so the other checks run.
+
+Every delivered row counts or is named: a workbook's other worksheets with the delivery's header
+are read after the contract's sheet (their rows numbered on, `RawTable.sheets` says where each
+came from); another sheet with data under another header is an error naming the sheet and rows.
+A csv's encoding comes from its byte order mark (UTF-8 or UTF-16), else strict UTF-8, else cp1252.
 """
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .. import codebook
-from ..problems import FOUT, Problem, display_path, problem
-from .ingest_cells import _check_csv_cells, _formulas_without_value, _has_formulas
+from ..problems import Problem, display_path, problem
+from .ingest_cells import _check_csv_cells
+from .ingest_xlsx import FIRST_DATA_ROW, read_xlsx
 
-FIRST_DATA_ROW = 2  # Excel: header in row 1
 ARROW_MIN_BYTES = 1 << 20  # smaller csv files are read as fast by the csv module (no per-column set-up)
 DELIMITERS = (";", ",", "\t", "|")
 _DELIMITER_NAMES = {";": "puntkomma (;)", ",": "komma (,)", "\t": "tab", "|": "verticale streep (|)"}
 _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 met BOM", "cp1252": "cp1252 (Windows-1252)",
-                   "ascii": "ASCII"}
+                   "ascii": "ASCII", "utf-16-le": "UTF-16 LE met BOM", "utf-16-be": "UTF-16 BE met BOM"}
+# byte order mark -> codec of the text after it; UTF-32's marks first (UTF-32 LE starts like UTF-16 LE)
+_BOMS = ((b"\xff\xfe\x00\x00", None), (b"\x00\x00\xfe\xff", None), (b"\xef\xbb\xbf", "utf-8-sig"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
 @dataclass
@@ -38,10 +45,39 @@ class RawTable:
     # headers that occur again after their first column: `frame` keeps only the first (one column per
     # name, so a header always selects a Series); structure reports them as kolom_dubbel
     duplicate_headers: list[str] = field(default_factory=list)
+    # xlsx: per worksheet read, in frame order: (name, first frame row, last frame row, offset); a row
+    # of that sheet is frame row = its Excel row on the sheet + offset (0 for the first sheet)
+    sheets: list[tuple[str, int, int, int]] = field(default_factory=list)
 
     @property
     def readable(self) -> bool:
         return not any(p.regel == "bestand_onleesbaar" for p in self.problems)
+
+    def where(self, rij: int) -> str | None:
+        """'werkblad 'X', rij N' for a frame row that came from a worksheet after the first, else None."""
+        for sheet, first, last, offset in self.sheets[1:]:
+            if first <= rij <= last:
+                return f"werkblad '{sheet}', rij {rij - offset}"
+        return None
+
+    def located(self, problems: list[Problem]) -> list[Problem]:
+        """The problems, those on a row from another worksheet saying where that row is in the workbook."""
+        if len(self.sheets) < 2:
+            return problems
+        out = []
+        for p in problems:
+            where = self.where(p.rij) if p.rij is not None else None
+            out.append(replace(p, melding=f"{where[0].upper()}{where[1:]} (rij {p.rij} van de levering): "
+                               f"{p.melding}") if where else p)
+        return out
+
+    def sheet_summary(self) -> str | None:
+        """Which worksheets were read, and as which rows (bronbestanden.werkbladen); None for a csv."""
+        parts = []
+        for sheet, first, last, offset in self.sheets:
+            shown = f"'{sheet}' rij {first - offset}–{last - offset}" if last >= first else f"'{sheet}' geen rijen"
+            parts.append(shown + (f" (als rij {first}–{last})" if offset and last >= first else ""))
+        return "; ".join(parts) or None
 
 
 def read_delivery(path: Path, year: int, delivery: "codebook.Delivery | None" = None) -> RawTable:
@@ -73,7 +109,7 @@ def read_delivery(path: Path, year: int, delivery: "codebook.Delivery | None" = 
     text = None
     try:
         if fmt == "xlsx":
-            rows = _read_xlsx(path, delivery, table, name)
+            rows = read_xlsx(path, delivery, table, name)
         else:
             rows, text = _read_csv(path, delivery, table, name)
     except _Unreadable as exc:
@@ -97,25 +133,30 @@ class _Unreadable(Exception):
     """The file cannot be read as a delivery at all; the message (Dutch) says why."""
 
 
-_SAVE_AS_XLSX = "; open het in Excel of LibreOffice en sla het op als Excel-werkmap (.xlsx), of lever een .csv."
+# What the steward does with an .xls or .ods: the exact menu steps, in every message that refuses one
+SAVE_AS_XLSX_STEPS = ("Sla het op als .xlsx: in Excel via Bestand > Opslaan als > Excel-werkmap (*.xlsx), in "
+                      "LibreOffice via Bestand > Opslaan als > Excel 2007-365 (.xlsx); of lever een .csv.")
 _NOT_ACCEPTED = {
-    ".xls": "Het oude Excel-formaat (.xls) wordt niet geaccepteerd" + _SAVE_AS_XLSX,
-    ".xlsb": "Een binaire Excel-werkmap (.xlsb) wordt niet geaccepteerd" + _SAVE_AS_XLSX,
-    ".ods": "Een OpenDocument-rekenblad (.ods) wordt niet geaccepteerd" + _SAVE_AS_XLSX,
+    ".xls": "Het oude Excel-formaat (.xls) wordt niet geaccepteerd. " + SAVE_AS_XLSX_STEPS,
+    ".xlsb": "Een binaire Excel-werkmap (.xlsb) wordt niet geaccepteerd. " + SAVE_AS_XLSX_STEPS,
+    ".ods": "Een OpenDocument-rekenblad (.ods) wordt niet geaccepteerd. " + SAVE_AS_XLSX_STEPS,
 }
+
+
+def save_as_xlsx_steps(path: Path) -> str:
+    """The steps to save a spreadsheet that is not accepted as .xlsx ('' for any other file)."""
+    return SAVE_AS_XLSX_STEPS if Path(path).suffix.lower() in _NOT_ACCEPTED else ""
 
 
 # --- csv ------------------------------------------------------------------------------
 
 def _read_csv(path: Path, delivery, table: RawTable, name: str) -> tuple[list[list], str]:
     data = path.read_bytes()
-    if _utf16(data):
-        raise _Unreadable("Het bestand is gecodeerd als UTF-16 (of UTF-32); UTF-16 wordt niet geaccepteerd. Sla "
-                          "het op als CSV UTF-8 (in Excel: 'CSV UTF-8 (door komma's gescheiden)').")
     encoding, text = _decode(data)
     table.detected["codering"] = encoding
     expected = delivery.codering
-    if expected and encoding != "ascii" and encoding != expected:
+    # a UTF-8 BOM only marks the encoding (Excel's 'CSV UTF-8' always writes one): it meets a UTF-8 contract
+    if expected and encoding not in ("ascii", expected) and (encoding, expected) != ("utf-8-sig", "utf-8"):
         table.problems.append(problem(
             name, "codering", f"Het bestand is gecodeerd als {_ENCODING_NAMES.get(encoding, encoding)}, het "
             f"contract vraagt {_ENCODING_NAMES.get(expected, expected)}. Het is voor de controles als "
@@ -192,12 +233,23 @@ def _parse_csv_arrow(utf8: bytes, delimiter: str, width: int) -> _Columns:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """Strict UTF-8 first (a cp1252 file with accents is almost never valid UTF-8), else cp1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
+    """The byte order mark decides (UTF-8 or UTF-16); without one strict UTF-8 (a cp1252 file with
+    accents is almost never valid UTF-8), else cp1252. UTF-32, UTF-16 without a BOM and a BOM the text
+    does not follow are refused: guessing would read every cell wrong."""
+    bom, codec = next(((b, c) for b, c in _BOMS if data.startswith(b)), (b"", ""))
+    if bom and codec is None or not bom and _utf16(data):
+        raise _Unreadable("Het bestand is gecodeerd als UTF-32 of als UTF-16 zonder byte order mark (BOM); dat "
+                          "wordt niet gelezen. Sla het op als 'CSV UTF-8 (door komma's gescheiden)' of als "
+                          "'Unicode-tekst' (UTF-16 met BOM).")
+    if bom:
         try:
-            return "utf-8-sig", data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            pass
+            return codec, data[len(bom):].decode(codec.removesuffix("-sig"))
+        except UnicodeDecodeError as exc:
+            if codec == "utf-8-sig":  # a UTF-8 BOM before cp1252 text: read on as below (codering reports it)
+                return "cp1252", data.decode("cp1252", errors="replace")
+            raise _Unreadable(f"Het bestand begint met de byte order mark van {_ENCODING_NAMES[codec]}, maar de "
+                              f"tekst erna is geen geldige {_ENCODING_NAMES[codec]} (byte {exc.start}). Vraag de "
+                              "leverancier om een nieuwe export.") from None
     if data.isascii():
         return "ascii", data.decode("ascii")  # fits every contracted encoding
     try:
@@ -208,9 +260,7 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _utf16(data: bytes) -> bool:
-    """A UTF-16/32 byte order mark, or text whose every other byte is NUL (UTF-16 without a BOM)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
-        return True
+    """Text without a byte order mark whose every other byte is NUL (UTF-16 without a BOM)."""
     sample = data[:4096]
     return len(sample) >= 4 and sample.count(0) * 3 >= len(sample)
 
@@ -230,56 +280,6 @@ def _detect_delimiter(text: str) -> str:
             return 0
     counts = {d: fields(d) for d in DELIMITERS}
     return max(DELIMITERS, key=lambda d: counts[d])  # ties keep the order of DELIMITERS (';' first)
-
-
-# --- xlsx -----------------------------------------------------------------------------
-
-def _read_xlsx(path: Path, delivery, table: RawTable, name: str) -> list[list]:
-    import openpyxl  # only xlsx years pay for the import
-
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheets = list(wb.sheetnames)
-        table.detected["werkbladen"] = sheets
-        expected = delivery.werkblad
-        extra = [s for s in sheets if s != expected]
-        if expected in sheets:
-            used = expected
-            if extra:
-                table.problems.append(problem(
-                    name, "extra_werkblad", f"Naast werkblad '{expected}' bevat het bestand ook "
-                    f"{_quoted(extra)}. Alleen '{expected}' is gelezen; controleer dat de andere werkbladen geen "
-                    "inzendingen bevatten.", waarde=", ".join(extra)))
-        else:
-            used = sheets[0]
-            table.problems.append(problem(
-                name, "extra_werkblad", f"Het werkblad '{expected}' uit het contract ontbreekt; het bestand bevat "
-                f"{_quoted(sheets)}. Voor de overige controles is '{used}' gelezen. Vraag de leverancier om een "
-                f"levering met werkblad '{expected}'.", waarde=", ".join(sheets), ernst=FOUT))
-        fmt = delivery.datumformaat
-        rows = [[_cell_text(v, fmt) for v in row] for row in wb[used].iter_rows(values_only=True)]
-    finally:
-        wb.close()
-    if _has_formulas(path):
-        table.problems += _formulas_without_value(path, used, rows[0] if rows else [], name)
-    return rows
-
-
-def _cell_text(value, date_format: str) -> str | None:
-    """The text Excel shows for a cell, with dates in the contract's format."""
-    if value is None or value.__class__ is str:
-        return value if value != "" else None
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.strftime(date_format)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "WAAR" if value else "ONWAAR"  # how Dutch Excel shows booleans
-    return str(value)
-
-
-def _quoted(names: list[str]) -> str:
-    return ", ".join(f"'{n}'" for n in names) or "geen werkbladen"
 
 
 # --- frame ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from .. import codebook, contract
+from . import ingest
 from .manifest import (DELIVERY_SUFFIXES, MANIFEST_COLUMNS, MANIFEST_NAME, REPLACES, ManifestError, UsageError,
                        read_manifest, replacements, sha256)
 
@@ -47,7 +48,8 @@ def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
                           "pas het toe met --toepassen en neem de levering daarna op.")
     if source.suffix.lower() not in DELIVERY_SUFFIXES:
         raise NotAccepted(f"{source.name}: dit bestandstype wordt niet geaccepteerd ('{source.suffix or '(geen)'}'). "
-                          "Vraag de leverancier om de levering als .csv of .xlsx; er is niets opgenomen.")
+                          "Vraag de leverancier om de levering als .csv of .xlsx; er is niets opgenomen. "
+                          f"{ingest.save_as_xlsx_steps(source)}".rstrip())
     if not raw_dir.is_dir():
         raise UsageError(f"Map '{raw_dir}' bestaat niet; geef de map met de leveringen op met --raw.")
     # before anything is copied or registered: a delivery whose contract cannot be used would be taken in

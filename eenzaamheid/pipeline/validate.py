@@ -142,6 +142,7 @@ def validate_file(path: Path, year: int, manifests: "_Manifests",
     problems = list(raw.problems) + registration
     if raw.readable:
         problems += _check_table(raw.frame, year, name, summary, raw.duplicate_headers)
+    problems = raw.located(problems)  # a row from another worksheet: "werkblad 'X', rij N" in its message
     fate = Fate.of(problems, year)
     summary.telt_niet_mee = fate.not_counted(list(raw.frame.index) if raw.readable else [])
     summary.antwoorden_in_quarantaine = len(fate.answer_errors)
@@ -156,8 +157,8 @@ def _not_accepted(path: Path) -> Problem:
              else f"extensie '{path.suffix or '(geen)'}'")
     return problem(display_path(path), "bestandstype_onbekend", f"Dit bestand wordt niet gelezen: dit bestandstype "
                    f"wordt niet geaccepteerd ({where}). Alleen .csv en .xlsx direct in raw/<jaar>/ zijn leveringen. "
-                   "Vraag de leverancier om de levering als .csv of .xlsx en neem die op met `eenzaamheid ontvang`; "
-                   "zet andere bestanden buiten raw/.", waarde=path.name)
+                   f"Vraag de leverancier om de levering als .csv of .xlsx en neem die op met `eenzaamheid ontvang`; "
+                   f"zet andere bestanden buiten raw/. {ingest.save_as_xlsx_steps(path)}".rstrip(), waarde=path.name)
 
 
 def _check_table(frame: pd.DataFrame, year: int, name: str, summary: FileSummary,
