@@ -1,0 +1,149 @@
+"""The strict base of every metadata model, and how a problem is said: file, line, key path, in Dutch.
+
+Every model forbids keys it does not define (`extra="forbid"`) and converts nothing (`strict`): a
+misspelled key or a number written as text is an error, never silently read. `check` validates one
+file's data against its model and then its references (each file kind's `references`), and returns
+every problem as one Dutch line: `<file>, regel <n>: <key path>: <what is wrong>`.
+"""
+from __future__ import annotations
+
+import types
+import typing
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .lines import line_of
+
+Loc = tuple  # mapping keys and 0-based list indexes, as pydantic's error `loc`
+
+
+class Strict(BaseModel):
+    """A metadata mapping: only the keys below, each of the type given."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True)
+
+
+class MetadataError(Exception):
+    """A metadata file breaks its model; the message (Dutch) lists every problem found."""
+
+    heading = "De metadata klopt niet:"
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(self.heading + "\n" + "\n".join(f"- {p}" for p in problems))
+
+
+def where(shown: str, path: Path | None, loc: Loc) -> str:
+    """`schemas/x.yaml, regel 12: a > b` (1-based list positions, as a person counts)."""
+    line = line_of(path, loc)
+    keys = " > ".join(str(s + 1) if isinstance(s, int) else str(s) for s in loc)
+    return f"{shown}{f', regel {line}' if line else ''}: {keys or 'het bestand'}"
+
+
+def allowed_keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _is_model(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, BaseModel)
+
+
+def _unwrap(t: Any) -> Any:
+    """The model or container inside Optional[...], Annotated[...] or a union with scalars."""
+    while True:
+        origin = typing.get_origin(t)
+        if origin is typing.Annotated:
+            t = typing.get_args(t)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(t) if a is not type(None)]
+            structured = [a for a in args if typing.get_origin(a) in (list, dict, tuple) or _is_model(a)]
+            if not structured:
+                return args[0]
+            t = structured[0]
+        else:
+            return t
+
+
+def model_at(model: type[BaseModel], loc: Loc) -> Any:
+    """The type that validates the value at `loc` under `model` (None when the path leaves the model)."""
+    t: Any = model
+    for step in loc:
+        t = _unwrap(t)
+        if _is_model(t):
+            field = next((f for n, f in t.model_fields.items() if step in (n, f.alias)), None)
+            if field is None:
+                return None
+            t = field.annotation
+        elif typing.get_origin(t) in (list, tuple) and isinstance(step, int):
+            t = typing.get_args(t)[0]
+        elif typing.get_origin(t) is dict:
+            t = typing.get_args(t)[1]
+        else:
+            return None
+    return _unwrap(t)
+
+
+def _data_path(data: Any, loc: Loc) -> Loc:
+    """`loc` without pydantic's own steps (union members, 'function-after[...]'): only keys and indexes
+    that exist in the data, and the last step (a missing key) kept."""
+    out, node = [], data
+    for n, step in enumerate(loc):
+        if isinstance(node, dict) and step in node:
+            out.append(step)
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            out.append(step)
+            node = node[step]
+        elif n == len(loc) - 1 and isinstance(node, dict):
+            out.append(step)
+    return tuple(out)
+
+
+_TYPES = {"int": "een geheel getal", "float": "een getal", "string": "tekst", "bool": "ja of nee (true/false)",
+          "list": "een lijst", "dict": "een mapping (sleutel: waarde)", "model": "een mapping (sleutel: waarde)",
+          "tuple": "een lijst", "date": "een datum"}
+
+
+def _dutch(error: dict, model: type[BaseModel], loc: Loc) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        parent = model_at(model, loc[:-1])
+        allowed = ", ".join(allowed_keys(parent)) if _is_model(parent) else "?"
+        return f"onbekende sleutel; toegestaan zijn {allowed}."
+    if kind == "missing":
+        return "ontbreekt (verplicht)."
+    if kind == "literal_error":
+        return f"is {error.get('input')!r}; toegestaan is {error['ctx']['expected'].replace(' or ', ' of ')}."
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        base = kind.rsplit("_", 1)[0]
+        return f"moet {_TYPES.get(base, base)} zijn, niet {error.get('input')!r}."
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    return error["msg"]
+
+
+def check(data: Any, model: type[BaseModel], shown: str, path: Path | None,
+          references: Callable[[Any], Iterable[tuple[Loc, str]]] | None = None) -> tuple[Any, list[str]]:
+    """(the validated model or None, the problems) of one file's `data`."""
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        out = []
+        for error in exc.errors(include_url=False):
+            loc = _data_path(data, tuple(error["loc"]))
+            out.append(f"{where(shown, path, loc)}: {_dutch(error, model, loc)}")
+        return None, out
+    found = list(references(obj)) if references else []
+    return obj, [f"{where(shown, path, loc)}: {text}" for loc, text in found]
+
+
+def duplicates(values: Iterable[Any]) -> list[int]:
+    """The positions of values that appeared before (a duplicate id is the second one)."""
+    seen, out = set(), []
+    for n, value in enumerate(values):
+        if value in seen:
+            out.append(n)
+        seen.add(value)
+    return out
