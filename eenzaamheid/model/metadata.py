@@ -110,7 +110,7 @@ class Standaarden(Strict):
     uitleg: ClassVar[str] = "De standaard die elk soort gepubliceerd bestand volgt (dct:conformsTo)."
     pakket: str = Field(description="Het pakket als geheel (zip en datapackage.json).")
     csv: str = Field(description="CSV-bestanden (Table Schema).")
-    json: str = Field(description="JSON-bestanden.")
+    json_: str = Field(alias="json", description="JSON-bestanden.")
     parquet: str = Field(description="Parquet-bestanden.")
     xlsx: str = Field(description="Excel-bestanden.")
 
