@@ -101,7 +101,7 @@ def _data_path(data: Any, loc: Loc) -> Loc:
     return tuple(out)
 
 
-_TYPES = {"int": "een geheel getal", "float": "een getal", "string": "tekst", "bool": "ja of nee (true/false)",
+_TYPES = {"int": "een geheel getal", "float": "een getal", "string": "tekst", "bool": "true of false",
           "list": "een lijst", "dict": "een mapping (sleutel: waarde)", "model": "een mapping (sleutel: waarde)",
           "tuple": "een lijst", "date": "een datum"}
 
