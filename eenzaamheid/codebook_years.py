@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import yamlfile
 from .model import codebook as model
+from .model.codebook_refs import codebook_references
 from .model.base import MetadataError, check, where
 
 YEAR_FILE = re.compile(r"(\d{4})\.yaml")   # drafts (2025.concept.yaml) and notes (*.md) do not match
@@ -80,9 +81,12 @@ def merge(base: dict, years: list[tuple[str, int, dict]], base_name: str = "sche
     Raises CodebookError listing every problem (all files), so a steward fixes them in one round.
     """
     paths = paths or {}
-    problems = check(base, model.Codeboek, base_name, paths.get(base_name))[1]
+    problems = check(base, model.Codeboek, base_name, paths.get(base_name), codebook_references)[1]
     for name, _, data in years:
-        problems += check(data, model.Jaar, name, paths.get(name))[1]
+        # a TODO left (a draft of `eenzaamheid nieuw-jaar`) is said as such, not as the wrong type it is
+        todos = list(_todos(data, []))
+        problems += [f"{where(name, paths.get(name), tuple(loc))} is nog TODO: {text}" for loc, text in todos]
+        problems += check(data, model.Jaar, name, paths.get(name), ignore=frozenset(tuple(t[0]) for t in todos))[1]
     if problems:  # a file that breaks its model cannot be merged
         raise CodebookError(problems)
     merged = _Merged([], dict(base.get("bronnen") or {}), paths)
@@ -180,7 +184,6 @@ def _add_question(m: _Merged, q: dict, after: str | None, origin: tuple[str, tup
 
 
 def _merge_year(m: _Merged, name: str, file_year: int, data: dict, problems: list[str]) -> None:
-    problems += [f"{m.at(name, *path)} is nog TODO: {text}" for path, text in _todos(data, [])]
     if data["jaar"] != file_year:
         problems.append(f"{m.at(name, 'jaar')}: is {data['jaar']!r}, maar de bestandsnaam zegt {file_year}.")
     m.jaargangen.append({"jaar": file_year, **(data.get("jaargang") or {})})

@@ -98,11 +98,15 @@ def test_codebook_misspelled_key_wrong_type_and_dangling_references(root):
     _one(problems, f, headline, "vragen > 1 > kerncijfer > optie", "'bestaat_niet'")
 
 
-def test_codebook_duplicate_question(root):
+def test_codebook_duplicate_question_and_section(root):
     f = "schemas/codebook.yaml"
     first = _plain(f)["vragen"][0]["vraag_id"]
     line = _edit(root, f, r"- vraag_id: .*", f"- vraag_id: {first}", nth=1)
     _one(_problems(root), f, line, f"vraag '{first}' is al eerder gedefinieerd")
+    shutil.copy(ROOT / f, root / f)
+    section = _plain(f)["secties"][0]["sectie"]
+    line = _edit(root, f, r"- sectie: .*", f"- sectie: {section}", nth=1)
+    _one(_problems(root), f, line, f"secties > 2 > sectie: sectie '{section}' komt twee keer voor")
 
 
 def test_year_file_misspelled_key_wrong_type_and_dangling_references(root):

@@ -125,15 +125,18 @@ def _dutch(error: dict, model: type[BaseModel], loc: Loc) -> str:
 
 
 def check(data: Any, model: type[BaseModel], shown: str, path: Path | None,
-          references: Callable[[Any], Iterable[tuple[Loc, str]]] | None = None) -> tuple[Any, list[str]]:
-    """(the validated model or None, the problems) of one file's `data`."""
+          references: Callable[[Any], Iterable[tuple[Loc, str]]] | None = None,
+          ignore: frozenset = frozenset()) -> tuple[Any, list[str]]:
+    """(the validated model or None, the problems) of one file's `data`; a problem at a path in
+    `ignore` (a TODO the caller reports itself) is left out."""
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
         out = []
         for error in exc.errors(include_url=False):
             loc = _data_path(data, tuple(error["loc"]))
-            out.append(f"{where(shown, path, loc)}: {_dutch(error, model, loc)}")
+            if not any(loc[:len(skip)] == skip for skip in ignore):
+                out.append(f"{where(shown, path, loc)}: {_dutch(error, model, loc)}")
         return None, out
     found = list(references(obj)) if references else []
     return obj, [f"{where(shown, path, loc)}: {text}" for loc, text in found]

@@ -56,3 +56,10 @@ def _codes(q: dict, vid: str, by_id: dict[str, dict], sources: set[str]) -> Iter
         for m, code in enumerate(condition.get("opties") or []):
             if code not in {o["optie_code"] for o in other.get("opties") or []}:
                 yield vid, ("alleen_als", "opties", m), f"onbekende optie '{code}' van vraag '{other['vraag_id']}'."
+
+
+def codebook_references(book) -> Iterator[tuple[tuple, str]]:
+    """Duplicate codes among the sections and the question types of schemas/codebook.yaml (a model.Codeboek)."""
+    for key, code, entries in (("secties", "sectie", book.secties), ("typen", "type", book.typen)):
+        for n in duplicates(getattr(e, code) for e in entries):
+            yield (key, n, code), f"{code} '{getattr(entries[n], code)}' komt twee keer voor."
