@@ -20,9 +20,8 @@ import re
 from pathlib import Path
 
 from . import yamlfile
-from .model import codebook as model
-from .model.codebook_refs import codebook_references
-from .model.base import MetadataError, check, where
+from .model import verified
+from .model.errors import MetadataError, where
 
 YEAR_FILE = re.compile(r"(\d{4})\.yaml")   # drafts (2025.concept.yaml) and notes (*.md) do not match
 
@@ -81,12 +80,7 @@ def merge(base: dict, years: list[tuple[str, int, dict]], base_name: str = "sche
     Raises CodebookError listing every problem (all files), so a steward fixes them in one round.
     """
     paths = paths or {}
-    problems = check(base, model.Codeboek, base_name, paths.get(base_name), codebook_references)[1]
-    for name, _, data in years:
-        # a TODO left (a draft of `eenzaamheid nieuw-jaar`) is said as such, not as the wrong type it is
-        todos = list(_todos(data, []))
-        problems += [f"{where(name, paths.get(name), tuple(loc))} is nog TODO: {text}" for loc, text in todos]
-        problems += check(data, model.Jaar, name, paths.get(name), ignore=frozenset(tuple(t[0]) for t in todos))[1]
+    problems = _model_problems(base, years, base_name, paths)
     if problems:  # a file that breaks its model cannot be merged
         raise CodebookError(problems)
     merged = _Merged([], dict(base.get("bronnen") or {}), paths)
@@ -104,6 +98,29 @@ def merge(base: dict, years: list[tuple[str, int, dict]], base_name: str = "sche
     out["leveringen"] = merged.leveringen
     out["vragen"] = [merged.finish(q) for q in merged.questions]
     return out
+
+
+def _model_problems(base: dict, years: list[tuple[str, int, dict]], base_name: str,
+                    paths: dict[str, Path]) -> list[str]:
+    """Each file against its model (eenzaamheid/model/codebook.py), unless these very files passed before
+    (model/verified.py: no pydantic to import then)."""
+    files = [paths.get(name) for name in [base_name, *(y[0] for y in years)]]
+    stamp = verified.key(files) if all(files) else None
+    if stamp is not None and verified.known(stamp):
+        return []
+    from .model import codebook as model
+    from .model.base import check
+    from .model.codebook_refs import codebook_references
+
+    problems = check(base, model.Codeboek, base_name, paths.get(base_name), codebook_references)[1]
+    for name, _, data in years:
+        # a TODO left (a draft of `eenzaamheid nieuw-jaar`) is said as such, not as the wrong type it is
+        todos = list(_todos(data, []))
+        problems += [f"{where(name, paths.get(name), tuple(loc))} is nog TODO: {text}" for loc, text in todos]
+        problems += check(data, model.Jaar, name, paths.get(name), ignore=frozenset(tuple(t[0]) for t in todos))[1]
+    if not problems and stamp is not None:
+        verified.remember(stamp)
+    return problems
 
 
 class _Merged:

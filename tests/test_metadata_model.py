@@ -216,3 +216,18 @@ def test_validate_stops_with_the_dutch_message_and_exit_2(root, tmp_path):
     assert proc.stderr.startswith(f"Fout: De metadata klopt niet:\n- metadata.yml, regel {line}: abuot: onbekende "
                                   "sleutel; toegestaan zijn title,"), proc.stderr
 
+
+
+def test_a_pass_is_remembered_and_a_changed_file_checked_again(root, tmp_path, monkeypatch):
+    """The codebook's model check is skipped (no pydantic to import) only for files that passed before."""
+    from eenzaamheid import codebook
+    from eenzaamheid.model import verified
+
+    monkeypatch.setenv(verified.FOLDER_ENV, str(tmp_path / "cache"))
+    codebook.load(root / "schemas" / "codebook.yaml")
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+    line = _edit(root, "schemas/codebook.yaml", r"onderwerp: .*", "onderwerpp: x")
+    with pytest.raises(CodebookError) as caught:
+        codebook.load.__wrapped__(root / "schemas" / "codebook.yaml")
+    _one(caught.value.problems, "schemas/codebook.yaml", line, "onderwerpp: onbekende sleutel")
+    assert len(list((tmp_path / "cache").iterdir())) == 1  # a failure is not remembered

@@ -14,32 +14,13 @@ from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .lines import line_of
-
-Loc = tuple  # mapping keys and 0-based list indexes, as pydantic's error `loc`
+from .errors import Loc, MetadataError, duplicates, where  # noqa: F401  (the models' modules use them from here)
 
 
 class Strict(BaseModel):
     """A metadata mapping: only the keys below, each of the type given."""
 
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True)
-
-
-class MetadataError(Exception):
-    """A metadata file breaks its model; the message (Dutch) lists every problem found."""
-
-    heading = "De metadata klopt niet:"
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__(self.heading + "\n" + "\n".join(f"- {p}" for p in problems))
-
-
-def where(shown: str, path: Path | None, loc: Loc) -> str:
-    """`schemas/x.yaml, regel 12: a > b` (1-based list positions, as a person counts)."""
-    line = line_of(path, loc)
-    keys = " > ".join(str(s + 1) if isinstance(s, int) else str(s) for s in loc)
-    return f"{shown}{f', regel {line}' if line else ''}: {keys or 'het bestand'}"
 
 
 def allowed_keys(model: type[BaseModel]) -> list[str]:
@@ -140,13 +121,3 @@ def check(data: Any, model: type[BaseModel], shown: str, path: Path | None,
         return None, out
     found = list(references(obj)) if references else []
     return obj, [f"{where(shown, path, loc)}: {text}" for loc, text in found]
-
-
-def duplicates(values: Iterable[Any]) -> list[int]:
-    """The positions of values that appeared before (a duplicate id is the second one)."""
-    seen, out = set(), []
-    for n, value in enumerate(values):
-        if value in seen:
-            out.append(n)
-        seen.add(value)
-    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .base import duplicates
+from .errors import duplicates
 
 
 def question_references(questions: list[dict], sections: set[str], types: set[str],
