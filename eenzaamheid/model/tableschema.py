@@ -34,7 +34,7 @@ class TableField(Strict):
     name: str = Field(description="Naam van de kolom (uniek in de tabel).")
     type: Literal["string", "integer", "number", "boolean", "date", "datetime"] = Field(
         description="Table Schema-type van de waarden.")
-    format: Optional[str] = Field(None, description="Table Schema-formaat (bijv. 'any' bij een datum).")
+    format: Optional[str] = Field(None, description="Table Schema-formaat van een datum of tijdstip (bijv. '%Y-%m-%dT%H:%M:%S').")
     title: str = Field(description="Korte Nederlandse naam (kop op de site en in de spreadsheets).")
     description: Optional[str] = Field(None, description="Wat de kolom betekent (anders geldt de titel); mag "
                                                          "{jaren} en dergelijke bevatten.")
