@@ -7,6 +7,8 @@ every problem as one Dutch line: `<file>, regel <n>: <key path>: <what is wrong>
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import types
 import typing
 from pathlib import Path
@@ -20,7 +22,23 @@ from .errors import Loc, MetadataError, duplicates, where  # noqa: F401  (the mo
 class Strict(BaseModel):
     """A metadata mapping: only the keys below, each of the type given."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True)
+    # built on first validation (in `check`), not when the class is defined: see _no_plugins
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True, defer_build=True)
+
+
+@contextlib.contextmanager
+def _no_plugins():
+    """While a model is built: pydantic would first search the metadata of every installed package for
+    plugins of its own (~0.05 s; eenzaamheid/pipeline/values.py does the same for pandera's models)."""
+    before = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYDANTIC_DISABLE_PLUGINS"]
+        else:
+            os.environ["PYDANTIC_DISABLE_PLUGINS"] = before
 
 
 def allowed_keys(model: type[BaseModel]) -> list[str]:
@@ -111,7 +129,8 @@ def check(data: Any, model: type[BaseModel], shown: str, path: Path | None,
     """(the validated model or None, the problems) of one file's `data`; a problem at a path in
     `ignore` (a TODO the caller reports itself) is left out."""
     try:
-        obj = model.model_validate(data)
+        with _no_plugins():
+            obj = model.model_validate(data)
     except ValidationError as exc:
         out = []
         for error in exc.errors(include_url=False):
