@@ -14,17 +14,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from .codebook_years import CodebookError
+from .model import MetadataError
 from .paths import RAW
 
 
 class _App(typer.Typer):
-    """The CLI; a codebook that cannot be read (any command reads it) is one Dutch message and exit 2."""
+    """The CLI; a codebook or other metadata file that breaks its model (any command reads the codebook;
+    validate and build check every file first) is one Dutch message and exit 2."""
 
     def __call__(self, *args, **kwargs):
         try:
             return super().__call__(*args, **kwargs)
-        except CodebookError as exc:
+        except MetadataError as exc:  # CodebookError is one
             typer.echo(f"Fout: {exc}", err=True)
             sys.exit(EXIT_USAGE)
 
@@ -108,7 +109,10 @@ def validate(
                                                 "bestandsnaam het niet zeggen.", show_default=False)] = None,
 ) -> None:
     from . import report as render
+    from .model.files import ensure_valid
     from .pipeline.validate import UsageError, validate_paths
+
+    ensure_valid()  # the metadata the validation rests on
 
     if report is not None:
         if report.suffix.lower() not in render.REPORT_FORMATS:
@@ -208,8 +212,11 @@ def build(
     """
     from . import faults, gcpolicy
     from .build import BuildError, build as run_build
+    from .model.files import ensure_valid
     from .paths import CLEAN, ROOT
     from .pipeline.validate import UsageError
+
+    ensure_valid()  # every metadata file the build reads, before anything is built
 
     gcpolicy.start_batch()  # this process only builds
     output = uit or CLEAN

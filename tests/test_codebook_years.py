@@ -6,6 +6,7 @@ merged result is worked out by hand below."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,8 @@ def test_each_year_file_becomes_that_years_delivery_versions_and_item_years():
 
 BASE = {
     "bronnen": {"R1": {"titel": "Rapport", "bestand": "r1.txt"}},
+    "secties": [{"sectie": "s", "label": "S"}],
+    "typen": [{"type": t, "label": t} for t in ("enkelvoudig", "matrix", "open")],
     "vragen": [
         {"vraag_id": "keuze", "sectie": "s", "type": "enkelvoudig", "onderwerp": "Keuze",
          "opties": [{"optie_code": "a", "label": "A"}, {"optie_code": "b", "label": "B"},
@@ -70,7 +73,10 @@ BASE = {
          "items": [{"item_code": "x", "label": "X"}, {"item_code": "y", "label": "Y"}]},
     ],
 }
-DELIVERY = {"formaat": "csv", "metadata_kolommen": {"respons_id": "id"}, "datumformaat": "%Y"}
+# what every version says besides its columns (the model requires it)
+V = {"formulering": None, "bron": "R1", "vindplaats": None, "formulering_status": "niet_gepubliceerd",
+     "vergelijkbaar_met_vorig_jaar": None, "reden": None}
+DELIVERY = {"formaat": "csv", "metadata_kolommen": {"respons_id": "id", "gemeente": "g"}, "datumformaat": "%Y"}
 
 
 def _year(year: int, versies: dict, **more) -> tuple[str, int, dict]:
@@ -81,15 +87,15 @@ def _year(year: int, versies: dict, **more) -> tuple[str, int, dict]:
 
 def _synthetic() -> dict:
     return merge(BASE, [
-        _year(2030, {"keuze": {"kolom": "K"}, "rijen": {"kolommen": {"x": "RX", "y": "RY"}}}),
-        _year(2031, {"keuze": {"kolom": "K", "nieuwe_opties": [{"optie_code": "d", "label": "D", "na": "a"}],
+        _year(2030, {"keuze": {**V, "kolom": "K"}, "rijen": {**V, "kolommen": {"x": "RX", "y": "RY"}}}),
+        _year(2031, {"keuze": {**V, "kolom": "K", "nieuwe_opties": [{"optie_code": "d", "label": "D", "na": "a"}],
                                "vervallen_opties": ["c"]},
-                     "rijen": {"kolommen": {"x": "RX", "z": "RZ"},
+                     "rijen": {**V, "kolommen": {"x": "RX", "z": "RZ"},
                                "nieuwe_items": [{"item_code": "z", "label": "Z", "na": "x"}]},
-                     "nieuw": {"kolom": "N"}},
+                     "nieuw": {**V, "kolom": "N"}},
               nieuwe_vragen=[{"vraag_id": "nieuw", "na": "keuze", "sectie": "s", "type": "open", "onderwerp": "Nieuw"}],
               bronnen={"R2": {"titel": "Rapport 2", "bestand": "r2.txt"}}),
-        _year(2032, {"keuze": {"kolom": "K"}, "nieuw": {"kolom": "N"}}, niet_gevraagd={"rijen": "niet gesteld."}),
+        _year(2032, {"keuze": {**V, "kolom": "K"}, "nieuw": {**V, "kolom": "N"}}, niet_gevraagd={"rijen": "niet gesteld."}),
     ])
 
 
@@ -105,7 +111,7 @@ def test_merge_places_new_questions_options_and_items_and_gives_their_years():
                               {"item_code": "y", "label": "Y", "jaren": [2030]}]
     assert [v["jaar"] for v in nieuw["versies"]] == [2031, 2032] and "na" not in nieuw
     assert rijen["noot"] == "Een noot. 2032: niet gesteld."
-    assert list(keuze["versies"][1]) == ["jaar", "kolom"]  # the year's additions went to the question
+    assert list(keuze["versies"][1]) == ["jaar", *V, "kolom"]  # the year's additions went to the question
     assert set(data["bronnen"]) == {"R1", "R2"}
     assert [d["jaar"] for d in data["leveringen"]] == [d["jaar"] for d in data["jaargangen"]] == [2030, 2031, 2032]
     assert BASE["vragen"][0]["opties"][1]["optie_code"] == "b"  # the input is left as it was
@@ -147,11 +153,11 @@ def _problems(schemas: Path) -> list[str]:
 
 NEW_QUESTION = {"vraag_id": "nieuw", "sectie": "pijler_1", "type": "open", "onderwerp": "Nieuw"}
 BROKEN = {
-    "jaar_anders": (lambda d: d.update(jaar=2023), "schemas/jaren/2024.yaml: jaar is 2023, maar de bestandsnaam zegt 2024."),
-    "onbekende_vraag": (lambda d: d["versies"].update(bestaat_niet={"kolom": "X"}),
+    "jaar_anders": (lambda d: d.update(jaar=2023), "schemas/jaren/2024.yaml: jaar: is 2023, maar de bestandsnaam zegt 2024."),
+    "onbekende_vraag": (lambda d: d["versies"].update(bestaat_niet={**V, "bron": "R2024", "kolom": "X"}),
                         "schemas/jaren/2024.yaml: versies > bestaat_niet: een versie voor een onbekende vraag"),
     "vraag_dubbel": (lambda d: d.update(nieuwe_vragen=[{**NEW_QUESTION, "vraag_id": "meldpunt"}]),
-                     "schemas/jaren/2024.yaml: nieuwe_vragen > 1: vraag 'meldpunt' is al eerder gedefinieerd."),
+                     "schemas/jaren/2024.yaml: nieuwe_vragen > 1 > vraag_id: vraag 'meldpunt' is al eerder gedefinieerd."),
     "na_vraag": (lambda d: d.update(nieuwe_vragen=[{**NEW_QUESTION, "na": "bestaat_niet"}]),
                  "schemas/jaren/2024.yaml: nieuwe_vragen > 1 > na: onbekende vraag 'bestaat_niet'."),
     "na_item": (lambda d: d["versies"]["instrumenten"].update(nieuwe_items=[{"item_code": "n", "label": "N",
@@ -173,7 +179,8 @@ def test_a_broken_year_file_is_named_with_its_key(schemas, case):
     change, message = BROKEN[case]
     _edit(schemas, 2024, change)
     problems = _problems(schemas)
-    assert len(problems) == 1 and problems[0].startswith(message), problems
+    file, rest = message.split(": ", 1)  # the message names the line in the file too
+    assert len(problems) == 1 and re.match(re.escape(file) + r", regel \d+: " + re.escape(rest), problems[0]), problems
 
 
 def test_every_todo_left_in_a_year_file_is_listed(schemas):
@@ -181,9 +188,11 @@ def test_every_todo_left_in_a_year_file_is_listed(schemas):
         d["versies"]["meldpunt"]["reden"] = "TODO: vergelijkbaar of niet?"
         d["jaargang"]["notitie"] = "TODO"
     _edit(schemas, 2024, todo)
-    assert _problems(schemas) == ["schemas/jaren/2024.yaml: jaargang > notitie is nog TODO: TODO",
-                                  ("schemas/jaren/2024.yaml: versies > meldpunt > reden is nog TODO: "
-                                   "TODO: vergelijkbaar of niet?")]
+    lines = (schemas / "jaren" / "2024.yaml").read_text(encoding="utf-8").splitlines()
+    notitie = 1 + next(n for n, line in enumerate(lines) if line.strip().startswith("notitie: TODO"))
+    assert _problems(schemas)[0] == f"schemas/jaren/2024.yaml, regel {notitie}: jaargang > notitie is nog TODO: TODO"
+    assert re.fullmatch(r"schemas/jaren/2024\.yaml, regel \d+: versies > meldpunt > reden is nog TODO: "
+                        r"TODO: vergelijkbaar of niet\?", _problems(schemas)[1])
 
 
 def test_drafts_and_notes_beside_the_year_files_are_ignored(schemas):
@@ -194,7 +203,7 @@ def test_drafts_and_notes_beside_the_year_files_are_ignored(schemas):
 
 def test_the_cli_says_what_is_wrong_in_one_dutch_message_and_exits_2(schemas, tmp_path):
     """A real process: the message instead of a traceback is the process boundary's job."""
-    _edit(schemas, 2024, lambda d: d["versies"].update(bestaat_niet={"kolom": "X"}))
+    _edit(schemas, 2024, lambda d: d["versies"].update(bestaat_niet={**V, "bron": "R2024", "kolom": "X"}))
     delivery = tmp_path / "raw" / "2024" / "levering_2024.csv"
     delivery.parent.mkdir(parents=True)
     delivery.write_text("a;b\n1;2\n", encoding="utf-8")
@@ -203,4 +212,5 @@ def test_the_cli_says_what_is_wrong_in_one_dutch_message_and_exits_2(schemas, tm
                           capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.startswith("Fout: Het codeboek klopt niet:\n- schemas/jaren/2024.yaml: versies > bestaat_niet")
+    assert re.match(r"Fout: Het codeboek klopt niet:\n- schemas/jaren/2024\.yaml, regel \d+: versies > bestaat_niet",
+                    proc.stderr), proc.stderr

@@ -5,6 +5,9 @@ and descriptions, shown in the data package and in Datasette) and of its type, c
 keys. The table `gepubliceerde_cijfers` is `checks/published_figures.csv` as is, so its schema is
 `schemas/published_figures.yaml` itself rather than a copy in `schemas/clean/`. A text that names
 the survey years says `{jaren}` (eenzaamheid/years.py), filled in from the codebook on loading.
+Every file is checked against its model (eenzaamheid/model/tableschema.py) when read; the project's own
+keys (`indexen`, a field's `redactie`) are read aside (`indexes`, `redacted_columns`) and never reach a
+published schema.
 
 The pandera model of a table is converted from its Table Schema with
 `contract.pandera_from_table_schema` (the mapping of `pandera.io.pandas_io.from_frictionless_schema`,
@@ -90,11 +93,28 @@ def schema_path(table: str) -> Path:
 
 
 @functools.lru_cache(maxsize=None)
+def _read(table: str) -> tuple[dict, dict]:
+    """(the schema file as a plain Table Schema, the project's own keys: `indexen` and per field
+    `redactie`), after checking the file against its model (MetadataError: file, line, key)."""
+    from ..model.base import MetadataError, check
+    from ..model.tableschema import TableSchema
+
+    path = schema_path(table)
+    data = yamlfile.load(path)
+    problems = check(data, TableSchema, path.relative_to(SCHEMAS.parent).as_posix(), path)[1]
+    if problems:
+        raise MetadataError(problems)
+    own = {"indexen": data.pop("indexen", None) or [],
+           "redactie": {f["name"]: f.pop("redactie") for f in data["fields"] if "redactie" in f}}
+    return data, own
+
+
+@functools.lru_cache(maxsize=None)
 def _load(table: str) -> dict:
     from .. import codebook, years  # the codebook is read only when a schema is
 
     # texts say {jaren} where they name the survey years (eenzaamheid/years.py): the codebook's years
-    schema = years.fill(yamlfile.load(schema_path(table)), codebook.load().years)
+    schema = years.fill(copy.deepcopy(_read(table)[0]), codebook.load().years)
     if table in _GENERATED_FIELDS:  # the fixed fields are in the file, the rest come from the codebook
         module, function = _GENERATED_FIELDS[table]
         schema["fields"] += getattr(importlib.import_module(module, __package__), function)()
@@ -105,6 +125,17 @@ def _load(table: str) -> dict:
             field["description"] = field["title"]
         _follow_codebook(field)
     return schema
+
+
+def indexes(table: str) -> list[list[str]]:
+    """The database's indexes of a table (its schema's own key `indexen`), each a list of columns."""
+    return [list(cols) for cols in _read(table)[1]["indexen"]]
+
+
+def redacted_columns() -> list[tuple[str, str, str]]:
+    """(table, column, level) of every column whose schema field says `redactie`: delivered text
+    that is redacted before publication (eenzaamheid/pipeline/privacy.py), in table order."""
+    return [(table, column, level) for table in TABLES for column, level in _read(table)[1]["redactie"].items()]
 
 
 def _follow_codebook(field: dict) -> None:

@@ -22,18 +22,6 @@ from . import cleanschema
 
 VIEWS_SQL = Path(__file__).with_name("views.sql")
 SQL_TYPES = {"integer": int, "number": float, "boolean": int}
-# Indexes for the questions people ask: per year and question, per municipality, per status.
-INDEXES = {
-    "inzendingen": [["jaar", "status"], ["gemeente_code"], ["opvolger_code"], ["bestand", "rij"]],
-    "antwoorden": [["vraag_id", "item_code", "jaar"], ["jaar"], ["gemeente_code"]],
-    "antwoorden_niet_meegeteld": [["jaar", "status"]],
-    "antwoorden_breed": [["jaar"], ["gemeente_code"]],
-    "antwoorden_quarantaine": [["jaar", "regel"]],
-    "toelichtingen": [["vraag_id", "jaar"], ["gemeente_code"]],
-    "deelname": [["jaar", "deelgenomen"]],
-    "opschoonlog": [["bestand", "rij"], ["regel"]],
-    "gepubliceerde_cijfers": [["vraag_id", "jaar"]],
-}
 # Views too slow to compute per request (every aggregate over all answers), stored as tables with
 # their rows in key order: the database is immutable once built, so they cannot go stale.
 # views.sql stays their definition; name -> row order, primary key, indexes for the questions people ask.
@@ -101,7 +89,7 @@ def write_database(frames: dict[str, pd.DataFrame], path: Path, raw_dir: Path,
             if table in later:
                 frames[table] = later[table]()
             _insert(db.conn, table, _records(frames[table], schema))
-            for cols in INDEXES.get(table, []):
+            for cols in cleanschema.indexes(table):  # the schema's own key `indexen`
                 db[table].create_index(cols)
     db["toelichtingen"].enable_fts(["tekst"], create_triggers=False, tokenize="unicode61")
     if VIEWS_SQL.exists():

@@ -12,7 +12,8 @@ Two levels of redaction:
   the patterns only, no deduce, so a build never loads it for them.
 
 `redact_published` is the one pass over every published frame right before checks, load and
-export; `PUBLISHED_TEXT` lists the columns it covers. Control characters (C0 except tab,
+export; the columns it covers are those whose clean Table Schema field says `redactie`
+(`cleanschema.redacted_columns`). Control characters (C0 except tab,
 newline and carriage return, DEL, C1) are stripped from every text cell of every frame in that
 pass, and `validate` reports them (`control_character_problems`).
 """
@@ -24,6 +25,7 @@ import pandas as pd
 
 from ..problems import Problem, problem
 from . import deidentify
+from .cleanschema import redacted_columns
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Dutch numbers: 0 + 9 digits, or +31/0031 + 9 digits, optionally split by spaces, dots or hyphens
@@ -47,24 +49,6 @@ PLACEHOLDER = {
     "bsn": "[BSN verwijderd]", "iban": "[IBAN verwijderd]",
 }
 
-# (table, column, level): every published copy of delivered text. Levels: 'vrije_tekst' (deduce +
-# patterns), 'waarde' (patterns), 'log' (the cleaning log: 'vrije_tekst' on the rows of rule
-# 'redactie', which quote free text, 'waarde' elsewhere). A table or column not built is skipped.
-PUBLISHED_TEXT: list[tuple[str, str, str]] = [
-    ("toelichtingen", "tekst", "vrije_tekst"),
-    ("opschoonlog", "voor", "log"),
-    ("opschoonlog", "na", "log"),
-    ("inzendingen", "respons_id", "waarde"),
-    ("inzendingen", "starttijd", "waarde"),
-    ("inzendingen", "eindtijd", "waarde"),
-    ("inzendingen", "gemeente_geleverd", "waarde"),
-    ("inzendingen", "reden", "waarde"),
-    ("antwoorden", "ruwe_waarde", "waarde"),
-    ("antwoorden_quarantaine", "ruwe_waarde", "waarde"),
-    ("antwoorden_quarantaine", "reden", "waarde"),
-    ("antwoorden_niet_meegeteld", "ruwe_waarde", "waarde"),
-    ("antwoorden_niet_meegeteld", "reden", "waarde"),
-]
 # problems whose shown value is (part of) a free-text answer: the report shows no value for them
 FREE_TEXT_RULES = {"persoonsgegevens_in_vrije_tekst"}
 HIDDEN_VALUE = "[vrije tekst, niet getoond]"
@@ -170,13 +154,16 @@ def _replace_distinct(s: pd.Series, fn) -> pd.Series:
 
 
 def redact_published(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Every published copy of delivered text redacted (PUBLISHED_TEXT), control characters
-    stripped from every text cell. Changes `frames` in place and returns it."""
+    """Every published copy of delivered text redacted (the columns whose schema field says `redactie`:
+    'vrije_tekst' deduce + patterns, 'waarde' patterns, 'log' the cleaning log: 'vrije_tekst' on the rows
+    of rule 'redactie', which quote free text, 'waarde' elsewhere), control characters stripped from
+    every text cell. A table or column not built is skipped. Changes `frames` in place and returns it."""
+
     for name, frame in frames.items():
         for column in frame.columns:
             if _is_text(frame[column]):
                 frame[column] = _replace_distinct(frame[column], strip_control)
-    for table, column, level in PUBLISHED_TEXT:
+    for table, column, level in redacted_columns():
         frame = frames.get(table)
         if frame is None or column not in frame.columns:
             continue
