@@ -98,7 +98,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         rel = path.resolve().relative_to(raw_dir.resolve()).as_posix()
         entry = manifest[manifest["bestand"] == rel]
         year = validate.year_of(path)  # as validated; a manifest year that contradicts it is a validation error
-        synthetic = bool(len(entry)) and entry["synthetisch"].iloc[0].strip().lower() == "true"
+        synthetic = bool(len(entry)) and bool(entry["synthetisch"].iloc[0])  # parsed by manifest.read_manifest
         # as validation read it: each file is read and parsed once per build
         raw = result.tables.pop(path.resolve(), None) or ingest.read_delivery(path, year)
         newer = replaced_by.get(rel) or None
@@ -292,7 +292,7 @@ def _synthetic(raw_dir: Path) -> bool:
         rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
     except (OSError, manifest.ManifestError):
         return True
-    return any((r.get("synthetisch") or "").strip().lower() in ("true", "1", "ja") for r in rows)
+    return any(r[manifest.SYNTHETIC] for r in rows)
 
 
 def _refuse(live: Path, why: refusal.Refusal, data: CleanData, synthetic: bool | None = None) -> BuildRefused:

@@ -98,7 +98,7 @@ def write_manifest(root: Path, *paths: Path) -> Path:
         w.writerow(["bestand", "jaar", "sha256", "bytes", "ontvangen", "synthetisch"])
         for p in paths:
             w.writerow([p.relative_to(manifest.parent).as_posix(), p.parent.name,
-                        hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size, "2025-01-15", "ja"])
+                        hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size, "2025-01-15", "true"])
     return manifest
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import codebook, contract
 from .manifest import (DELIVERY_SUFFIXES, MANIFEST_COLUMNS, MANIFEST_NAME, REPLACES, ManifestError, UsageError,
-                       read_manifest, replacements, sha256)
+                       read_manifest, replacements, sha256, synthetic_cell)
 
 
 class NotAccepted(Exception):
@@ -85,7 +85,7 @@ def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
     if not target.exists():
         _copy(source, target)
     row = {"bestand": key, "jaar": str(year), "sha256": digest, "bytes": str(target.stat().st_size),
-           "ontvangen": date, "synthetisch": "true" if synthetic else "false", REPLACES: old}
+           "ontvangen": date, "synthetisch": synthetic_cell(synthetic), REPLACES: old}
     _append_row(manifest, row)
     return target, row
 
