@@ -509,7 +509,7 @@ def test_unknown_year_is_a_usage_error(make, tmp_path):
 def test_help_explains_the_steward_workflow(tmp_path):
     proc = run_cli("validate", "--help", cwd=tmp_path)
     assert proc.returncode == 0
-    for phrase in ("raw/", "MANIFEST.csv", "sha256", "eenzaamheid validate", "0", "1", "2"):
+    for phrase in ("raw/", "MANIFEST.csv", "sha256", "eenzaamheid valideer", "0", "1", "2"):
         assert phrase in proc.stdout
 
 

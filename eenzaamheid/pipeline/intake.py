@@ -49,7 +49,7 @@ def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
         raise NotAccepted(f"{source.name}: dit bestandstype wordt niet geaccepteerd ('{source.suffix or '(geen)'}'). "
                           "Vraag de leverancier om de levering als .csv of .xlsx; er is niets opgenomen.")
     if not raw_dir.is_dir():
-        raise UsageError(f"Map '{raw_dir}' bestaat niet; geef de map met de leveringen op met --raw.")
+        raise UsageError(f"Map '{raw_dir}' bestaat niet; geef de map met de leveringen op met --ruw.")
     # before anything is copied or registered: a delivery whose contract cannot be used would be taken in
     # and then fail validation, leaving a registered file the steward cannot validate
     why = contract.out_of_date(year)
