@@ -22,7 +22,7 @@ from .codebook_years import CodebookError
 from .commandline import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, register, usage as _usage
 from .paths import RAW
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("eenzaamheid.cli")  # not __name__: that is __main__ under `python -m eenzaamheid.cli`
 
 
 class _App(typer.Typer):
@@ -46,7 +46,6 @@ app = _App(
 )
 
 
-
 @app.callback()
 def main() -> None:
     """Benchmark Eén tegen eenzaamheid: de jaarlijkse gemeentelijke enquête (vanaf 2019) als open data."""
@@ -54,7 +53,7 @@ def main() -> None:
 
     if missing := missing_from_root():  # EENZAAMHEID_ROOT names a folder that is no data root
         log.error(f"Fout: de datamap {ROOT} (EENZAAMHEID_ROOT) mist {' en '.join(missing)}. Zet EENZAAMHEID_ROOT "
-                   "op een kopie van de map van het project met schemas/, raw/, reference/ en checks/, of laat "
+                  "op een kopie van de map van het project met schemas/, raw/, reference/ en checks/, of laat "
                   "de variabele weg om de map van het project te gebruiken.")
         raise typer.Exit(EXIT_PROBLEMS)
 
@@ -133,14 +132,14 @@ def valideer(
 def _show_validation(result) -> None:
     """The validation on the terminal; with --stil only its errors and the verdict."""
     from . import report as render
-    from .problems import FOUT
+    from .problems import FOUT, printable
 
     if log.isEnabledFor(logging.INFO):
         render.print_text(result)
         return
     for p in sorted(result.problems, key=lambda p: p.sort_key()):
         if p.ernst == FOUT:
-            log.error(f"{p.bestand}, rij {p.rij or '-'}, kolom {p.kolom or '-'}: {p.melding}")
+            log.error(printable(f"{p.bestand}, rij {p.rij or '-'}, kolom {p.kolom or '-'}: {p.melding}"))
     progress.final(f"{'Geen fouten' if result.ok else 'Fouten gevonden'}: {result.fouten} fouten, "
                    f"{result.waarschuwingen} waarschuwingen in {len(result.files)} bestand(en).")
 
@@ -208,7 +207,8 @@ register(app, "ontvang", ontvang, help=ONTVANG_HELP)
 
 def bouw(
     allow_quarantine: Annotated[bool, typer.Option("--quarantaine", help="Bouw ook als de validatie fouten "
-                                                   "vindt: de rijen met fouten worden apart gezet (in_quarantaine).")] = False,
+                                                   "vindt: de rijen met fouten worden apart gezet "
+                                                   "(in_quarantaine).")] = False,
     raw: Annotated[Path, typer.Option("--ruw", help="Map met de leveringen en MANIFEST.csv.")] = RAW,
     uit: Annotated[Optional[Path], typer.Option("--uit", help="Uitvoermap (standaard clean/).",
                                                 show_default=False)] = None,

@@ -21,8 +21,9 @@ from typer.core import TyperCommand
 from . import progress
 
 OLD_COMMANDS = {"valideer": "validate", "bouw": "build", "controleer": "check", "serveer": "serve"}
-OLD_OPTIONS = {"--report": "--rapport", "--format": "--formaat", "--raw": "--ruw", "--allow-quarantine": "--quarantaine",
-               "--port": "--poort", "--workers": "--processen", "--front": "--cache"}
+OLD_OPTIONS = {"--report": "--rapport", "--format": "--formaat", "--raw": "--ruw",
+               "--allow-quarantine": "--quarantaine", "--port": "--poort", "--workers": "--processen",
+               "--front": "--cache"}
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2  # the project's convention: ok, data problems, wrong invocation
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,8 @@ bestaat niet of is geen database of datapakket).
 def verschil(
     oud: Annotated[Path, typer.Argument(help="De oude publicatie.", metavar="OUD", show_default=False)],
     nieuw: Annotated[Path, typer.Argument(help="De nieuwe publicatie.", metavar="NIEUW", show_default=False)],
-    format: Annotated[DiffFormat, typer.Option("--formaat", help="text (leesbaar), json of markdown.")] = DiffFormat.text,
+    format: Annotated[DiffFormat, typer.Option("--formaat",
+                                               help="text (leesbaar), json of markdown.")] = DiffFormat.text,
     voorbeelden: Annotated[int, typer.Option("--voorbeelden", min=0, help="Hoeveel rijen per tabel en soort "
                                              "wijziging genoemd worden (0 = alle).")] = 10,
 ) -> None:
