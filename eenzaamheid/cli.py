@@ -19,7 +19,7 @@ import typer
 
 from . import progress
 from .codebook_years import CodebookError
-from .commandline import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, register, usage as _usage
+from .commandline import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, register, show_validation, usage as _usage
 from .paths import RAW
 
 log = logging.getLogger("eenzaamheid.cli")  # not __name__: that is __main__ under `python -m eenzaamheid.cli`
@@ -121,27 +121,12 @@ def valideer(
     if format is Format.json:
         sys.stdout.write(render.to_json(result))
     else:
-        _show_validation(result)
+        show_validation(result)
     if report is not None:
         render.write_report(result, report)
         if format is Format.text:
             log.info(f"Rapport geschreven naar {report}")
     raise typer.Exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
-
-
-def _show_validation(result) -> None:
-    """The validation on the terminal; with --stil only its errors and the verdict."""
-    from . import report as render
-    from .problems import FOUT, printable
-
-    if log.isEnabledFor(logging.INFO):
-        render.print_text(result)
-        return
-    for p in sorted(result.problems, key=lambda p: p.sort_key()):
-        if p.ernst == FOUT:
-            log.error(printable(f"{p.bestand}, rij {p.rij or '-'}, kolom {p.kolom or '-'}: {p.melding}"))
-    progress.final(f"{'Geen fouten' if result.ok else 'Fouten gevonden'}: {result.fouten} fouten, "
-                   f"{result.waarschuwingen} waarschuwingen in {len(result.files)} bestand(en).")
 
 
 register(app, "valideer", valideer, help=VALIDATE_HELP)
@@ -198,7 +183,7 @@ def ontvang(
         log.info(str(exc))
         target = exc.target
     result = validate_paths([target])
-    _show_validation(result)
+    show_validation(result)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
 
 

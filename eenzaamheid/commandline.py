@@ -7,6 +7,7 @@ name is rewritten to its Dutch name before parsing (OLD_OPTIONS), so it never sh
 
 Every command takes `--stil` (only errors and the final line) and `--uitgebreid` (also debug messages):
 they are added here to each command's parameters and set up logging (eenzaamheid.progress) before it runs.
+`show_validation` is how every command that validates (valideer, ontvang, nieuw-jaar) shows the result.
 """
 from __future__ import annotations
 
@@ -81,3 +82,18 @@ def usage(message: str):
     """A wrong invocation: the Dutch message and exit code 2."""
     log.error(f"Fout: {message}")
     raise typer.Exit(EXIT_USAGE)
+
+
+def show_validation(result) -> None:
+    """The validation on the terminal; with --stil only its errors and the verdict."""
+    from . import report as render
+    from .problems import FOUT, printable
+
+    if log.isEnabledFor(logging.INFO):
+        render.print_text(result)
+        return
+    for p in sorted(result.problems, key=lambda p: p.sort_key()):
+        if p.ernst == FOUT:
+            log.error(printable(f"{p.bestand}, rij {p.rij or '-'}, kolom {p.kolom or '-'}: {p.melding}"))
+    progress.final(f"{'Geen fouten' if result.ok else 'Fouten gevonden'}: {result.fouten} fouten, "
+                   f"{result.waarschuwingen} waarschuwingen in {len(result.files)} bestand(en).")

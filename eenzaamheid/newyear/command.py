@@ -95,7 +95,7 @@ def _draft(bestand: Path, jaar: int, book, raw: Path, uitgenodigd: int | None, o
 
 
 def _apply(bestand: Path, jaar: int) -> None:
-    from .. import report as render
+    from ..commandline import show_validation
     from ..pipeline.validate import UsageError, validate_paths
     from .apply import NotReady, apply
 
@@ -109,7 +109,7 @@ def _apply(bestand: Path, jaar: int) -> None:
         result = validate_paths([bestand], year=jaar)
     except UsageError as exc:
         _fail(str(exc), 2)
-    render.print_text(result)
+    show_validation(result)
     if result.ok:
         progress.final(f"Volgende stap: eenzaamheid ontvang {bestand} --jaar {jaar} --ontvangen JJJJ-MM-DD "
                    "(met --synthetisch voor demodata).")

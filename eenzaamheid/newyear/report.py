@@ -22,7 +22,7 @@ KIND_TITLES = {
     "metadata_ontbreekt": "Ontbrekende metadatakolommen",
     "werkbladen": "Het bestand zelf",
     "optie_niet_gekozen": "Opties die niemand koos (geen wijziging)",
-    "losse_waarde": "Losse afwijkende waarden (geen wijziging; validate meldt ze)",
+    "losse_waarde": "Losse afwijkende waarden (geen wijziging; valideer meldt ze)",
 }
 CHANGES = ("nieuw", "vervallen", "hernoemd", "anders_geformuleerd", "optie_vervallen", "onbekende_waarde",
            "nieuw_item", "item_vervallen", "metadata_nieuw", "metadata_hernoemd", "metadata_vervallen")
