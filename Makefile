@@ -63,24 +63,24 @@ demo: venv
 
 # Validate the raw deliveries (Frictionless + Pandera).
 validate: venv bytecode
-	$(VENV)/bin/eenzaamheid validate raw/
+	$(VENV)/bin/eenzaamheid valideer raw/
 
 # Build the cleaned SQLite database.
 build: venv bytecode
-	$(VENV)/bin/eenzaamheid build --allow-quarantine  # the demo holds one invalid row on purpose
+	$(VENV)/bin/eenzaamheid bouw --quarantaine  # the demo holds one invalid row on purpose
 
 # Run the quality checks (Great Expectations) on the built database; exit 1 on fatal/error failures.
 check: venv bytecode
-	$(VENV)/bin/eenzaamheid check
+	$(VENV)/bin/eenzaamheid controleer
 
 # Serve the built database with Datasette on localhost.
 serve: venv bytecode build
-	$(VENV)/bin/eenzaamheid serve --host $(HOST)
+	$(VENV)/bin/eenzaamheid serveer --host $(HOST)
 
 # Serve with the caching front: nginx (deploy/nginx.conf.template) on 127.0.0.1:$(PORT), Datasette behind it.
 PORT ?= 8080
 serve-public: venv bytecode build system-deps
-	$(VENV)/bin/eenzaamheid serve --front --port $(PORT)
+	$(VENV)/bin/eenzaamheid serveer --cache --poort $(PORT)
 
 # axe-core for the accessibility browser tests, pinned in package.json + package-lock.json.
 node-deps: node_modules/.installed

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import codebook as cb
-from . import faults, gcpolicy, publication, refusal
+from . import faults, gcpolicy, progress, publication, refusal
 from .catalog import release
 from .pipeline import cleanschema, codebook_tables, counted, harmonize, ingest, panel, validate, wide
 from .municipalities import register
@@ -73,25 +73,27 @@ def _manifest(raw_dir: Path) -> pd.DataFrame:
 
 def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanData:
     """Every clean table as a DataFrame (not yet checked or loaded)."""
+    progress.step("leveringen valideren")
     book = cb.load()
     reg = register()
     manifest = _manifest(raw_dir)
     result = validate.validate_paths([raw_dir])
     errors = [p for p in result.problems if p.ernst == FOUT]
-    # never, not even with --allow-quarantine: quarantining both deliveries of a year would publish it empty,
+    # never, not even with --quarantaine: quarantining both deliveries of a year would publish it empty,
     # and rows swallowed by an unclosed quote or on a worksheet with another header never become rows that
     # quarantine could account for
     clash = next((p for p in errors if p.regel in STOPS_EVEN_WITH_QUARANTINE), None)
     if clash:
-        raise BuildError(f"{clash.melding} De build stopt (ook met --allow-quarantine).")
+        raise BuildError(f"{clash.melding} De build stopt (ook met --quarantaine).")
     if errors and not allow_quarantine:
         raise BuildError(f"De validatie vond {len(errors)} fout(en); de build stopt. Bekijk ze met "
-                         "`eenzaamheid validate raw/` en herstel de levering, of bouw met --allow-quarantine "
+                         "`eenzaamheid valideer raw/` en herstel de levering, of bouw met --quarantaine "
                          "om de rijen met fouten apart te zetten (in_quarantaine).")
     by_file: dict[str, list[Problem]] = {}
     for p in result.problems:
         by_file.setdefault(p.bestand, []).append(p)
 
+    progress.step("leveringen inlezen en harmoniseren")
     parts: list[harmonize.Harmonized] = []
     files = []
     replaced_by = dict(zip(manifest["vervangt"], manifest["bestand"]))  # a replaced delivery is history
@@ -99,7 +101,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         rel = path.resolve().relative_to(raw_dir.resolve()).as_posix()
         entry = manifest[manifest["bestand"] == rel]
         year = validate.year_of(path)  # as validated; a manifest year that contradicts it is a validation error
-        synthetic = bool(len(entry)) and entry["synthetisch"].iloc[0].strip().lower() == "true"
+        synthetic = bool(len(entry)) and bool(entry["synthetisch"].iloc[0])  # parsed by manifest.read_manifest
         # as validation read it: each file is read and parsed once per build
         raw = result.tables.pop(path.resolve(), None) or ingest.read_delivery(path, year)
         newer = replaced_by.get(rel) or None
@@ -112,6 +114,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
                       "schema": f"schemas/raw/{year}.yaml", "synthetisch": int(synthetic),
                       "actief": int(newer is None), "vervangen_door": newer})
 
+    progress.step("tabellen samenstellen")
     inzendingen = panel.flag_submissions(pd.concat([p.inzendingen for p in parts], ignore_index=True))
     antwoorden = pd.concat([p.antwoorden for p in parts], ignore_index=True)
     held = pd.concat([p.antwoorden_quarantaine for p in parts], ignore_index=True)
@@ -145,6 +148,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     # antwoorden holds only the answers that count; the others go to their own table (pipeline/counted.py)
     frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
         counted.split_answers(inzendingen, antwoorden, held)
+    progress.step("reconciliatie en kerncijfers")
     from .pipeline.kerncijfers import kerncijfers
     from .pipeline.reconcile import Calculator, reconcile  # needs the other frames
     calculator = Calculator(frames)  # one count of the answers for both
@@ -154,6 +158,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     counted.mark_counted_texts(frames)
     frames["antwoorden_breed"] = wide.wide_answers(frames)
     frames["wijzigingen"] = changes.first_publication()  # the build replaces it by the diff with the live publication
+    progress.step("vrije tekst afschermen")
     from .pipeline.privacy import redact_published  # every published copy of delivered text, last
     redact_published(frames)
     quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())
@@ -294,7 +299,7 @@ def _synthetic(raw_dir: Path) -> bool:
         rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
     except (OSError, manifest.ManifestError):
         return True
-    return any((r.get("synthetisch") or "").strip().lower() in ("true", "1", "ja") for r in rows)
+    return any(r[manifest.SYNTHETIC] for r in rows)
 
 
 def _refuse(live: Path, why: refusal.Refusal, data: CleanData, synthetic: bool | None = None) -> BuildRefused:
@@ -337,6 +342,7 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
     from . import quality, site_metadata
     from .pipeline import load
 
+    progress.step("voorbereiden")
     quality.prewarm()  # GE imported in a second process, a third for the diff and exports (quality/worker.py)
     publication.recover(live)  # what a killed build left: staging folders, a half-done fallback switch
     live.mkdir(parents=True, exist_ok=True)
@@ -354,6 +360,7 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
             why = (refusal.from_validation(result.problems, raw_dir) if errors and not allow_quarantine
                    else refusal.from_build_error(str(exc)))
             raise _refuse(live, why, CleanData({}, result.problems, validation=result), _synthetic(raw_dir)) from None
+        progress.step("tabellen controleren")
         try:
             data.frames = check_frames(data.frames, data.clean_checks)
         except BuildError as exc:  # no database checks: never publishable
@@ -363,15 +370,19 @@ def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage
         # the diff with the live publication (read now, before the switch replaces it) runs in a
         # warm process, which then writes the exports, while this one loads the other tables;
         # `wijzigingen` is loaded last
+        progress.step("database laden en wijzigingen bepalen")
         side = quality.start_changes(live / DB_NAME, data.frames, exports=(staging, live, datapackage))
         load.write_database(data.frames, staging / DB_NAME, raw_dir, later={"wijzigingen": side.changes})
         changes.write_changelog(data.frames["wijzigingen"], staging)
         # the gate runs in the other warm process meanwhile; nothing is published before it
         # passed, and a refusal discards the staged exports
+        progress.step("metadata en exports")
         pending = quality.start(staging / DB_NAME)
         site_metadata.write(staging / DB_NAME, staging / SITE_METADATA)
         side.exports()  # (written here when the helper process could not)
+        progress.step("kwaliteitspoort")
         quality_gate(staging / DB_NAME, data, staging, live, pending)
+        progress.step("publiceren")
         publish(staging, live, datapackage)
     finally:
         quality.discard()

@@ -5,7 +5,7 @@ machines), the prefix folder for nginx's pid, logs, temporary files and cache, a
 of nginx's own error pages, taken from eenzaamheid/site/security.py so that there is one source
 of truth (Datasette's responses carry them already; nginx passes them on and adds none).
 
-`serve_public` is `eenzaamheid serve --front`: Datasette's workers on a free loopback port and
+`serve_public` is `eenzaamheid serveer --cache`: Datasette's workers on a free loopback port and
 nginx in front of them, run as the current user with everything under a temporary prefix (no
 root paths, no system service).
 
@@ -173,8 +173,8 @@ def serve_public(port: int, workers: int, db_path: Path) -> int:
         print("nginx ontbreekt: installeer het Debian-pakket nginx-light (`make system-deps`).", file=sys.stderr)
         return 2
     backend_port = free_port()
-    backend = subprocess.Popen([sys.executable, "-m", "eenzaamheid.cli", "serve", "--host", "127.0.0.1",
-                                "--port", str(backend_port), "--workers", str(workers), "--db", str(db_path)])
+    backend = subprocess.Popen([sys.executable, "-m", "eenzaamheid.cli", "serveer", "--host", "127.0.0.1",
+                                "--poort", str(backend_port), "--processen", str(workers), "--db", str(db_path)])
     signal.signal(signal.SIGTERM, _interrupt)  # stopped by a process manager: stop both, as on Ctrl-C
     with tempfile.TemporaryDirectory(prefix="eenzaamheid-front-") as tmp:
         try:

@@ -72,11 +72,11 @@ def from_validation(problems, raw_dir="raw/") -> Refusal:
         details.append(f"{where} [{p.regel}]: {_safe(p.melding)}")
     return Refusal(
         VALIDATIE,
-        f"De validatie van de leveringen vond {len(errors)} fout(en) ({files}); zonder --allow-quarantine "
+        f"De validatie van de leveringen vond {len(errors)} fout(en) ({files}); zonder --quarantaine "
         "bouwt de build niet met leveringen die fouten hebben.",
         _clip(details),
-        f"Bekijk de fouten met `eenzaamheid validate {raw_dir}` en vraag de leverancier om een gecorrigeerde levering, "
-        "of bouw met --allow-quarantine om de rijen met fouten apart te zetten (in_quarantaine).")
+        f"Bekijk de fouten met `eenzaamheid valideer {raw_dir}` en vraag de leverancier om een gecorrigeerde levering, "
+        "of bouw met --quarantaine om de rijen met fouten apart te zetten (in_quarantaine).")
 
 
 def from_clean_checks(clean_checks: dict[str, str], error: str) -> Refusal:
@@ -113,7 +113,7 @@ def from_quality(quality) -> Refusal:
         KWALITEIT,
         f"{len(fatal)} fatale kwaliteitscontrole(s) op de gebouwde database gefaald.",
         _clip(details),
-        "Bekijk in het rapport alle afwijkende rijen per controle (of draai `eenzaamheid check`), herstel de "
+        "Bekijk in het rapport alle afwijkende rijen per controle (of draai `eenzaamheid controleer`), herstel de "
         "oorzaak in de levering of de controle en bouw opnieuw.",
         databasecontroles_uitgevoerd=True)
 

@@ -239,7 +239,7 @@ def print_text(result: ValidationResult, console=None, limit: int = TERMINAL_LIM
         console.print(table)
     if len(result.problems) > len(shown):
         console.print(f"… en nog {len(result.problems) - len(shown)} problemen; schrijf alles weg met "
-                      "--report rapport.html.", markup=False)
+                      "--rapport rapport.html.", markup=False)
     lost = not_counted_lines(result)
     if lost:
         console.print("Telt niet mee:", markup=False)

@@ -38,7 +38,7 @@ def workers_warning(workers: int) -> str | None:
         return None
     return (f"Let op: één serverproces. Een paar trage zoekopdrachten (tot de tijdslimiet van 3 s elk) "
             f"houden dan alle andere bezoekers op; gemeten wachtte een lichte pagina 4,8 s achter vijf "
-            f"zulke zoekopdrachten. Gebruik voor een publieke site minstens --workers {MIN_WORKERS}.")
+            f"zulke zoekopdrachten. Gebruik voor een publieke site minstens --processen {MIN_WORKERS}.")
 
 
 def datasette_args(host: str = "127.0.0.1", port: int = 8001, db_path: Path | None = None,

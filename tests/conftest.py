@@ -186,9 +186,9 @@ def demo_build(tmp_path_factory, redaction_cache_copy) -> DemoBuild:
 
 @pytest.fixture(scope="session")
 def refused_demo_build(tmp_path_factory, redaction_cache_copy) -> DemoBuild:
-    """`eenzaamheid build` on the demo without --allow-quarantine (it holds an invalid row on purpose):
-    refused at validation. Once per run for all workers; read only."""
-    return shared_build(tmp_path_factory, "refused_demo_build")
+    """`eenzaamheid build --uitgebreid` on the demo without --allow-quarantine (it holds an invalid row on
+    purpose): refused at validation. Once per run for all workers; read only."""
+    return shared_build(tmp_path_factory, "refused_demo_build", "--uitgebreid")
 
 
 WRONG_MANIFEST_YEAR = (b"2022/benchmark_eenzaamheid_2022_export.csv,2022,",
@@ -201,7 +201,7 @@ def fatal_build(demo_build, tmp_path_factory) -> DemoBuild:
     the deliveries (`<out>_raw`) that a `fataal` check refuses: one respondent more in 2024 than its
     report publishes (test_quality_gate.add_a_respondent) and, in the manifest, the year of the 2022
     delivery written as a word (WRONG_MANIFEST_YEAR; test_intake: no traceback). One full build for
-    both files, once per run for all workers; read only."""
+    both files, once per run for all workers; with --stil (test_cli); read only."""
     import shutil
 
     assert demo_build.returncode == 0, demo_build.stderr[-3000:]
@@ -222,7 +222,7 @@ def fatal_build(demo_build, tmp_path_factory) -> DemoBuild:
         manifest.write_bytes(text.replace(*WRONG_MANIFEST_YEAR))
 
     raw = shared_run_dir(tmp_path_factory) / f"{name}_raw"
-    return shared_build(tmp_path_factory, name, "--allow-quarantine", "--raw", str(raw), prepare=prepare)
+    return shared_build(tmp_path_factory, name, "--allow-quarantine", "--stil", "--raw", str(raw), prepare=prepare)
 
 
 @pytest.fixture(scope="session")

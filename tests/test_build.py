@@ -64,7 +64,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_build_stops_on_validation_errors_and_says_how_to_continue(refused_demo_build):
     proc = refused_demo_build  # `eenzaamheid build --uit <folder>` on the demo, shared with test_quality_gate
     assert proc.returncode == 1
-    assert "--allow-quarantine" in proc.stderr and "fout" in proc.stderr
+    assert "--quarantaine" in proc.stderr and "fout" in proc.stderr
     assert not (proc.out / "benchmark.db").exists()
 
 

@@ -172,6 +172,40 @@ def test_manifest_with_bom_is_read_by_validate_and_build_code(raw, tmp_path):
     assert code == 0 and not [p for p in problems if p["regel"].startswith("manifest")]
 
 
+
+def _set_synthetic(raw: Path, delivery: str, value: str) -> int:
+    """Write `value` in the delivery's `synthetisch` cell; the row number as Excel shows it (header = 1)."""
+    rows = manifest_rows(raw)
+    [index] = [i for i, r in enumerate(rows) if r["bestand"] == delivery]
+    rows[index]["synthetisch"] = value
+    with open(raw / "MANIFEST.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return index + 2
+
+
+@pytest.mark.parametrize("value", ["ja", "1", ""])
+def test_manifest_synthetic_flag_outside_the_one_rule_names_file_row_and_value(raw, tmp_path, value):
+    """`synthetisch` is true or false (pipeline/manifest.py); ja, 1 or an empty cell is not guessed."""
+    row = _set_synthetic(raw, OLD_2024, value)
+    code, problems = json_problems(raw / "2024", tmp_path)
+    assert code == 1
+    [p] = [p for p in problems if p["regel"] == "manifest_onleesbaar"]
+    assert p["ernst"] == "fout" and "raw/MANIFEST.csv" in p["melding"], p
+    assert f"rij {row} ({OLD_2024})" in p["melding"] and f"de waarde '{value}'" in p["melding"], p["melding"]
+
+
+def test_manifest_synthetic_flag_is_read_in_any_case(raw, tmp_path):
+    """Excel, saving the manifest, writes TRUE and FALSE: the same rule, the same meaning."""
+    from eenzaamheid.build import _manifest
+
+    _set_synthetic(raw, OLD_2024, "FALSE")
+    code, problems = json_problems(raw / "2024", tmp_path)
+    assert code == 0 and not [p for p in problems if p["regel"].startswith("manifest")]
+    flags = dict(zip(_manifest(raw)["bestand"], _manifest(raw)["synthetisch"]))
+    assert flags[OLD_2024] is False and {v for k, v in flags.items() if k != OLD_2024} == {True}
+
 # --- files in a year folder that are not read ----------------------------------------------
 
 @pytest.mark.parametrize("name", ["benchmark_2024.xls", "benchmark_2024.ods", "export.json"])

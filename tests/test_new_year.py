@@ -57,7 +57,7 @@ def year2025(tmp_path_factory):
 
 def test_the_readme_example_runs_as_written(year2025):
     _, steps, _ = year2025
-    expected_exit = {"nieuw-jaar": 0, "nieuw-jaar_toepassen": 0, "ontvang": 0, "build": 0, "verschil": 1}
+    expected_exit = {"nieuw-jaar": 0, "nieuw-jaar_toepassen": 0, "ontvang": 0, "bouw": 0, "verschil": 1}
     for command, lines in readme_example():
         args = command.split()[1:]
         out = steps[args[0] + ("_toepassen" if "--toepassen" in args else "")]
@@ -149,7 +149,7 @@ def test_validate_accepts_the_2025_delivery(year2025):
 
 def test_build_publishes_2025_with_the_changed_questionnaire(year2025):
     root, steps, _ = year2025
-    assert steps["build"].returncode == 0, steps["build"].stdout[-2000:] + steps["build"].stderr
+    assert steps["bouw"].returncode == 0, steps["bouw"].stdout[-2000:] + steps["bouw"].stderr
     assert _query(root, "SELECT count(*) FROM inzendingen WHERE jaar = 2025 AND status = 'geaccepteerd'") == [(40,)]
     # the new question (its vraag_id as the draft proposed it): answered in 2025 only
     [new] = yaml.safe_load((root / "schemas/jaren/2025.yaml").read_text(encoding="utf-8"))["nieuwe_vragen"]
@@ -290,7 +290,7 @@ def _published_texts(out: Path) -> dict[str, str]:
 
 def test_every_published_text_names_the_years_of_the_data(year2025):
     root, steps, _ = year2025
-    assert steps["build"].returncode == 0, steps["build"].stderr
+    assert steps["bouw"].returncode == 0, steps["bouw"].stderr
     span, texts = _new_span(root), _published_texts(root / "uit")
     stale = {name: old for name, text in texts.items() for old in OLD_SPANS if old in text}
     assert not stale, stale

@@ -115,7 +115,7 @@ def test_refused_at_validation_says_so_and_nothing_more(refused_demo_build):
     for p, line in zip(errors, report["weigering"]["details"]):  # each error named by file, row and column
         assert p["bestand"] in line and p["regel"] in line
         assert (p["rij"] is None or f"rij {p['rij']}" in line) and (p["kolom"] is None or p["kolom"] in line)
-    assert "--allow-quarantine" in report["weigering"]["wat_te_doen"]
+    assert "--quarantaine" in report["weigering"]["wat_te_doen"]
     assert sorted(p.name for p in out.iterdir()) == sorted(build.REFUSED_REPORT + s for s in (".html", ".json"))
 
 

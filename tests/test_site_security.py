@@ -273,7 +273,7 @@ def test_serve_with_one_worker_warns_in_dutch(built_site_dir, tmp_path):
         text = log.read_text()
         assert proc.poll() is None, text
         assert "Let op: één serverproces" in text, text
-        assert "--workers 2" in text
+        assert "--processen 2" in text
     finally:
         proc.terminate()
         proc.wait(20)

@@ -98,7 +98,7 @@ def write_manifest(root: Path, *paths: Path) -> Path:
         w.writerow(["bestand", "jaar", "sha256", "bytes", "ontvangen", "synthetisch"])
         for p in paths:
             w.writerow([p.relative_to(manifest.parent).as_posix(), p.parent.name,
-                        hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size, "2025-01-15", "ja"])
+                        hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size, "2025-01-15", "true"])
     return manifest
 
 
@@ -510,7 +510,7 @@ def test_unknown_year_is_a_usage_error(make, tmp_path):
 def test_help_explains_the_steward_workflow(tmp_path):
     proc = run_cli("validate", "--help", cwd=tmp_path)
     assert proc.returncode == 0
-    for phrase in ("raw/", "MANIFEST.csv", "sha256", "eenzaamheid validate", "0", "1", "2"):
+    for phrase in ("raw/", "MANIFEST.csv", "sha256", "eenzaamheid valideer", "0", "1", "2"):
         assert phrase in proc.stdout
 
 

@@ -1,12 +1,16 @@
 """`eenzaamheid nieuw-jaar`: draft a new survey year from its delivery, or apply the reviewed draft."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from .. import progress
 from ..paths import RAW
+
+log = logging.getLogger(__name__)
 
 HELP = """
 Een nieuw jaar van de benchmark, opgesteld uit de levering zelf.
@@ -22,7 +26,7 @@ controleert het concept, zet het als `schemas/jaren/2025.yaml` op zijn plek, sch
 (`schemas/raw/`) en valideert de levering tegen haar nieuwe contract. Blijft er een TODO over of past het concept
 niet in het codeboek, dan verandert er niets.
 
-Daarna: `eenzaamheid ontvang`, `eenzaamheid build` en `eenzaamheid verschil` (zie README, "Een nieuw jaar toevoegen").
+Daarna: `eenzaamheid ontvang`, `eenzaamheid bouw` en `eenzaamheid verschil` (zie README, "Een nieuw jaar toevoegen").
 
 **Exitcodes:** 0 = concept geschreven, of toegepast en de levering is zonder fouten; 1 = toepassen kan nog niet
 (TODO over, past niet) of de levering heeft fouten; 2 = verkeerd aangeroepen (bestand bestaat niet, jaar al bekend
@@ -39,7 +43,7 @@ def nieuw_jaar(
     toepassen: Annotated[bool, typer.Option("--toepassen", help="Pas het nagekeken concept toe.")] = False,
     overschrijf: Annotated[bool, typer.Option("--overschrijf", help="Vervang een bestaand concept (uw invullingen "
                                               "gaan verloren).")] = False,
-    raw: Annotated[Path, typer.Option("--raw", help="Map met de leveringen (om de vorige levering te lezen).")] = RAW,
+    raw: Annotated[Path, typer.Option("--ruw", help="Map met de leveringen (om de vorige levering te lezen).")] = RAW,
 ) -> None:
     from .. import codebook
     from ..codebook_years import CodebookError
@@ -83,15 +87,15 @@ def _draft(bestand: Path, jaar: int, book, raw: Path, uitgenodigd: int | None, o
     concept.write_text(text, encoding="utf-8")
     report = render(draft, Path("schemas/jaren") / concept.name, text, str(bestand))
     report_path(jaar).write_text(report, encoding="utf-8")
-    typer.echo(report)
+    log.info(report)
     left = len(todos(text))
-    typer.echo(f"Concept geschreven: schemas/jaren/{concept.name} ({left} TODO), verslag: "
+    progress.final(f"Concept geschreven: schemas/jaren/{concept.name} ({left} TODO), verslag: "
                f"schemas/jaren/{report_path(jaar).name}.")
     raise typer.Exit(0)
 
 
 def _apply(bestand: Path, jaar: int) -> None:
-    from .. import report as render
+    from ..commandline import show_validation
     from ..pipeline.validate import UsageError, validate_paths
     from .apply import NotReady, apply
 
@@ -99,19 +103,19 @@ def _apply(bestand: Path, jaar: int) -> None:
         target = apply(jaar, bestand)
     except NotReady as exc:
         _fail(str(exc), 1)
-    typer.echo(f"Toegepast: schemas/jaren/{target.name}; de leveringscontracten in schemas/raw/ zijn opnieuw "
+    log.info(f"Toegepast: schemas/jaren/{target.name}; de leveringscontracten in schemas/raw/ zijn opnieuw "
                f"geschreven. De levering tegen het contract van {jaar}:")
     try:
         result = validate_paths([bestand], year=jaar)
     except UsageError as exc:
         _fail(str(exc), 2)
-    render.print_text(result)
+    show_validation(result)
     if result.ok:
-        typer.echo(f"Volgende stap: eenzaamheid ontvang {bestand} --jaar {jaar} --ontvangen JJJJ-MM-DD "
+        progress.final(f"Volgende stap: eenzaamheid ontvang {bestand} --jaar {jaar} --ontvangen JJJJ-MM-DD "
                    "(met --synthetisch voor demodata).")
     raise typer.Exit(0 if result.ok else 1)
 
 
 def _fail(message: str, code: int):
-    typer.echo(f"Fout: {message}", err=True)
+    log.error(f"Fout: {message}")
     raise typer.Exit(code)

@@ -276,7 +276,7 @@ def _delivery(draft: Draft, book: Codebook, cols: Columns) -> dict:
             draft.findings.append(Finding("metadata_ontbreekt", f"Metadataveld {veld} niet gevonden.", todo=True))
     for header in d.duplicate_headers:
         draft.findings.append(Finding("werkbladen", f"Kolomkop '{header}' staat meer dan eens in het bestand; alleen "
-                                      "de eerste is gelezen. `validate` meldt dit als fout: vraag de leverancier om "
+                                      "de eerste is gelezen. `valideer` meldt dit als fout: vraag de leverancier om "
                                       "een levering zonder dubbele kolommen."))
     if len(d.werkbladen) > 1:
         draft.findings.append(Finding("werkbladen", f"Het bestand heeft werkbladen {', '.join(d.werkbladen)}; "

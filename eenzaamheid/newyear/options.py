@@ -102,7 +102,7 @@ def compare_options(columns: list[tuple[str, AnswerColumn]], delivered_values: d
             out.findings.append(("onbekende_waarde", f"Waarde '{value}' ({n} keer) is geen optie van {previous_year} "
                                  "en lijkt niet op een vervallen optie: een nieuwe optie of een fout?", True))
         else:
-            out.findings.append(("losse_waarde", f"Waarde '{value}' (1 keer) is geen optie; `validate` meldt haar als "
+            out.findings.append(("losse_waarde", f"Waarde '{value}' (1 keer) is geen optie; `valideer` meldt haar als "
                                  "fout in de levering. Niets gewijzigd.", False))
     return out
 

@@ -22,7 +22,7 @@ KIND_TITLES = {
     "metadata_ontbreekt": "Ontbrekende metadatakolommen",
     "werkbladen": "Het bestand zelf",
     "optie_niet_gekozen": "Opties die niemand koos (geen wijziging)",
-    "losse_waarde": "Losse afwijkende waarden (geen wijziging; validate meldt ze)",
+    "losse_waarde": "Losse afwijkende waarden (geen wijziging; valideer meldt ze)",
 }
 CHANGES = ("nieuw", "vervallen", "hernoemd", "anders_geformuleerd", "optie_vervallen", "onbekende_waarde",
            "nieuw_item", "item_vervallen", "metadata_nieuw", "metadata_hernoemd", "metadata_vervallen")
@@ -62,6 +62,6 @@ def render(draft: Draft, concept: Path, concept_text: str, shown_path: str) -> s
               f"jaar in `schemas/jaren/{year}.yaml`, schrijft de leveringscontracten en valideert de levering.",
               f"2. `eenzaamheid ontvang {shown_path} --jaar {year} --ontvangen JJJJ-MM-DD` (met `--synthetisch` als het "
               "demodata zijn): neemt de levering op in raw/ en valideert haar.",
-              "3. `eenzaamheid build`: bouwt de publicatie (de vorige blijft staan als de build stopt).",
+              "3. `eenzaamheid bouw`: bouwt de publicatie (de vorige blijft staan als de build stopt).",
               "4. `eenzaamheid verschil <vorige publicatie> clean/`: wat het nieuwe jaar veranderde.", ""]
     return "\n".join(lines)

@@ -2,7 +2,6 @@
 Schemas (`cleanschema`) and the `datapackage:` block of metadata.yml."""
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
@@ -24,9 +23,10 @@ def package_metadata(metadata_path: Path = METADATA_PATH) -> dict:
 
 
 def any_synthetic(manifest: Path = RAW / "MANIFEST.csv") -> bool:
-    """True while any delivery in raw/MANIFEST.csv is flagged synthetic."""
-    with open(manifest, encoding="utf-8-sig", newline="") as f:  # Excel saves a BOM
-        return any(row["synthetisch"].strip().lower() in ("true", "1", "ja") for row in csv.DictReader(f))
+    """True while any delivery in raw/MANIFEST.csv is flagged synthetic (read by pipeline/manifest.py)."""
+    from .manifest import any_synthetic as in_manifest
+
+    return in_manifest(manifest)
 
 
 def may_be_empty(field: dict) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 from .. import codebook, contract
 from . import ingest
 from .manifest import (DELIVERY_SUFFIXES, MANIFEST_COLUMNS, MANIFEST_NAME, REPLACES, ManifestError, UsageError,
-                       read_manifest, replacements, sha256)
+                       read_manifest, replacements, sha256, synthetic_cell)
 
 
 class NotAccepted(Exception):
@@ -51,7 +51,7 @@ def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
                           "Vraag de leverancier om de levering als .csv of .xlsx; er is niets opgenomen. "
                           f"{ingest.save_as_xlsx_steps(source)}".rstrip())
     if not raw_dir.is_dir():
-        raise UsageError(f"Map '{raw_dir}' bestaat niet; geef de map met de leveringen op met --raw.")
+        raise UsageError(f"Map '{raw_dir}' bestaat niet; geef de map met de leveringen op met --ruw.")
     # before anything is copied or registered: a delivery whose contract cannot be used would be taken in
     # and then fail validation, leaving a registered file the steward cannot validate
     why = contract.out_of_date(year)
@@ -87,7 +87,7 @@ def receive(source: Path, year: int, raw_dir: Path, replaces: str | None = None,
     if not target.exists():
         _copy(source, target)
     row = {"bestand": key, "jaar": str(year), "sha256": digest, "bytes": str(target.stat().st_size),
-           "ontvangen": date, "synthetisch": "true" if synthetic else "false", REPLACES: old}
+           "ontvangen": date, "synthetisch": synthetic_cell(synthetic), REPLACES: old}
     _append_row(manifest, row)
     return target, row
 

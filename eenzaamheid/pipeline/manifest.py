@@ -13,6 +13,8 @@ NOT_DELIVERIES = {"manifest.csv", "demo_vervuiling.csv"}  # compared case-insens
 MANIFEST_NAME = "MANIFEST.csv"
 MANIFEST_COLUMNS = ("bestand", "jaar", "sha256", "bytes", "ontvangen", "synthetisch")  # required
 REPLACES = "vervangt"  # optional column: the manifest path of the delivery this row replaces
+SYNTHETIC = "synthetisch"  # `true` or `false` (any case: Excel writes TRUE); read as a bool by read_manifest
+SYNTHETIC_VALUES = {"true": True, "false": False}  # the one rule; ja/nee/1/0 or empty are refused, not guessed
 SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini", ".gitkeep"}  # never a delivery, never reported
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")  # any year; validate checks it against the codebook
 
@@ -88,8 +90,9 @@ class ManifestError(Exception):
 
 
 def read_manifest(manifest: Path) -> list[dict]:
-    """The manifest's rows, BOM-tolerant (Excel saves UTF-8 with a BOM); `bestand` and `vervangt`
-    normalised to forward slashes, `vervangt` empty when the column is absent (older manifests)."""
+    """The manifest's rows, BOM-tolerant (Excel saves UTF-8 with a BOM): the one reader of its columns.
+    `bestand` and `vervangt` normalised to forward slashes, `vervangt` empty when the column is absent
+    (older manifests), `synthetisch` a bool (parse_synthetic)."""
     try:
         with open(manifest, encoding="utf-8-sig", newline="") as f:
             reader = csv.DictReader(f)
@@ -99,14 +102,36 @@ def read_manifest(manifest: Path) -> list[dict]:
                 raise ManifestError(f"kolommen ontbreken: {', '.join(lacking)}")
             reader.fieldnames = fieldnames
             rows = []
-            for row in reader:
+            for number, row in enumerate(reader, start=2):  # as Excel shows it: the header is row 1
                 row = {k: (v or "").strip() for k, v in row.items() if k is not None}
                 row["bestand"] = row["bestand"].replace("\\", "/")
                 row[REPLACES] = row.get(REPLACES, "").replace("\\", "/")
+                row[SYNTHETIC] = parse_synthetic(row[SYNTHETIC], number, row["bestand"])
                 rows.append(row)
             return rows
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ManifestError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def parse_synthetic(value: str, row: int, delivery: str) -> bool:
+    """The `synthetisch` cell by the one rule (SYNTHETIC_VALUES); anything else is a ManifestError that
+    names the row and the value, so a guess can never publish real answers as demo data or the reverse."""
+    try:
+        return SYNTHETIC_VALUES[value.strip().lower()]
+    except KeyError:
+        raise ManifestError(f"rij {row} ({delivery or 'bestand leeg'}) heeft in de kolom {SYNTHETIC} de waarde "
+                            f"'{value[:40]}'; toegestaan zijn alleen true (synthetische demodata) en false (echte "
+                            "antwoorden)") from None
+
+
+def synthetic_cell(synthetic: bool) -> str:
+    """How `synthetisch` is written into the manifest (the inverse of parse_synthetic)."""
+    return "true" if synthetic else "false"
+
+
+def any_synthetic(manifest: Path) -> bool:
+    """True while any delivery in the manifest is flagged synthetic (ManifestError when unreadable)."""
+    return any(row[SYNTHETIC] for row in read_manifest(manifest))
 
 
 def replacements(rows: list[dict]) -> dict[str, str]:
