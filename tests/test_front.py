@@ -7,6 +7,7 @@ demo build. The test of a new build and of a backend that is down runs nginx its
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import os
 import re
@@ -322,7 +323,10 @@ def test_a_replica_killed_under_load_costs_only_the_answers_it_was_sending(site,
         with front_module.running_nginx(tmp_path / "nginx", port, [victim, survivor], access_log=f"{log} upstreams"):
             base = f"http://127.0.0.1:{port}"
             phases.append(time.monotonic())
-            results, killed_at = asyncio.run(load(base, lambda: os.kill(replicas[0].pid, signal.SIGKILL)))
+            # in a thread of its own: a browser test in the same worker may leave an event loop running here
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                results, killed_at = pool.submit(
+                    asyncio.run, load(base, lambda: os.kill(replicas[0].pid, signal.SIGKILL))).result()
             replicas[0].wait(5)
             phases.append(time.monotonic())
             time.sleep(0.2)  # the last log lines
