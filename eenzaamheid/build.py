@@ -25,7 +25,7 @@ import pandas as pd
 from . import codebook as cb
 from . import faults, gcpolicy, publication, refusal
 from .catalog import release
-from .pipeline import cleanschema, codebook_tables, counted, harmonize, ingest, panel, validate, wide
+from .pipeline import cleanschema, codebook_tables, counted, foreignkeys, harmonize, ingest, panel, validate, wide
 from .municipalities import register
 from .pipeline import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
 from .packaging import EXPORT_DIRS, PACKAGE_ZIP, package_inside, package_zip, sync_datapackage  # noqa: F401
@@ -229,7 +229,7 @@ def check_frames(frames: dict[str, pd.DataFrame], outcome: dict[str, str] | None
             failures.append(str(exc))
     if failures:
         raise BuildError("\n".join(failures))
-    dangling = cleanschema.check_foreign_keys(checked)
+    dangling = foreignkeys.check_foreign_keys(checked)
     if dangling:
         raise BuildError("Verwijzingen tussen tabellen kloppen niet: " + "; ".join(dangling[:10]))
     return checked

@@ -17,18 +17,18 @@ def write_exports(frames: dict, staging: Path, live: Path, datapackage: Path | N
     spreadsheets for people (pipeline/people_sheets.py), and with a root `datapackage` the zip (and datapackage.json, when the package lives in the
     published folder). Reads nothing but the frames and the project's metadata, so it may run in
     the build's helper process while the database is loaded and checked."""
-    from .pipeline import export, people_sheets
+    from .pipeline import descriptor, export, people_sheets
 
     export.export_tables(frames, staging)
     synthetic = bool(frames["bronbestanden"]["synthetisch"].astype(int).any())
     # after the CSV files: the workbooks' first sheet names the version, a hash of those files
-    package = export.datapackage("csv", synthetic, csv_dir=staging / "csv")
-    notice = (export.package_metadata().get("synthetisch_melding") or "").strip() if synthetic else None
+    package = descriptor.datapackage("csv", synthetic, csv_dir=staging / "csv")
+    notice = (descriptor.package_metadata().get("synthetisch_melding") or "").strip() if synthetic else None
     people_sheets.write_all(frames, staging, package, " ".join((notice or "").split()) or None,
                             export._write_atomic_with)
     if datapackage is not None:
         if package_inside(live, datapackage):  # part of the folder, switched with it
-            export.write_datapackage(staging / datapackage.name, "csv", synthetic=synthetic)
+            descriptor.write_datapackage(staging / datapackage.name, "csv", synthetic=synthetic)
         package_zip(staging, staging / PACKAGE_ZIP, synthetic)
 
 
@@ -41,11 +41,11 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
     import zipfile
 
     from .catalog import dcat, release, zipdocs
-    from .pipeline import export, people_sheets
+    from .pipeline import descriptor, export, people_sheets
 
-    package = export.datapackage("csv", synthetic, csv_dir=staging / "csv")
+    package = descriptor.datapackage("csv", synthetic, csv_dir=staging / "csv")
     package_bytes = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    meta = release.metadata(export.METADATA_PATH)
+    meta = release.metadata(descriptor.METADATA_PATH)
     catalogus = meta["catalogus"]
     files: dict[str, int | None] = {f"{fmt}/{f.name}": f.stat().st_size for fmt in EXPORT_DIRS
                                     for f in sorted((staging / fmt).glob(f"*.{fmt}"))}

@@ -119,10 +119,10 @@ def _query(root: Path, sql: str, *params) -> list[tuple]:
 def test_every_data_path_follows_the_root_override(tmp_path):
     probe = ("import json\n"
              "from eenzaamheid import paths, codebook, contract, site_metadata, municipalities, quality, build, serve\n"
-             "from eenzaamheid.pipeline import cleanschema, export\n"
+             "from eenzaamheid.pipeline import cleanschema, descriptor\n"
              "print(json.dumps([str(p) for p in (paths.ROOT, paths.RAW, paths.CLEAN, paths.CHECKS, paths.REFERENCE,\n"
              "    codebook.CODEBOOK_PATH, contract.RAW_SCHEMAS, contract.contract_path(2024), cleanschema.CLEAN_SCHEMAS,\n"
-             "    cleanschema.schema_path('gepubliceerde_cijfers'), export.METADATA_PATH, site_metadata.METADATA_YML,\n"
+             "    cleanschema.schema_path('gepubliceerde_cijfers'), descriptor.METADATA_PATH, site_metadata.METADATA_YML,\n"
              "    quality.HANDMATIG_PATH, quality.PUBLISHED_PATH, build.DB_PATH, serve.DB_PATH)]))\n")
     out = run([sys.executable, "-c", probe], tmp_path)
     assert out.returncode == 0, out.stderr

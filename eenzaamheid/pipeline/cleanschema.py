@@ -28,6 +28,7 @@ import copy
 import importlib
 import functools
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -87,6 +88,12 @@ def schema_path(table: str) -> Path:
     if table not in TABLES:
         raise KeyError(f"Onbekende tabel: {table!r} (bekend: {', '.join(TABLES)})")
     return _SCHEMA_PATHS.get(table, CLEAN_SCHEMAS / f"{table}.yaml")
+
+
+def may_be_empty(field: dict) -> bool:
+    """A field whose pattern allows "" (item_code): exported as null when empty, so not required there."""
+    pattern = (field.get("constraints") or {}).get("pattern")
+    return pattern is not None and re.fullmatch(pattern, "") is not None
 
 
 @functools.lru_cache(maxsize=None)
@@ -336,6 +343,3 @@ def _key_value(value):
         return int(value)
     return value
 
-
-# the foreign keys between the checked tables (pipeline/foreignkeys.py), here under their old name
-from .foreignkeys import check_foreign_keys  # noqa: E402,F401

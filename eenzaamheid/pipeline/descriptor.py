@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from pathlib import Path
 
 from ..paths import RAW, ROOT
 from . import cleanschema, people_sheets
+from .cleanschema import may_be_empty
 
 METADATA_PATH = ROOT / "metadata.yml"
 
@@ -27,12 +27,6 @@ def any_synthetic(manifest: Path = RAW / "MANIFEST.csv") -> bool:
     """True while any delivery in raw/MANIFEST.csv is flagged synthetic."""
     with open(manifest, encoding="utf-8-sig", newline="") as f:  # Excel saves a BOM
         return any(row["synthetisch"].strip().lower() in ("true", "1", "ja") for row in csv.DictReader(f))
-
-
-def may_be_empty(field: dict) -> bool:
-    """A field whose pattern allows "" (item_code): exported as null when empty, so not required there."""
-    pattern = (field.get("constraints") or {}).get("pattern")
-    return pattern is not None and re.fullmatch(pattern, "") is not None
 
 
 def resource_schema(table: str) -> dict:

@@ -31,9 +31,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import cleanschema, spreadsheet
+from .cleanschema import may_be_empty
 from .exportrows import _json_value, _objects, _Rows, _table_rows, _text
 
-from .descriptor import METADATA_PATH  # noqa: E402,F401 - where the package metadata lives
 
 # Frames a build may hold that are not published as files: `build` (provenance: git commit,
 # library versions) changes with every commit and would make the export non-reproducible.
@@ -216,7 +216,3 @@ def export_tables(frames: dict[str, pd.DataFrame], out_dir: Path) -> None:
         if table in spreadsheet.TABLES:
             spreadsheet.write(out_dir / "xlsx" / f"{table}.xlsx", table, converted, _write_atomic_with)
 
-
-# datapackage.json, here under its old names too
-from .descriptor import (any_synthetic, datapackage, may_be_empty, package_metadata,  # noqa: E402,F401
-                         resource_schema, write_datapackage)
