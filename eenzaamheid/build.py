@@ -25,9 +25,12 @@ import pandas as pd
 from . import codebook as cb
 from . import faults, gcpolicy, publication, refusal
 from .catalog import release
-from .pipeline import cleanschema, codebook_tables, counted, foreignkeys, harmonize, ingest, panel, validate, wide
+from .intake import ingest
+from .tables import cleanschema, codebook_tables, foreignkeys
+from .transform import counted, harmonize, panel, wide
+from .validation import validate
 from .municipalities import register
-from .pipeline import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
+from .changes import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
 from .packaging import EXPORT_DIRS, PACKAGE_ZIP, package_inside, package_zip, sync_datapackage  # noqa: F401
 from .paths import CHECKS, CLEAN, RAW, ROOT
 from .problems import FOUT, Problem
@@ -61,7 +64,7 @@ class CleanData:
 
 def _manifest(raw_dir: Path) -> pd.DataFrame:
     """The manifest's rows (BOM-tolerant); empty when it cannot be read: validation reports why."""
-    from .pipeline import manifest
+    from .intake import manifest
 
     try:
         rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
@@ -145,8 +148,8 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     # antwoorden holds only the answers that count; the others go to their own table (pipeline/counted.py)
     frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
         counted.split_answers(inzendingen, antwoorden, held)
-    from .pipeline.kerncijfers import kerncijfers
-    from .pipeline.reconcile import Calculator, reconcile  # needs the other frames
+    from .transform.kerncijfers import kerncijfers
+    from .transform.reconcile import Calculator, reconcile  # needs the other frames
     calculator = Calculator(frames)  # one count of the answers for both
     frames["reconciliatie"] = reconcile(frames, calculator)
     frames["kerncijfers"] = kerncijfers(frames, calculator)
@@ -154,7 +157,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     counted.mark_counted_texts(frames)
     frames["antwoorden_breed"] = wide.wide_answers(frames)
     frames["wijzigingen"] = changes.first_publication()  # the build replaces it by the diff with the live publication
-    from .pipeline.privacy import redact_published  # every published copy of delivered text, last
+    from .transform.privacy import redact_published  # every published copy of delivered text, last
     redact_published(frames)
     quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())
     return CleanData(frames, result.problems, quarantined, validation=result)
@@ -288,7 +291,7 @@ def address_refusal(bronbestanden: pd.DataFrame) -> refusal.Refusal | None:
 
 def _synthetic(raw_dir: Path) -> bool:
     """Any delivery flagged synthetic in the manifest (True when it cannot be read: the safe side)."""
-    from .pipeline import manifest
+    from .intake import manifest
 
     try:
         rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
@@ -322,7 +325,7 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
           datapackage: Path | None = ROOT / "datapackage.json", redactions: Path | None = None) -> CleanData:
     """Build and publish; one build at a time per output folder (BuildError when another holds it).
     The redaction cache is `redactions`, else that of raw_dir's data root (pipeline/deidentify.py)."""
-    from .pipeline import deidentify
+    from .transform import deidentify
 
     deidentify.use_cache(raw_dir, redactions)
     live = Path(clean_dir).resolve()
@@ -335,7 +338,7 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
 
 def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage: Path | None) -> CleanData:
     from . import quality, site_metadata
-    from .pipeline import load
+    from .tables import load
 
     quality.prewarm()  # GE imported in a second process, a third for the diff and exports (quality/worker.py)
     publication.recover(live)  # what a killed build left: staging folders, a half-done fallback switch

@@ -108,7 +108,7 @@ def validate(
                                                 "bestandsnaam het niet zeggen.", show_default=False)] = None,
 ) -> None:
     from . import report as render
-    from .pipeline.validate import UsageError, validate_paths
+    from .validation.validate import UsageError, validate_paths
 
     if report is not None:
         if report.suffix.lower() not in render.REPORT_FORMATS:
@@ -168,8 +168,8 @@ def ontvang(
     raw: Annotated[Path, typer.Option("--raw", help="Map met de leveringen en MANIFEST.csv.")] = RAW,
 ) -> None:
     from . import report as render
-    from .pipeline.intake import AlreadyReceived, NotAccepted, receive
-    from .pipeline.validate import UsageError, validate_paths
+    from .intake.intake import AlreadyReceived, NotAccepted, receive
+    from .validation.validate import UsageError, validate_paths
 
     try:
         target, row = receive(bestand, jaar, raw, replaces=vervangt, received=ontvangen, synthetic=synthetisch)
@@ -209,7 +209,7 @@ def build(
     from . import faults, gcpolicy
     from .build import BuildError, build as run_build
     from .paths import CLEAN, ROOT
-    from .pipeline.validate import UsageError
+    from .validation.validate import UsageError
 
     gcpolicy.start_batch()  # this process only builds
     output = uit or CLEAN
@@ -280,7 +280,7 @@ def check(
     from . import quality
     from .quality import report as quality_report
     from .build import DB_PATH
-    from .pipeline.validate import validate_paths
+    from .validation.validate import validate_paths
 
     db_path = db or DB_PATH
     if report is not None and report.suffix.lower() not in quality_report.REPORT_SUFFIXES:
@@ -367,7 +367,7 @@ def verschil(
     voorbeelden: Annotated[int, typer.Option("--voorbeelden", min=0, help="Hoeveel rijen per tabel en soort "
                                              "wijziging genoemd worden (0 = alle).")] = 10,
 ) -> None:
-    from .pipeline import diff, diff_report
+    from .changes import diff, diff_report
 
     try:
         old, new = diff.read_publication(oud), diff.read_publication(nieuw)

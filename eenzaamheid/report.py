@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from .problems import FOUT, RULES, WAARSCHUWING, Problem, printable
-from .pipeline.validate import ValidationResult
+from .validation.validate import ValidationResult
 
 COLUMNS = ("bestand", "rij", "kolom", "waarde", "regel", "ernst", "melding")
 REPORT_FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}

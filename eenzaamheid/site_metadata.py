@@ -16,11 +16,11 @@ from pathlib import Path
 from . import quality
 from .catalog import release
 
-from .pipeline import cleanschema
+from .tables import cleanschema
 from .paths import ROOT
 
 METADATA_YML = ROOT / "metadata.yml"
-VIEWS_SQL = Path(__file__).parent / "pipeline" / "views.sql"
+VIEWS_SQL = Path(__file__).parent / "tables" / "views.sql"
 DATASETTE_KEYS = ("title", "description_html", "license", "license_url", "source", "source_url", "about", "about_url",
                   "kerncijfers_home")
 DATABASE = "benchmark"

@@ -248,7 +248,7 @@ def redaction_cache_copy(tmp_path_factory) -> Path:
     import os
     import shutil
 
-    from eenzaamheid.pipeline import deidentify
+    from eenzaamheid.transform import deidentify
 
     copy = tmp_path_factory.mktemp("redacties") / "redacties.json"
     if deidentify.DEFAULT_CACHE.exists():

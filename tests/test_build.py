@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from eenzaamheid import build, publication
-from eenzaamheid.pipeline.privacy import EMAIL, PHONE
+from eenzaamheid.transform.privacy import EMAIL, PHONE
 from published import RAW, ROOT, read_rows
 
 from eenzaamheid import codebook as cb

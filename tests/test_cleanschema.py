@@ -10,7 +10,8 @@ import yaml
 from frictionless import Schema
 
 from eenzaamheid import codebook
-from eenzaamheid.pipeline import cleanschema, codebook_tables, foreignkeys, wide
+from eenzaamheid.tables import cleanschema, codebook_tables, foreignkeys
+from eenzaamheid.transform import wide
 from eenzaamheid.paths import SCHEMAS
 from test_export import gemeenten, minimal_frames
 

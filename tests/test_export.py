@@ -20,8 +20,10 @@ import pytest
 from frictionless import Resource, Schema
 
 from eenzaamheid import codebook, yamlfile
-from eenzaamheid.pipeline import (changes, cleanschema, codebook_tables, counted, descriptor, export, exportrows, foreignkeys,
-                                  spreadsheet, wide)
+from eenzaamheid.changes import changes
+from eenzaamheid.publish import descriptor, export, exportrows, spreadsheet
+from eenzaamheid.tables import cleanschema, codebook_tables, foreignkeys
+from eenzaamheid.transform import counted, wide
 from eenzaamheid.municipalities import register
 from eenzaamheid.paths import CHECKS, RAW, REFERENCE, ROOT
 
@@ -139,7 +141,7 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
     # the build's own steps: only counted answers in antwoorden, the synthetic flag, the wide table
     frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
         counted.split_answers(inzendingen, antwoorden, antwoorden_quarantaine)
-    from eenzaamheid.pipeline.kerncijfers import kerncijfers
+    from eenzaamheid.transform.kerncijfers import kerncijfers
     frames["kerncijfers"] = kerncijfers(frames)  # computed from the answers above
     counted.label_synthetic(frames)
     counted.mark_counted_texts(frames)

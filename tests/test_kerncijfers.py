@@ -16,7 +16,7 @@ import yaml
 
 from eenzaamheid import codebook as cb
 from eenzaamheid.paths import CODE_ROOT
-from eenzaamheid.pipeline import kerncijfers as kc
+from eenzaamheid.transform import kerncijfers as kc
 from markupsafe import escape
 
 from test_site import get, pct, reworded_store, rows

@@ -119,7 +119,7 @@ def _query(root: Path, sql: str, *params) -> list[tuple]:
 def test_every_data_path_follows_the_root_override(tmp_path):
     probe = ("import json\n"
              "from eenzaamheid import paths, codebook, contract, site_metadata, municipalities, quality, build, serve\n"
-             "from eenzaamheid.pipeline import cleanschema, descriptor\n"
+             "from eenzaamheid.tables import cleanschema\nfrom eenzaamheid.publish import descriptor\n"
              "print(json.dumps([str(p) for p in (paths.ROOT, paths.RAW, paths.CLEAN, paths.CHECKS, paths.REFERENCE,\n"
              "    codebook.CODEBOOK_PATH, contract.RAW_SCHEMAS, contract.contract_path(2024), cleanschema.CLEAN_SCHEMAS,\n"
              "    cleanschema.schema_path('gepubliceerde_cijfers'), descriptor.METADATA_PATH, site_metadata.METADATA_YML,\n"
@@ -253,7 +253,7 @@ def test_year_tables_follow_the_codebook(year2025):
 def test_an_option_of_some_years_only_is_allowed_in_those_years_only():
     """A new (or dropped) answer option is one codebook field, `jaren` on the option."""
     from eenzaamheid import codebook as cb
-    from eenzaamheid.pipeline import codebook_tables
+    from eenzaamheid.tables import codebook_tables
 
     data = copy.deepcopy(cb.load().data)
     coalitie = next(q for q in data["vragen"] if q["vraag_id"] == "coalitie")

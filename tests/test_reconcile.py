@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from eenzaamheid.pipeline import reconcile as rec
+from eenzaamheid.transform import reconcile as rec
 from eenzaamheid.build import clean_frames
 from eenzaamheid.paths import SCHEMAS
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from ..paths import CODE_ROOT
-from ..pipeline import people_sheets
+from ..publish import people_sheets
 from .release import dutch_date
 
 LICENSES = CODE_ROOT / "LICENSES"

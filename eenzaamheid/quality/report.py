@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..pipeline import cleanschema
-from ..pipeline.privacy import redact_value, report_problem
+from ..tables import cleanschema
+from ..transform.privacy import redact_value, report_problem
 from ..problems import FOUT, WAARSCHUWING
 from .model import ERNSTEN, FATAAL, QualityResult
 

@@ -56,7 +56,8 @@ def _serve(gate: bool = True) -> None:
             controles = exc
     else:  # imported while the build cleans
         from .. import packaging  # noqa: F401
-        from ..pipeline import changes, export  # noqa: F401
+        from ..changes import changes  # noqa: F401
+        from ..publish import export  # noqa: F401
     gcpolicy.start_batch()  # again: what was imported is never collected
     while True:
         try:
@@ -65,7 +66,7 @@ def _serve(gate: bool = True) -> None:
             return
         try:
             if request[0] == "changes":
-                from ..pipeline import changes
+                from ..changes import changes
                 answer = (True, changes.against_previous(*request[1:3]))
             elif isinstance(controles, Exception):
                 answer = (False, controles)
@@ -202,7 +203,7 @@ class SideWork:
 
     def changes(self):
         """The `wijzigingen` frame (pipeline.changes.against_previous)."""
-        from ..pipeline import changes as build_changes
+        from ..changes import changes as build_changes
 
         answer = self.worker.answer() if self.worker is not None else None
         if answer is not None and answer[0]:

@@ -45,7 +45,7 @@ async def home_context(datasette, request, store: Store) -> dict:
 def materialized_views() -> list:
     """Views the build stored as tables (they are still computed overviews to the reader)."""
     try:
-        from eenzaamheid.pipeline.load import MATERIALIZED_VIEWS
+        from eenzaamheid.tables.load import MATERIALIZED_VIEWS
     except Exception:  # noqa: BLE001 - served without the project package: only real views
         return []
     return list(MATERIALIZED_VIEWS)
@@ -87,7 +87,7 @@ def downloads(datasette) -> dict:
 def people_files(folder: Path, prefix: str) -> dict | None:
     """The spreadsheets for people (pipeline/people_sheets.py) with names a reader understands:
     per year the workbook and the CSV for Dutch Excel, newest year first, and the all-years workbook."""
-    from eenzaamheid.pipeline import people_sheets
+    from eenzaamheid.publish import people_sheets
 
     sub = folder / people_sheets.FOLDER
 

@@ -30,8 +30,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cleanschema, spreadsheet
-from .cleanschema import may_be_empty
+from . import spreadsheet
+from ..tables import cleanschema
+from ..tables.cleanschema import may_be_empty
 from .exportrows import _json_value, _objects, _Rows, _table_rows, _text
 
 

@@ -68,7 +68,7 @@ TABLES: tuple[str, ...] = (
 _SCHEMA_PATHS = {"gepubliceerde_cijfers": SCHEMAS / "published_figures.yaml"}
 # Tables with a column per question or item: their fields after the fixed ones are generated from the
 # codebook (module, function), so a new question or year needs no schema edit.
-_GENERATED_FIELDS = {"antwoorden_breed": (".wide", "fields")}
+_GENERATED_FIELDS = {"antwoorden_breed": ("..transform.wide", "fields")}
 
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _ISO_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$"

@@ -29,7 +29,9 @@ from pathlib import Path
 from .. import codebook as cb
 from .. import years as survey_years
 from ..catalog import release
-from . import cleanschema, people_table, spreadsheet
+from . import spreadsheet
+from ..tables import cleanschema
+from ..transform import people_table
 
 FOLDER = "spreadsheets"
 ALL_YEARS = "antwoorden_alle_jaren"

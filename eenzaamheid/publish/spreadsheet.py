@@ -16,7 +16,7 @@ import io
 import re
 import zipfile
 
-from . import cleanschema
+from ..tables import cleanschema
 
 # The tables an analyst starts from; the others stay CSV/JSON/Parquet only. In Excel that is the wide
 # table (one row per submission); the long `antwoorden` (~27,000 rows) is left out: it is for

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from ..paths import RAW, ROOT
-from . import cleanschema, people_sheets
-from .cleanschema import may_be_empty
+from . import people_sheets
+from ..tables import cleanschema
+from ..tables.cleanschema import may_be_empty
 
 METADATA_PATH = ROOT / "metadata.yml"
 

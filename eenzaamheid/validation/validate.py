@@ -25,10 +25,11 @@ import pandas as pd
 
 from .. import codebook, contract
 from ..problems import FOUT, WAARSCHUWING, Problem, display_path, problem
-from . import ingest, privacy
+from ..intake import ingest
+from ..transform import privacy
 from .crossfield import _check_cross_field
 from .fate import Fate, answer_headers, is_answer_problem
-from .manifest import (MANIFEST_COLUMNS, MANIFEST_NAME, UsageError, _Manifests, discover,  # noqa: F401 (API)
+from ..intake.manifest import (MANIFEST_COLUMNS, MANIFEST_NAME, UsageError, _Manifests, discover,  # noqa: F401 (API)
                        not_accepted, sha256, year_of)
 from .structure import _check_structure
 from .values import _check_values

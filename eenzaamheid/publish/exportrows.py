@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from . import cleanschema
+from ..tables import cleanschema
 
 # --- values ------------------------------------------------------------------------------------
 

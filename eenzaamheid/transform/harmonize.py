@@ -14,8 +14,8 @@ import pandas as pd
 from .. import codebook as cb
 from ..municipalities import register
 from ..problems import Problem
-from .fate import Fate
-from .ingest import RawTable
+from ..validation.fate import Fate
+from ..intake.ingest import RawTable
 from .privacy import mask, redact
 
 ACCEPTED, REPLACED, QUARANTINED = "geaccepteerd", "vervangen_duplicaat", "in_quarantaine"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import cleanschema
+from ..tables import cleanschema
 from .diff_read import (CHANGES_TABLE, Publication, PublicationError, Table, from_frames,  # noqa: F401
                         read_changes, read_database, read_package, read_publication)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import codebook as cb
-from . import cleanschema
+from ..tables import cleanschema
 
 NIET_GEVRAAGD = "niet gevraagd"
 NIET_BEANTWOORD = "niet beantwoord"

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cleanschema, diff, diff_read, diff_report
+from . import diff, diff_read, diff_report
+from ..tables import cleanschema
 from .diff_report import CHANGELOG_NAME  # noqa: F401 - the build adds it to the zip under this name
 
 TABLE = diff.CHANGES_TABLE

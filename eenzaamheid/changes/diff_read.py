@@ -19,7 +19,8 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from . import cleanschema, people_sheets
+from ..publish import people_sheets
+from ..tables import cleanschema
 
 CHANGES_TABLE = "wijzigingen"   # the diff itself: never part of a comparison
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -173,7 +173,7 @@ def provenance(frames: dict[str, pd.DataFrame], raw_dir: Path) -> list[dict]:
                                 check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "onbekend"
-    from .changes import FINGERPRINT_KEY, fingerprint
+    from ..changes.changes import FINGERPRINT_KEY, fingerprint
 
     rows = [("pakketversie", __version__), ("git_commit", commit), ("python", platform.python_version())]
     rows += [(f"bibliotheek:{lib}", importlib.metadata.version(lib)) for lib in LIBRARIES]

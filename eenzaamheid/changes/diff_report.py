@@ -11,7 +11,7 @@ import json
 
 import pandas as pd
 
-from . import cleanschema
+from ..tables import cleanschema
 from .diff import CHANGES_TABLE, Diff, TableChange
 
 CHANGELOG_NAME = "WIJZIGINGEN.md"

@@ -182,7 +182,7 @@ def spans(text: str) -> list[tuple[int, int, str]]:
             if a.tag in TAGS and (a.tag != "locatie" or any(c.isdigit() for c in a.text))]
 
 
-def warm() -> float:  # `python -m eenzaamheid.pipeline.deidentify` (make venv, make deduce)
+def warm() -> float:  # `python -m eenzaamheid.transform.deidentify` (make venv, make deduce)
     """Build deduce's lookup structures (first use after install) and return the seconds it took."""
     import time
 
