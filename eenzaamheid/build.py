@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import codebook as cb
-from . import faults, gcpolicy, publication, refusal
+from . import faults, gcpolicy
+from .publish import publication, refusal
 from .catalog import release
 from .intake import ingest
 from .tables import cleanschema, codebook_tables, foreignkeys
@@ -31,7 +32,7 @@ from .transform import counted, harmonize, panel, wide
 from .validation import validate
 from .municipalities import register
 from .changes import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
-from .packaging import EXPORT_DIRS, PACKAGE_ZIP, package_inside, package_zip, sync_datapackage  # noqa: F401
+from .publish.packaging import EXPORT_DIRS, PACKAGE_ZIP, package_inside, package_zip, sync_datapackage  # noqa: F401
 from .paths import CHECKS, CLEAN, RAW, ROOT
 from .problems import FOUT, Problem
 
@@ -337,7 +338,8 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
 
 
 def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage: Path | None) -> CleanData:
-    from . import quality, site_metadata
+    from . import quality
+    from .publish import site_metadata
     from .tables import load
 
     quality.prewarm()  # GE imported in a second process, a third for the diff and exports (quality/worker.py)

@@ -107,7 +107,7 @@ def validate(
     jaar: Annotated[Optional[int], typer.Option("--jaar", help="Jaar van de levering(en), als map- en "
                                                 "bestandsnaam het niet zeggen.", show_default=False)] = None,
 ) -> None:
-    from . import report as render
+    from .validation import report as render
     from .validation.validate import UsageError, validate_paths
 
     if report is not None:
@@ -167,7 +167,7 @@ def ontvang(
                                               "geen echte antwoorden.")] = False,
     raw: Annotated[Path, typer.Option("--raw", help="Map met de leveringen en MANIFEST.csv.")] = RAW,
 ) -> None:
-    from . import report as render
+    from .validation import report as render
     from .intake.intake import AlreadyReceived, NotAccepted, receive
     from .validation.validate import UsageError, validate_paths
 
@@ -316,7 +316,7 @@ def serve(
                                         "nginx op --port, Datasette op een vrije poort, beide op 127.0.0.1.")] = False,
 ) -> None:
     """Publiceer clean/benchmark.db met Datasette (alleen-lezen) op http://127.0.0.1:8001."""
-    from .serve import DB_PATH, default_workers, serve as run_serve, workers_warning
+    from .site.serve import DB_PATH, default_workers, serve as run_serve, workers_warning
 
     db_path = (db or DB_PATH).resolve()
     if not db_path.exists():
@@ -325,7 +325,7 @@ def serve(
     if warning := workers_warning(workers):
         typer.echo(warning, err=True)
     if front:
-        from .front import serve_public
+        from .site.front import serve_public
 
         if host != "127.0.0.1":
             _usage("--front draait alleen op 127.0.0.1; zet voor een publiek adres nginx zelf op "

@@ -25,7 +25,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eenzaamheid import build, gcpolicy, serve
+from eenzaamheid import build, gcpolicy
+from eenzaamheid.site import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")

@@ -15,7 +15,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from eenzaamheid import build, publication
+from eenzaamheid import build
+from eenzaamheid.publish import publication
 from eenzaamheid.transform.privacy import EMAIL, PHONE
 from published import RAW, ROOT, read_rows
 

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eenzaamheid import report
+from eenzaamheid.validation import report
 from eenzaamheid.validation.validate import validate_paths
 from published import RAW, ROOT
 

@@ -18,7 +18,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from eenzaamheid import build, codebook, report
+from eenzaamheid import build, codebook
+from eenzaamheid.validation import report
 from eenzaamheid.intake import ingest
 from eenzaamheid.publish import export
 from eenzaamheid.transform import harmonize

@@ -118,7 +118,8 @@ def _query(root: Path, sql: str, *params) -> list[tuple]:
 
 def test_every_data_path_follows_the_root_override(tmp_path):
     probe = ("import json\n"
-             "from eenzaamheid import paths, codebook, contract, site_metadata, municipalities, quality, build, serve\n"
+             "from eenzaamheid import paths, codebook, contract, municipalities, quality, build\n"
+             "from eenzaamheid.publish import site_metadata\nfrom eenzaamheid.site import serve\n"
              "from eenzaamheid.tables import cleanschema\nfrom eenzaamheid.publish import descriptor\n"
              "print(json.dumps([str(p) for p in (paths.ROOT, paths.RAW, paths.CLEAN, paths.CHECKS, paths.REFERENCE,\n"
              "    codebook.CODEBOOK_PATH, contract.RAW_SCHEMAS, contract.contract_path(2024), cleanschema.CLEAN_SCHEMAS,\n"

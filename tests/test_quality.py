@@ -601,7 +601,7 @@ def test_the_diff_and_the_exports_are_the_same_in_the_helper_process_and_without
     process is gone (the build then does both itself), and what writing raised is raised here."""
     import pandas as pd
 
-    from eenzaamheid.packaging import write_exports
+    from eenzaamheid.publish.packaging import write_exports
     from eenzaamheid.changes import changes
 
     conn = sqlite3.connect(demo_db)

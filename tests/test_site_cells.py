@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from eenzaamheid import build, serve
+from eenzaamheid import build
+from eenzaamheid.site import serve
 
 PAGES = [
     "/benchmark/inzendingen",                            # labels of foreign keys, gemeente_code links

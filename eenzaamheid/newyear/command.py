@@ -91,7 +91,7 @@ def _draft(bestand: Path, jaar: int, book, raw: Path, uitgenodigd: int | None, o
 
 
 def _apply(bestand: Path, jaar: int) -> None:
-    from .. import report as render
+    from ..validation import report as render
     from ..validation.validate import UsageError, validate_paths
     from .apply import NotReady, apply
 

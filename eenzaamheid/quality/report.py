@@ -36,7 +36,7 @@ SYNTHETIC_NOTICE = ("<strong>Let op: synthetische demodata.</strong> De levering
                     "en gekalibreerd op de gepubliceerde landelijke cijfers; de rijen in dit rapport zijn niet de "
                     "antwoorden van echte gemeenten.")
 PASSED = "geslaagd"
-from ..refusal import NOT_RUN  # noqa: E402  (one wording for report and CLI)
+from ..publish.refusal import NOT_RUN  # noqa: E402  (one wording for report and CLI)
 TITLE = "Kwaliteitsrapport Benchmark Eén tegen eenzaamheid"
 _RANK = {e: i for i, e in enumerate(ERNSTEN)}
 
@@ -351,7 +351,7 @@ def render(validation, quality: QualityResult | None, clean_checks: dict[str, st
     return to_html(report), report
 
 
-from ..report import write_atomic as _write_atomic  # noqa: E402  (one atomic writer for all reports)
+from ..validation.report import write_atomic as _write_atomic  # noqa: E402  (one atomic writer for all reports)
 
 
 def to_json(report: dict) -> str:

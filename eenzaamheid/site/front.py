@@ -9,7 +9,7 @@ of truth (Datasette's responses carry them already; nginx passes them on and add
 nginx in front of them, run as the current user with everything under a temporary prefix (no
 root paths, no system service).
 
-    python -m eenzaamheid.front render --listen 80 --backend 10.0.0.2:8001 --backend 10.0.0.3:8001 \
+    python -m eenzaamheid.site.front render --listen 80 --backend 10.0.0.2:8001 --backend 10.0.0.3:8001 \
         --prefix /var/lib/eenzaamheid-front > /etc/nginx/eenzaamheid.conf
 """
 from __future__ import annotations
@@ -27,8 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .paths import CODE_ROOT
-from .site.security import SECURITY_HEADERS
+from ..paths import CODE_ROOT
+from .security import SECURITY_HEADERS
 
 TEMPLATE = CODE_ROOT / "deploy" / "nginx.conf.template"
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")

@@ -13,14 +13,14 @@ import re
 import sqlite3
 from pathlib import Path
 
-from . import quality
-from .catalog import release
+from .. import quality
+from ..catalog import release
 
-from .tables import cleanschema
-from .paths import ROOT
+from ..tables import cleanschema
+from ..paths import ROOT
 
 METADATA_YML = ROOT / "metadata.yml"
-VIEWS_SQL = Path(__file__).parent / "tables" / "views.sql"
+VIEWS_SQL = Path(__file__).parent.parent / "tables" / "views.sql"
 DATASETTE_KEYS = ("title", "description_html", "license", "license_url", "source", "source_url", "about", "about_url",
                   "kerncijfers_home")
 DATABASE = "benchmark"

@@ -13,8 +13,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from .problems import FOUT, RULES, WAARSCHUWING, Problem, printable
-from .validation.validate import ValidationResult
+from ..problems import FOUT, RULES, WAARSCHUWING, Problem, printable
+from .validate import ValidationResult
 
 COLUMNS = ("bestand", "rij", "kolom", "waarde", "regel", "ernst", "melding")
 REPORT_FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}

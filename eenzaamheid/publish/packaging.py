@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .paths import ROOT
-from .changes import changes
+from ..paths import ROOT
+from ..changes import changes
 
 EXPORT_DIRS = ("csv", "json", "parquet")
 PACKAGE_ZIP = "benchmark-eenzaamheid.zip"  # the data package as one download
@@ -17,7 +17,7 @@ def write_exports(frames: dict, staging: Path, live: Path, datapackage: Path | N
     spreadsheets for people (pipeline/people_sheets.py), and with a root `datapackage` the zip (and datapackage.json, when the package lives in the
     published folder). Reads nothing but the frames and the project's metadata, so it may run in
     the build's helper process while the database is loaded and checked."""
-    from .publish import descriptor, export, people_sheets
+    from . import descriptor, export, people_sheets
 
     export.export_tables(frames, staging)
     synthetic = bool(frames["bronbestanden"]["synthetisch"].astype(int).any())
@@ -40,8 +40,8 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
     import json
     import zipfile
 
-    from .catalog import dcat, release, zipdocs
-    from .publish import descriptor, export, people_sheets
+    from ..catalog import dcat, release, zipdocs
+    from . import descriptor, export, people_sheets
 
     package = descriptor.datapackage("csv", synthetic, csv_dir=staging / "csv")
     package_bytes = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -88,7 +88,7 @@ def sync_datapackage(clean_dir: Path, datapackage: Path) -> bool:
     import json
     import zipfile
 
-    from .publish import export
+    from . import export
 
     try:
         with zipfile.ZipFile(clean_dir / PACKAGE_ZIP) as z:

@@ -13,8 +13,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .transform.privacy import mask
-from .problems import FOUT
+from ..transform.privacy import mask
+from ..problems import FOUT
 
 VALIDATIE, OPBOUW, TABELCONTROLE, KWALITEIT = ("validatie", "opbouw van de tabellen", "tabelcontrole (pandera)",
                                               "kwaliteitscontrole (fataal)")

@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from .paths import CLEAN, CODE_ROOT
+from ..paths import CLEAN, CODE_ROOT
 
 DB_PATH = CLEAN / "benchmark.db"
 METADATA_PATH = CLEAN / "metadata.json"
@@ -117,5 +117,5 @@ def _worker(host: str, port: int) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    config = uvicorn.Config("eenzaamheid.serve:app", factory=True, lifespan="on", log_level="info")
+    config = uvicorn.Config("eenzaamheid.site.serve:app", factory=True, lifespan="on", log_level="info")
     uvicorn.Server(config).run(sockets=[sock])
