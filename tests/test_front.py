@@ -24,7 +24,7 @@ import pytest
 
 from eenzaamheid.site import front as front_module
 from eenzaamheid.site import serve
-from eenzaamheid.site.security import SECURITY_HEADERS
+from eenzaamheid.site.hardening.security import SECURITY_HEADERS
 
 from conftest import free_port, start_datasette, wait_until_up
 

@@ -208,10 +208,10 @@ def test_the_reworded_option_is_published_with_each_years_wording(year2025):
 def test_pages_show_the_option_as_worded_that_year(year2025):
     """The site's own page code on the 2025 database: legend and header the latest wording, the
     table's cells, the download and a municipality's answer that year's."""
-    from eenzaamheid.site.gemeente import answers_by_year
-    from eenzaamheid.site.kernantwoorden import answer_cell
+    from eenzaamheid.site.pages.gemeente import answers_by_year
+    from eenzaamheid.site.pages.kernantwoorden import answer_cell
     from eenzaamheid.site.store import Store
-    from eenzaamheid.site.vragen import question_charts, question_sheet
+    from eenzaamheid.site.pages.vragen import question_charts, question_sheet
 
     root, _, _ = year2025
     old = _delivered_label(root, 2024)

@@ -17,7 +17,7 @@ import yaml
 
 from eenzaamheid import codebook
 from eenzaamheid.paths import ROOT
-from eenzaamheid.site import security
+from eenzaamheid.site.hardening import security
 
 MARKERS = ("niet gevraagd", "niet beantwoord", "telt niet mee")
 

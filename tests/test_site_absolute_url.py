@@ -13,7 +13,7 @@ from datasette.utils import PrefixedUrlString
 from datasette.utils.asgi import Request
 
 from eenzaamheid import build
-from eenzaamheid.site import absolute_url
+from eenzaamheid.site.datasette import absolute_url
 from test_site_cells import _datasette, _in_thread, _pages
 
 HOSTS = [None, b"", b"localhost", b"127.0.0.1:8001", b"Example.NL", b"voorbeeld.nl:", b"[::1]:8001",

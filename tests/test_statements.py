@@ -15,8 +15,8 @@ import sqlite3
 import pytest
 
 from eenzaamheid import build, codebook
-from eenzaamheid.site.gemeente import fetch_municipality
-from eenzaamheid.site.kernantwoorden import glance, years_lines
+from eenzaamheid.site.pages.gemeente import fetch_municipality
+from eenzaamheid.site.pages.kernantwoorden import glance, years_lines
 from eenzaamheid.site.store import Store
 
 SHOWN = {"ja": "Ja", "nee": "Nee", "niet gevraagd": "niet gevraagd", "geen inzending": "geen inzending",

@@ -365,7 +365,7 @@ def test_the_include_renders_from_the_context_or_loads_the_rows_itself(builds, t
     (then the site plugin's `wijzigingen_laden` fetches the rows)."""
     from datasette.app import Datasette
 
-    from eenzaamheid.site.wijzigingen import wijzigingen_context
+    from eenzaamheid.site.pages.wijzigingen import wijzigingen_context
 
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)

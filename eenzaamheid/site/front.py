@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from ..paths import CODE_ROOT
-from .security import SECURITY_HEADERS
+from .hardening.security import SECURITY_HEADERS
 
 TEMPLATE = CODE_ROOT / "deploy" / "nginx.conf.template"
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")

@@ -9,7 +9,7 @@ from datasette.utils.asgi import Response
 from datasette.version import __version__ as datasette_version
 from markupsafe import Markup
 
-from eenzaamheid.site import security
+from eenzaamheid.site.hardening import security
 
 ROW_NOT_FOUND = "Deze rij bestaat niet."
 

@@ -3,10 +3,10 @@ overviews and the downloads found next to the served database."""
 import re
 from pathlib import Path
 
-from eenzaamheid.site import over
+from eenzaamheid.site.pages import over
 from eenzaamheid.site.common import EXPORT_FORMATS, STATIC_DOWNLOADS, ZIP_NAME
-from eenzaamheid.site.nederlands import file_size
-from eenzaamheid.site.kerncijfers import home_headlines
+from eenzaamheid.site.datasette.nederlands import file_size
+from eenzaamheid.site.pages.kerncijfers import home_headlines
 from eenzaamheid.site.render import render
 from eenzaamheid.site.store import Store, database, get_store
 

@@ -20,7 +20,7 @@ from datasette.utils.asgi import Response
 
 from eenzaamheid.site.common import normalize, pct
 from eenzaamheid.site.common import province_slug as slug
-from eenzaamheid.site.kernantwoorden import headline_definitions, headline_share, questions_shown
+from eenzaamheid.site.pages.kernantwoorden import headline_definitions, headline_share, questions_shown
 from eenzaamheid.site.page_sheets import SYNTHETIC_NOTICE, sheet_response
 from eenzaamheid.site.render import cache_headers, not_found, render
 from eenzaamheid.site.store import Store, database, get_store, rows

@@ -11,7 +11,7 @@ import re
 from datasette.utils import to_css_class
 from markupsafe import Markup, escape
 
-from eenzaamheid.site.cells import DisplayRows
+from eenzaamheid.site.datasette.cells import DisplayRows
 from eenzaamheid.site.common import esc as _esc
 from eenzaamheid.site.getallen import cell_number, getal, grouped, number_style
 

@@ -17,8 +17,8 @@ import json
 from markupsafe import Markup
 
 from eenzaamheid.site.common import NOT_COMPARABLE, esc, pct
-from eenzaamheid.site.gemeente_kop import datum
-from eenzaamheid.site.gemeente_stelling import HOLDS, statement_holds, ticked_detail
+from eenzaamheid.site.pages.gemeente_kop import datum
+from eenzaamheid.site.pages.gemeente_stelling import HOLDS, statement_holds, ticked_detail
 from eenzaamheid.site.store import Store
 
 NOT_ASKED, NOT_ANSWERED, NO_SUBMISSION = "niet gevraagd", "niet beantwoord", "geen inzending"

@@ -3,7 +3,7 @@ every current municipality coloured by the number of survey years in which it to
 counted on its current code as the table `deelname_per_gemeente` counts it (a predecessor's
 participation counts for its successor)."""
 from eenzaamheid import years as survey_years
-from eenzaamheid.site.kaart import svg_map
+from eenzaamheid.site.pages.kaart import svg_map
 from eenzaamheid.site.store import Store, rows
 
 MODE = "aantal_jaren"

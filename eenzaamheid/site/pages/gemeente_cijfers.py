@@ -8,7 +8,7 @@ can be compared with the year before. Written by page_sheets.sheet_response.
 """
 from __future__ import annotations
 
-from eenzaamheid.site.kernantwoorden import NO_SUBMISSION, years_lines
+from eenzaamheid.site.pages.kernantwoorden import NO_SUBMISSION, years_lines
 from eenzaamheid.site.store import Store
 
 NO_SUBMISSION_WORDS = "geen inzending"

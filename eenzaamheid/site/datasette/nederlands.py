@@ -68,8 +68,8 @@ def template_helpers() -> dict:
     """The functions our templates (and our copies of Datasette's) call, for extra_template_vars:
     also Datasette's own format_bytes replaced by the Dutch file_size, the hashed URLs of our
     static files (assets.py) and the Excel download of a table (excel_csv.py)."""
-    from eenzaamheid.site.assets import static_url
-    from eenzaamheid.site.excel_csv import excel_csv_url
+    from eenzaamheid.site.datasette.assets import static_url
+    from eenzaamheid.site.datasette.excel_csv import excel_csv_url
 
     return {"getal": getal, "rijen": rows_phrase, "tabel_beschrijving": table_description,
             "filter_operatoren": FILTER_OPERATORS, "facet_soorten": FACET_TYPES, "kolomnaam": column_label,

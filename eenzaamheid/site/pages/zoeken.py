@@ -70,7 +70,7 @@ def did_you_mean(store, text) -> dict:
     import difflib
 
     from eenzaamheid.municipalities import FUZZY_MIN, normalize_name, register
-    from eenzaamheid.site.gemeente_kop import datum
+    from eenzaamheid.site.pages.gemeente_kop import datum
 
     text = str(text or "").strip()[:100]
     if not text:
