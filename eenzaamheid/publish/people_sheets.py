@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .. import codebook as cb
 from .. import years as survey_years
-from ..catalog import release
+from .catalog import release
 from . import spreadsheet
 from ..tables import cleanschema
 from ..transform import people_table

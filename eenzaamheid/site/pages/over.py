@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eenzaamheid.catalog import release
+from eenzaamheid.publish.catalog import release
 
 NOT_COMPARABLE = ("nee", "onzeker")
 ZIP_NAME = "benchmark-eenzaamheid.zip"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from ..paths import CODE_ROOT
-from ..publish import people_sheets
+from ...paths import CODE_ROOT
+from .. import people_sheets
 from .release import dutch_date
 
 LICENSES = CODE_ROOT / "LICENSES"
@@ -134,7 +134,7 @@ CODEBOOK_HEADER = ("# Codeboek van de Benchmark Eén tegen eenzaamheid: de vrage
 
 def codebook_bytes(root: Path) -> bytes:
     """The merged codebook (questionnaire and every year) as one file for the downloader."""
-    from .. import codebook
+    from ... import codebook
 
     data = codebook.load(root / "schemas" / "codebook.yaml").data
     return (CODEBOOK_HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)).encode("utf-8")
