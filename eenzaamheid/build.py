@@ -2,10 +2,10 @@
 
 The stages follow the data flow (ingest, validate, harmonize, panel, reconcile, check, load,
 quality gate, export). Everything is written into a staging folder beside the output folder and
-switched with it in one atomic step at the end (eenzaamheid.publication), so a failing or killed
+switched with it in one atomic step at the end (eenzaamheid.publish.publication), so a failing or killed
 build leaves the previous publication intact and a reader never sees a mix of two builds. One
 build at a time per output folder (a lock); a refused build leads its report with the cause
-(eenzaamheid.refusal).
+(eenzaamheid.publish.refusal).
 
 The quality gate (eenzaamheid.quality: Great Expectations on the staged database) decides
 whether the build may be published: a failing `fataal` check stops it, `fout` and
@@ -146,7 +146,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         "verantwoording": accounting(inzendingen, bronbestanden[bronbestanden["actief"] == 1], antwoorden, held,
                                      answers_delivered),
     }
-    # antwoorden holds only the answers that count; the others go to their own table (pipeline/counted.py)
+    # antwoorden holds only the answers that count; the others go to their own table (transform/counted.py)
     frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
         counted.split_answers(inzendingen, antwoorden, held)
     from .transform.kerncijfers import kerncijfers
@@ -325,7 +325,7 @@ def publish(staging: Path, clean_dir: Path, datapackage: Path | None) -> None:
 def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool = False,
           datapackage: Path | None = ROOT / "datapackage.json", redactions: Path | None = None) -> CleanData:
     """Build and publish; one build at a time per output folder (BuildError when another holds it).
-    The redaction cache is `redactions`, else that of raw_dir's data root (pipeline/deidentify.py)."""
+    The redaction cache is `redactions`, else that of raw_dir's data root (transform/deidentify.py)."""
     from .transform import deidentify
 
     deidentify.use_cache(raw_dir, redactions)

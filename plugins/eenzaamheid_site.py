@@ -37,8 +37,8 @@ from eenzaamheid.site.datasette.rows import query_rows, table_rows
 from eenzaamheid.site.store import get_store
 from eenzaamheid.site.pages import wijzigingen as site_wijzigingen
 
-cells.install()  # Datasette's table cells without a render_cell round per cell (eenzaamheid/site/cells.py)
-connection.remember_json1()  # asked once, not on every table page (eenzaamheid/site/connection.py)
+cells.install()  # Datasette's table cells without a render_cell round per cell (eenzaamheid/site/datasette/cells.py)
+connection.remember_json1()  # asked once, not on every table page (eenzaamheid/site/datasette/connection.py)
 
 
 @hookimpl
@@ -56,7 +56,7 @@ def startup(datasette):
 
 @hookimpl
 def prepare_connection(conn):
-    """zoekterm_fts() and gemeente_code_van() for the canned queries (eenzaamheid/site/zoeken.py)."""
+    """zoekterm_fts() and gemeente_code_van() for the canned queries (eenzaamheid/site/pages/zoeken.py)."""
     zoeken.prepare_connection(conn)
 
 
@@ -105,7 +105,7 @@ def extra_template_vars(template, datasette, request):
 
 @hookimpl
 def handle_exception(datasette, request, exception):
-    """Every error page, HTML and JSON (eenzaamheid/site/errors.py)."""
+    """Every error page, HTML and JSON (eenzaamheid/site/hardening/errors.py)."""
     return errors.error_response(datasette, request, exception)
 
 

@@ -1,4 +1,4 @@
-"""The spreadsheets for people (spreadsheets/ of the demo build, pipeline/people_sheets.py), read as a
+"""The spreadsheets for people (spreadsheets/ of the demo build, publish/people_sheets.py), read as a
 reader's program reads them (pandas, openpyxl) and checked against the database: every cell of every
 year, derived here from the tables antwoorden, antwoorden_quarantaine, toelichtingen, inzendingen,
 vraagversies, vragen, antwoordopties and optielabels_per_jaar (the option groups of the skip logic from the codebook)."""

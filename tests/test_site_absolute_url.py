@@ -1,6 +1,6 @@
 """Two more shortcuts past Datasette's per-request work give what Datasette itself gives:
-eenzaamheid/site/absolute_url.py (absolute URLs of facet links without urljoin where that is the
-same text) and eenzaamheid/site/connection.py (SQLite's JSON1 support asked once). The pages are
+eenzaamheid/site/datasette/absolute_url.py (absolute URLs of facet links without urljoin where that is the
+same text) and eenzaamheid/site/datasette/connection.py (SQLite's JSON1 support asked once). The pages are
 compared with a real Datasette in-process on the demo build, as test_site_cells does."""
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The site's shortcuts past Datasette's per-request work give the same pages as Datasette itself:
-eenzaamheid/site/cells.py (table cells without a render_cell round per cell, rows written
-straight from the values) and eenzaamheid/site/immutable.py (an immutable database's schema and
+eenzaamheid/site/datasette/cells.py (table cells without a render_cell round per cell, rows written
+straight from the values) and eenzaamheid/site/datasette/immutable.py (an immutable database's schema and
 table permissions read once). Each test runs a real Datasette in-process with the site's own
 arguments (serve.datasette_args) on the demo build."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Whole pages rendered synchronously (eenzaamheid/site/sync_frame.py) are the pages Datasette's
+"""Whole pages rendered synchronously (eenzaamheid/site/datasette/sync_frame.py) are the pages Datasette's
 asynchronous rendering gives: the same HTML on every kind of page, the asynchronous calls of the
 templates (crumbs, menu, table actions, the wijzigingen rows) awaited beforehand, and a call that
 cannot be awaited beforehand rendered as Datasette does. A real Datasette in-process with the

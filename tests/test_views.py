@@ -1,4 +1,4 @@
-"""The views of eenzaamheid/pipeline/views.sql on a real SQLite database built from the demo deliveries."""
+"""The views of eenzaamheid/tables/views.sql on a real SQLite database built from the demo deliveries."""
 import re
 import sqlite3
 

@@ -345,7 +345,7 @@ def render(validation, quality: QualityResult | None, clean_checks: dict[str, st
     database existed: the report then shows deliveries and clean-table checks, and is never
     'Publiceerbaar');
     clean_checks: table -> 'geslaagd' or the pandera failure text (or None);
-    refusal: for a refused build, `eenzaamheid.refusal.Refusal.as_dict()`: the report leads with it.
+    refusal: for a refused build, `eenzaamheid.publish.refusal.Refusal.as_dict()`: the report leads with it.
     """
     report = to_dict(validation, quality, clean_checks, synthetic, refusal)
     return to_html(report), report

@@ -202,7 +202,7 @@ class SideWork:
         self.wijzigingen = None
 
     def changes(self):
-        """The `wijzigingen` frame (pipeline.changes.against_previous)."""
+        """The `wijzigingen` frame (changes.changes.against_previous)."""
         from ..changes import changes as build_changes
 
         answer = self.worker.answer() if self.worker is not None else None

@@ -203,7 +203,7 @@ async def kaart(request, datasette):
 
 
 async def over_deze_data(request, datasette):
-    """/over: what the data is, its version and how to cite it (eenzaamheid/site/over.py)."""
+    """/over: what the data is, its version and how to cite it (eenzaamheid/site/pages/over.py)."""
     from eenzaamheid.site.pages import over
 
     store = await get_store(datasette)

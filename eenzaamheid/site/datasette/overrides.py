@@ -14,7 +14,7 @@ DATASETTE_VERSION = "0.65.5"
 TEMPLATES: dict[str, tuple[str, str]] = {
     "base.html": ("bb22df33caea147e1db3b238878f2716ab698c81be89a66d9dabd5649e899dc2",
                   "lang=nl, our stylesheets, noindex, the synthetic-data banner, skip link and <main>; our static files "
-                  "under content-hashed URLs (statisch(), eenzaamheid/site/assets.py)"),
+                  "under content-hashed URLs (statisch(), eenzaamheid/site/datasette/assets.py)"),
     "_table.html": ("f75a8872713f28fdce49b9a44a397f26ba1b5db5e82a74dda1f20ec14faaaa57",
                     "rows written by the plugin in plain Python; the link column 'Rij', sort links to #resultaten"),
     "query.html": ("bc3559df0e209da97d0bb46d0da5e36e02a9a561e4e473d1b79f62776786b435",
@@ -56,19 +56,19 @@ INTERNALS: dict[str, tuple[str, str]] = {
                         "copied as static/table-nl.js: the column menu in Dutch, its cog a keyboard button, its links "
                         "to #resultaten"),
     "views/table.py": ("e3d59ce68cfbbe4f1abf07af349d17664c7ec2fe6acd9fe72c67f2666409dd7a",
-                       "display_columns_and_rows copied as eenzaamheid/site/cells.py (no render_cell round per "
+                       "display_columns_and_rows copied as eenzaamheid/site/datasette/cells.py (no render_cell round per "
                        "cell, rows built lazily); also replaced in views/row.py"),
     "facets.py": ("9b1601d9a670fc4f1d601448fd3f8bdd05b6923564517bf2abe59a474b47a8a6",
                   "detect_json1() as register_facet_classes calls it (no connection) answered once per process "
-                  "(eenzaamheid/site/connection.py)"),
+                  "(eenzaamheid/site/datasette/connection.py)"),
     "database.py": ("fb8dd9ef75f91790f5ca7483b76be02048d9568f763aa9d13dc0f478230b89ac",
                     "the schema methods and schema SQL of an immutable database remembered "
-                    "(eenzaamheid/site/immutable.py, SCHEMA_SQL)"),
+                    "(eenzaamheid/site/datasette/immutable.py, SCHEMA_SQL)"),
     "app.py": ("36064583680d23b511f8eec68030945b9ef24fc882aa7da5b83b9774ad44821d",
                "_table_permission_allows remembered per table while no plugin supplies metadata, refresh_schemas "
-               "once for immutable databases, the permission query in SCHEMA_SQL (eenzaamheid/site/immutable.py); "
+               "once for immutable databases, the permission query in SCHEMA_SQL (eenzaamheid/site/datasette/immutable.py); "
                "render_template wrapped: it takes a ready Template and ends in template.render_async(context), "
                "which our SyncFrame renders synchronously after awaiting the template's asynchronous calls "
-               "(crumb_items, menu_links, table_actions: eenzaamheid/site/sync_frame.py); absolute_url answered "
-               "without urljoin where that gives the same text (eenzaamheid/site/absolute_url.py)"),
+               "(crumb_items, menu_links, table_actions: eenzaamheid/site/datasette/sync_frame.py); absolute_url answered "
+               "without urljoin where that gives the same text (eenzaamheid/site/datasette/absolute_url.py)"),
 }
