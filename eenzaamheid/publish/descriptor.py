@@ -51,7 +51,7 @@ def resource_schema(table: str) -> dict:
 def datapackage(csv_dir_relative: str = "clean/csv", synthetic: bool | None = None,
                 metadata_path: Path = METADATA_PATH, csv_dir: Path | None = None) -> dict:
     """The package; `csv_dir` (the CSV files it describes) gives the data part of its version
-    (eenzaamheid/catalog/release.py: version, created, homepage and suggested citation)."""
+    (eenzaamheid/publish/catalog/release.py: version, created, homepage and suggested citation)."""
     from .catalog import release
 
     meta = package_metadata(metadata_path)
@@ -75,7 +75,7 @@ def datapackage(csv_dir_relative: str = "clean/csv", synthetic: bool | None = No
             "encoding": "utf-8",
             "schema": resource_schema(table),
         })
-    # the spreadsheets for people (pipeline/people_sheets.py) written beside the CSV folder, with paths
+    # the spreadsheets for people (publish/people_sheets.py) written beside the CSV folder, with paths
     # relative to the publication folder
     folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
     written = Path(csv_dir).parent if csv_dir is not None else None

@@ -1,4 +1,4 @@
-"""Export the clean tables as CSV, JSON and Parquet (datapackage.json: pipeline/descriptor.py).
+"""Export the clean tables as CSV, JSON and Parquet (datapackage.json: publish/descriptor.py).
 
 Everything written here is deterministic: the same frames give byte-identical files on every run
 (rows sorted by primary key, columns in schema order, fixed number formatting, no timestamps).

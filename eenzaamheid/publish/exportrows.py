@@ -1,4 +1,4 @@
-"""A clean table's values in the form every export format writes them (pipeline/export.py).
+"""A clean table's values in the form every export format writes them (publish/export.py).
 
 Per column the Table Schema's type (`cleanschema`) decides the conversion: integer → int (a float
 that is not whole is an error), number → float, date/datetime → the ISO text, string → str; missing

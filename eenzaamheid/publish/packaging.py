@@ -14,7 +14,7 @@ PACKAGE_ZIP = "benchmark-eenzaamheid.zip"  # the data package as one download
 
 def write_exports(frames: dict, staging: Path, live: Path, datapackage: Path | None) -> None:
     """Every download of the staged publication from the checked frames: csv/json/parquet/xlsx, the
-    spreadsheets for people (pipeline/people_sheets.py), and with a root `datapackage` the zip (and datapackage.json, when the package lives in the
+    spreadsheets for people (publish/people_sheets.py), and with a root `datapackage` the zip (and datapackage.json, when the package lives in the
     published folder). Reads nothing but the frames and the project's metadata, so it may run in
     the build's helper process while the database is loaded and checked."""
     from . import descriptor, export, people_sheets

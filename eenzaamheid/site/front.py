@@ -2,7 +2,7 @@
 
 `render` fills in the template: the listening address, the Datasette servers (one or several
 machines), the prefix folder for nginx's pid, logs, temporary files and cache, and the headers
-of nginx's own error pages, taken from eenzaamheid/site/security.py so that there is one source
+of nginx's own error pages, taken from eenzaamheid/site/hardening/security.py so that there is one source
 of truth (Datasette's responses carry them already; nginx passes them on and adds none).
 
 `serve_public` is `eenzaamheid serve --front`: Datasette's workers on a free loopback port and

@@ -1,4 +1,4 @@
-"""The answers as tables for people (spreadsheets/: pipeline/people_sheets.py).
+"""The answers as tables for people (spreadsheets/: publish/people_sheets.py).
 
 A year's table: one row per counted submission of the year, one column per question (or matrix row /
 multiple-choice option) asked that year, in questionnaire order, headed by that year's wording. The

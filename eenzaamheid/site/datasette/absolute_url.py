@@ -7,7 +7,7 @@ through dir(str)): about a tenth of the page's CPU. For the paths Datasette hand
 path under the site's own host, urljoin's answer is the request's origin followed by that path;
 this takes that short way only where urljoin provably gives the same text (no dot segments, no
 `;` parameters, no fragment, no empty query, none of the characters urllib strips, a plain host)
-and asks urljoin otherwise. Listed in eenzaamheid/site/overrides.py (INTERNALS "app.py");
+and asks urljoin otherwise. Listed in eenzaamheid/site/datasette/overrides.py (INTERNALS "app.py");
 tests/test_site_absolute_url.py compares both.
 """
 from __future__ import annotations

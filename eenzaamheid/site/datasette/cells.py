@@ -8,7 +8,7 @@ returns the same columns and cells (same dicts, same Markup) but does that work 
 and only for values it can apply to; the cells are built only when something reads them
 (DisplayRows): our _table.html writes the rows straight from the values (rows.py). It is used
 only when no plugin implements render_cell and the table declares no units; otherwise the
-original runs. Listed in eenzaamheid/site/overrides.py
+original runs. Listed in eenzaamheid/site/datasette/overrides.py
 (INTERNALS "views/table.py"); tests/test_site_cells.py compares both on real pages.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Datasette's facets ask whether SQLite has JSON1 (`detect_json1()`, datasette/facets.py) on every
 table page, each time by opening a new in-memory database: the answer cannot change while the
-process runs, so it is asked once. Listed in eenzaamheid/site/overrides.py (INTERNALS
+process runs, so it is asked once. Listed in eenzaamheid/site/datasette/overrides.py (INTERNALS
 "facets.py"); tests/test_site_absolute_url.py checks the answers.
 
 (Datasette's text_factory, a lambda SQLite calls for every text value, stays: measured, neither

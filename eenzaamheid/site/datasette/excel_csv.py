@@ -1,6 +1,6 @@
 """'Download voor Excel': a table page's rows, filtered as on the page, as a CSV that Dutch Excel
 opens in columns: separated by ';', UTF-8 with a byte order mark, decimal commas, and text that
-Excel would run as a formula prefixed with ' (the rule of the CSV exports, pipeline/export.py).
+Excel would run as a formula prefixed with ' (the rule of the CSV exports, publish/export.py).
 
 Datasette 0.65's output renderers only see one page of rows, but its CSV can stream every row
 (`_stream=on`, allow_csv_stream). So the link is Datasette's CSV URL of the page plus `_excel=1`;
@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 MARKER = "_excel"
 DROPPED = (MARKER, "_next", "_dl", "_stream")  # all rows from the first, as one stream
 _DECIMAL = re.compile(r"-?\d+\.\d+")  # 52.035557: Dutch Excel would read the point as thousands
-# As FORMULA_START and _PLAIN_NUMBER in eenzaamheid/pipeline/export.py (not imported: it loads pandas
+# As FORMULA_START and _PLAIN_NUMBER in eenzaamheid/publish/export.py (not imported: it loads pandas
 # into every server process); tests/test_site.py checks both agree on the same cells.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")

@@ -1,6 +1,6 @@
 """Dutch words for the parts of Datasette 0.65 that come from Python rather than templates:
 filter operators, the description of a filtered table, facet types, the link column, file sizes.
-Used by our copies of Datasette's templates (listed in eenzaamheid/site/overrides.py)."""
+Used by our copies of Datasette's templates (listed in eenzaamheid/site/datasette/overrides.py)."""
 from __future__ import annotations
 
 from eenzaamheid.site.getallen import getal

@@ -16,7 +16,7 @@ the awaited results:
 
 Installed as a wrapper round `Datasette.render_template`, which takes a ready Template and ends
 in `template.render_async(context)`: the template handed to it is a `SyncFrame`, a copy of the
-selected Template whose render_async does the above. Listed in eenzaamheid/site/overrides.py
+selected Template whose render_async does the above. Listed in eenzaamheid/site/datasette/overrides.py
 (INTERNALS "app.py"); tests/test_site_sync_frame.py compares both renderings on real pages.
 """
 from __future__ import annotations

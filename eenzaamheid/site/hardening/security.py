@@ -47,7 +47,7 @@ _REPLACED = {name for name, _ in SECURITY_HEADERS}
 # What the downloads mount (the clean folder) publishes: the exports per format, the package,
 # its description and the quality report. Nothing else in that folder is served there.
 EXPORT_FORMATS = ("csv", "json", "parquet", "xlsx")
-PEOPLE_SHEETS, PEOPLE_SHEET_FORMATS = "spreadsheets", ("xlsx", "csv")  # pipeline/people_sheets.py
+PEOPLE_SHEETS, PEOPLE_SHEET_FORMATS = "spreadsheets", ("xlsx", "csv")  # publish/people_sheets.py
 PUBLISHED_TOP_LEVEL = ("benchmark-eenzaamheid.zip", "datapackage.json", "kwaliteitsrapport.html",
                        "kwaliteitsrapport.json", "dcat.ttl")
 _EXPORT_FILE = re.compile(r"(?P<fmt>[a-z]+)/[A-Za-z0-9_\-]+\.(?P<ext>[a-z]+)")

@@ -85,7 +85,7 @@ def downloads(datasette) -> dict:
 
 
 def people_files(folder: Path, prefix: str) -> dict | None:
-    """The spreadsheets for people (pipeline/people_sheets.py) with names a reader understands:
+    """The spreadsheets for people (publish/people_sheets.py) with names a reader understands:
     per year the workbook and the CSV for Dutch Excel, newest year first, and the all-years workbook."""
     from eenzaamheid.publish import people_sheets
 

@@ -2,7 +2,7 @@
 the fixed panel, with the change since the previous comparable year) and on the home page (the
 latest year's figures of the questions chosen in metadata.yml, `kerncijfers_home`).
 
-The figures are the database's table `kerncijfers` (eenzaamheid/pipeline/kerncijfers.py, from
+The figures are the database's table `kerncijfers` (eenzaamheid/transform/kerncijfers.py, from
 the codebook's definitions); here they are only worded and formatted."""
 from eenzaamheid.site.common import NOT_COMPARABLE, pct, years_text
 from eenzaamheid.site.store import Store

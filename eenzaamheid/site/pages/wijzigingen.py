@@ -2,7 +2,7 @@
 (templates/_wijzigingen.html, included by the page about the data) and its own page /wijzigingen.
 
 The rows come from the served database's `wijzigingen` table (written by the build, see
-eenzaamheid/pipeline/changes.py); a database without that table (built before it existed) gives
+eenzaamheid/changes/changes.py); a database without that table (built before it existed) gives
 no rows, and the section says so.
 """
 from __future__ import annotations
