@@ -27,7 +27,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(VENV_PY) || $(PY) -m venv $(VENV)
 	$(VENV_PY) -m pip install --quiet uv==$(UV_VERSION)
 	$(UV_INSTALL) $$(grep -E '^deduce==' requirements.txt)
-	PYTHONPATH=$(CURDIR) $(VENV_PY) -m eenzaamheid.transform.deidentify > $(VENV)/deduce-opbouw.log 2>&1 &
+	PYTHONPATH=$(CURDIR) $(VENV_PY) -m eenzaamheid.deidentify > $(VENV)/deduce-opbouw.log 2>&1 &
 	$(UV_INSTALL) -r requirements.txt -e .
 	$(VENV_PY) -m compileall -q -j0 -x '/tests?/' $(SITE_PACKAGES)
 	touch $@
@@ -40,7 +40,7 @@ bytecode: venv
 
 # Build deduce's lookup structures now and wait for it (make venv starts it in the background).
 deduce: venv
-	$(VENV_PY) -m eenzaamheid.transform.deidentify
+	$(VENV_PY) -m eenzaamheid.deidentify
 
 # Debian chromium + driver for browser tests; only if missing, never fatal.
 system-deps:

@@ -158,7 +158,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     counted.mark_counted_texts(frames)
     frames["antwoorden_breed"] = wide.wide_answers(frames)
     frames["wijzigingen"] = changes.first_publication()  # the build replaces it by the diff with the live publication
-    from .transform.privacy import redact_published  # every published copy of delivered text, last
+    from .privacy import redact_published  # every published copy of delivered text, last
     redact_published(frames)
     quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())
     return CleanData(frames, result.problems, quarantined, validation=result)
@@ -326,7 +326,7 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
           datapackage: Path | None = ROOT / "datapackage.json", redactions: Path | None = None) -> CleanData:
     """Build and publish; one build at a time per output folder (BuildError when another holds it).
     The redaction cache is `redactions`, else that of raw_dir's data root (transform/deidentify.py)."""
-    from .transform import deidentify
+    from . import deidentify
 
     deidentify.use_cache(raw_dir, redactions)
     live = Path(clean_dir).resolve()

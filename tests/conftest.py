@@ -249,7 +249,7 @@ def redaction_cache_copy(tmp_path_factory) -> Path:
     import os
     import shutil
 
-    from eenzaamheid.transform import deidentify
+    from eenzaamheid import deidentify
 
     copy = tmp_path_factory.mktemp("redacties") / "redacties.json"
     if deidentify.DEFAULT_CACHE.exists():

@@ -17,7 +17,7 @@ import pytest
 
 from eenzaamheid import build
 from eenzaamheid.publish import publication
-from eenzaamheid.transform.privacy import EMAIL, PHONE
+from eenzaamheid.privacy import EMAIL, PHONE
 from published import RAW, ROOT, read_rows
 
 from eenzaamheid import codebook as cb

@@ -231,7 +231,7 @@ def test_a_reworded_option_is_worded_as_in_each_rows_year(db):
     import copy
 
     from eenzaamheid import codebook as cb
-    from eenzaamheid.transform import people_table
+    from eenzaamheid.publish import people_table
 
     last = max(_years(db))
     vraag_id, optie_code = db.execute(

@@ -26,8 +26,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from eenzaamheid import codebook
-from eenzaamheid.transform import deidentify, privacy
-from eenzaamheid.transform.privacy import elfproef, iban_valid, redact_value
+from eenzaamheid import deidentify, privacy
+from eenzaamheid.privacy import elfproef, iban_valid, redact_value
 
 from conftest import start_datasette
 

@@ -23,7 +23,7 @@ from eenzaamheid.tables import cleanschema
 from eenzaamheid.validation import validate
 from eenzaamheid import codebook as cb
 from eenzaamheid.paths import RAW, ROOT
-from eenzaamheid.transform.privacy import EMAIL
+from eenzaamheid.privacy import EMAIL
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"

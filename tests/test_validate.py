@@ -598,7 +598,7 @@ def csv_line(cells, delimiter) -> str:
     ("0,5 fte", False), ("Zie www.eentegeneenzaamheid.nl", False),
 ])
 def test_personal_data_pattern(text, found):
-    from eenzaamheid.transform.privacy import PERSONAL, mask as mask_personal_data
+    from eenzaamheid.privacy import PERSONAL, mask as mask_personal_data
     assert (PERSONAL.search(text) is not None) == found
     if found:
         masked = mask_personal_data(text)

@@ -31,7 +31,7 @@ from .. import years as survey_years
 from .catalog import release
 from . import spreadsheet
 from ..tables import cleanschema
-from ..transform import people_table
+from . import people_table
 
 FOLDER = "spreadsheets"
 ALL_YEARS = "antwoorden_alle_jaren"

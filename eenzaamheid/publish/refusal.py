@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..transform.privacy import mask
+from ..privacy import mask
 from ..problems import FOUT
 
 VALIDATIE, OPBOUW, TABELCONTROLE, KWALITEIT = ("validatie", "opbouw van de tabellen", "tabelcontrole (pandera)",

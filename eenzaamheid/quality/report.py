@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..tables import cleanschema
-from ..transform.privacy import redact_value, report_problem
+from ..privacy import redact_value, report_problem
 from ..problems import FOUT, WAARSCHUWING
 from .model import ERNSTEN, FATAAL, QualityResult
 

@@ -16,7 +16,7 @@ from ..municipalities import register
 from ..problems import Problem
 from ..validation.fate import Fate
 from ..intake.ingest import RawTable
-from .privacy import mask, redact
+from ..privacy import mask, redact
 
 ACCEPTED, REPLACED, QUARANTINED = "geaccepteerd", "vervangen_duplicaat", "in_quarantaine"
 

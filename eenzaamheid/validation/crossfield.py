@@ -15,7 +15,7 @@ from .. import codebook, contract
 from ..municipalities import register
 from ..problems import Problem, problem
 from .fate import answer_headers
-from ..transform.privacy import PERSONAL, mask as mask_personal_data
+from ..privacy import PERSONAL, mask as mask_personal_data
 from .values import _meta_header, _norm, pandera
 
 # Municipality methods that resolve, but not by the official name or code of that year.

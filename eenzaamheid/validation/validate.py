@@ -26,7 +26,7 @@ import pandas as pd
 from .. import codebook, contract
 from ..problems import FOUT, WAARSCHUWING, Problem, display_path, problem
 from ..intake import ingest
-from ..transform import privacy
+from .. import privacy
 from .crossfield import _check_cross_field
 from .fate import Fate, answer_headers, is_answer_problem
 from ..intake.manifest import (MANIFEST_COLUMNS, MANIFEST_NAME, UsageError, _Manifests, discover,  # noqa: F401 (API)

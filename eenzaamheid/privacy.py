@@ -22,7 +22,7 @@ import re
 
 import pandas as pd
 
-from ..problems import Problem, problem
+from .problems import Problem, problem
 from . import deidentify
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

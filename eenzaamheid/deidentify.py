@@ -21,8 +21,8 @@ import os
 from importlib import metadata
 from pathlib import Path
 
-from .. import gcpolicy
-from ..paths import CHECKS
+from . import gcpolicy
+from .paths import CHECKS
 
 CACHE_ENV = "EENZAAMHEID_REDACTIE_CACHE"   # another cache file (tests, a steward's own checkout)
 DEFAULT_CACHE = CHECKS / "redacties.json"
@@ -182,7 +182,7 @@ def spans(text: str) -> list[tuple[int, int, str]]:
             if a.tag in TAGS and (a.tag != "locatie" or any(c.isdigit() for c in a.text))]
 
 
-def warm() -> float:  # `python -m eenzaamheid.transform.deidentify` (make venv, make deduce)
+def warm() -> float:  # `python -m eenzaamheid.deidentify` (make venv, make deduce)
     """Build deduce's lookup structures (first use after install) and return the seconds it took."""
     import time
 
