@@ -13,7 +13,7 @@ venv: $(STAMP)
 # deduce goes first: its one-off build of lookup structures (~75 s on one core, needed by the first
 # build with free text the redaction cache does not know; in the tests test_privacy.py) then runs in
 # the background while the rest is installed. Whoever needs deduce meanwhile waits for it (a lock in
-# eenzaamheid/transform/deidentify.py) instead of building it a second time. deduce keeps the result per
+# eenzaamheid/deidentify.py) instead of building it a second time. deduce keeps the result per
 # machine user and version (~/.cache/benchmark-eenzaamheid/deduce-<version>/): the next venv or clone loads it.
 # The packages are installed with uv (pinned; from PyPI like pip, into the same venv, with the same
 # constraints): it downloads and unpacks in parallel, a fresh venv in ~15 s instead of pip's ~45 s.

@@ -325,7 +325,7 @@ def publish(staging: Path, clean_dir: Path, datapackage: Path | None) -> None:
 def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool = False,
           datapackage: Path | None = ROOT / "datapackage.json", redactions: Path | None = None) -> CleanData:
     """Build and publish; one build at a time per output folder (BuildError when another holds it).
-    The redaction cache is `redactions`, else that of raw_dir's data root (transform/deidentify.py)."""
+    The redaction cache is `redactions`, else that of raw_dir's data root (deidentify.py)."""
     from . import deidentify
 
     deidentify.use_cache(raw_dir, redactions)

@@ -2,7 +2,7 @@
 
 The machine-readable exports (csv/, json/, parquet/, xlsx/antwoorden_breed.xlsx) carry codes and one
 empty cell for every kind of missing answer: right for programs, unreadable for a person who wants
-"what did my municipality answer in 2024". Here (tables from transform/people_table.py):
+"what did my municipality answer in 2024". Here (tables from publish/people_table.py):
 
 - spreadsheets/antwoorden_<jaar>.xlsx: the sheets "Lees mij" (synthetic-data notice, what the file
   holds, the markers for empty answers, the source: dataset, publisher, licence, version, date,
