@@ -25,7 +25,7 @@ import pandas as pd
 from . import codebook as cb
 from . import faults, gcpolicy
 from .publish import publication, refusal
-from .publish.catalog import release
+from .publish import release
 from .intake import ingest
 from .tables import cleanschema, codebook_tables, foreignkeys
 from .transform import counted, harmonize, panel, wide

@@ -43,7 +43,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 def _print_version(value: bool) -> None:
     if value:
-        from .publish.catalog import release
+        from .publish import release
 
         typer.echo(release.versions())
         raise typer.Exit(EXIT_OK)
@@ -253,7 +253,7 @@ def build(
     typer.echo(f"Gebouwd: {(uit or CLEAN) / 'benchmark.db'}")
     summary = data.frames["wijzigingen"]["omschrijving"].iloc[0]  # the diff with the publication it replaced
     typer.echo(f"Wijzigingen: {summary} (tabel wijzigingen, WIJZIGINGEN.md)")
-    from .publish.catalog import release
+    from .publish import release
 
     if warning := release.placeholder_warning(release.metadata()["catalogus"]):
         typer.echo(warning, err=True)

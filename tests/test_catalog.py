@@ -18,7 +18,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from eenzaamheid import build, codebook
-from eenzaamheid.publish.catalog import release
+from eenzaamheid.publish import release
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")   # open namespaces: DCAT 3 terms without warnings
 DCTERMS = Namespace("http://purl.org/dc/terms/")

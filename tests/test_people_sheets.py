@@ -155,7 +155,7 @@ def test_workbook_has_readme_first_a_filtered_table_and_a_frozen_header(out, db)
         assert lazy.sheetnames == ["Lees mij", sheet_name, "Kolommen"]
         readme = "\n".join(" ".join(str(c) for c in row if c) for row in lazy["Lees mij"].iter_rows(values_only=True))
         lazy.close()
-        # the address only once the site has a real one (catalog/release.py); the citation always
+        # the address only once the site has a real one (publish/release.py); the citation always
         assert bool(re.search(r"^Adres ", readme, re.M)) == ("homepage" in package)
         for fact in (notice, package["title"], package["version"], package["citation"], package.get("homepage", ""),
                      "CC0-1.0", *MARKERS):

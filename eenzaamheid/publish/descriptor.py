@@ -15,8 +15,8 @@ METADATA_PATH = ROOT / "metadata.yml"
 
 
 def package_metadata(metadata_path: Path = METADATA_PATH) -> dict:
-    """The `datapackage` block (plus `title`), the survey years filled in (catalog/release.metadata)."""
-    from .catalog import release
+    """The `datapackage` block (plus `title`), the survey years filled in (release.metadata)."""
+    from . import release
 
     metadata = release.metadata(metadata_path)
     block = dict(metadata.get("datapackage") or {})
@@ -51,8 +51,8 @@ def resource_schema(table: str) -> dict:
 def datapackage(csv_dir_relative: str = "clean/csv", synthetic: bool | None = None,
                 metadata_path: Path = METADATA_PATH, csv_dir: Path | None = None) -> dict:
     """The package; `csv_dir` (the CSV files it describes) gives the data part of its version
-    (eenzaamheid/publish/catalog/release.py: version, created, homepage and suggested citation)."""
-    from .catalog import release
+    (eenzaamheid/publish/release.py: version, created, homepage and suggested citation)."""
+    from . import release
 
     meta = package_metadata(metadata_path)
     if synthetic is None:

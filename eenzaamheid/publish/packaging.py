@@ -40,7 +40,8 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
     import json
     import zipfile
 
-    from .catalog import dcat, release, zipdocs
+    from . import release
+    from .catalog import dcat, zipdocs
     from . import descriptor, export, people_sheets
 
     package = descriptor.datapackage("csv", synthetic, csv_dir=staging / "csv")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .. import codebook as cb
 from .. import years as survey_years
-from .catalog import release
+from . import release
 from . import spreadsheet
 from ..tables import cleanschema
 from . import people_table
@@ -163,7 +163,7 @@ def _readme_rows(package: dict, table: people_table.Table, notice: str | None) -
                                for lic in package.get("licenses", []))),
         ("Versie", package.get("version", "")),
         ("Datum van deze versie", release.dutch_date(package["created"]) if package.get("created") else ""),
-        # no address while the site's is a placeholder (catalog/release.py): the site shows the citation with it
+        # no address while the site's is a placeholder (publish/release.py): the site shows the citation with it
         *([("Adres", package["homepage"])] if package.get("homepage") else []),
         ("Citeren", package.get("citation", "")),
         ("Voor programma's", "Dezelfde antwoorden met codes (tabel antwoorden_breed en alle andere tabellen, als "

@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from .. import quality
-from .catalog import release
+from . import release
 
 from ..tables import cleanschema
 from ..paths import ROOT

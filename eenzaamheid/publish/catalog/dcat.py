@@ -21,7 +21,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
 
 from .. import people_sheets
-from . import release
+from .. import release
 
 DCAT3 = Namespace(str(DCAT))  # rdflib's DCAT is DCAT 2: dcat:version is DCAT 3
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")

@@ -9,7 +9,7 @@ import yaml
 
 from ...paths import CODE_ROOT
 from .. import people_sheets
-from .release import dutch_date
+from ..release import dutch_date
 
 LICENSES = CODE_ROOT / "LICENSES"
 TYPES = {"string": "tekst", "integer": "geheel getal", "number": "getal", "date": "datum (JJJJ-MM-DD)",

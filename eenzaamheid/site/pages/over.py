@@ -1,7 +1,7 @@
 """The "Over deze data" page (/over) and the schema.org Dataset JSON-LD of the home page.
 
 Both read the publication they describe: datapackage.json next to the served database (version,
-creation date, citation, licences: eenzaamheid/publish/catalog/release.py), the database's `build` table
+creation date, citation, licences: eenzaamheid/publish/release.py), the database's `build` table
 (source commit) and the Store of the plugin (years, questions, comparability breaks); the rest
 comes from metadata.yml (`catalogus`, `panels`), the one source of the catalogue records.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eenzaamheid.publish.catalog import release
+from eenzaamheid.publish import release
 
 NOT_COMPARABLE = ("nee", "onzeker")
 ZIP_NAME = "benchmark-eenzaamheid.zip"

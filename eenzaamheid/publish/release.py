@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ... import yamlfile
+from .. import yamlfile
 
-from ...paths import CLEAN, RAW, ROOT
+from ..paths import CLEAN, RAW, ROOT
 
 METADATA_PATH = ROOT / "metadata.yml"
 HASH_DIGITS = 12
@@ -37,10 +37,10 @@ def metadata(path: Path = METADATA_PATH, years: Iterable[int] | None = None) -> 
     """metadata.yml with the survey years filled in (`{jaren}` etc., eenzaamheid/years.py) and
     `catalogus.periode` derived from them unless set: `years` are the served database's on the site,
     else the codebook's (the build)."""
-    from ... import years as survey_years
+    from .. import years as survey_years
 
     if years is None:
-        from ... import codebook
+        from .. import codebook
         years = codebook.YEARS
     meta = survey_years.fill(yamlfile.load(path), years)
     if isinstance(meta.get("catalogus"), dict):
@@ -120,7 +120,7 @@ def versions(clean: Path = CLEAN) -> str:
     import importlib.metadata
     import json
 
-    from ... import __version__
+    from .. import __version__
     try:
         program = importlib.metadata.version("benchmark-eenzaamheid")
     except importlib.metadata.PackageNotFoundError:  # run from a checkout without installing it
