@@ -88,10 +88,12 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
 	else echo "WARNING: npm not found; the accessibility tests will be skipped."; fi
 
-# The linter (ruff, pinned in requirements.txt; rules in pyproject.toml), well under a second. No cache
-# folder in the working tree.
+# The linters (pinned in requirements.txt), each well under a second, no cache folder in the working tree:
+# ruff (rules in pyproject.toml) and import-linter (the layering: pyproject.toml [tool.importlinter]),
+# run on this checkout's package.
 lint: venv
 	$(VENV)/bin/ruff check --no-cache .
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-cache
 
 # Run the test suite (the linter first: CI's .ci/run is `make test`).
 test: venv bytecode system-deps node-deps lint
