@@ -13,7 +13,7 @@ venv: $(STAMP)
 # deduce goes first: its one-off build of lookup structures (~75 s on one core, needed by the first
 # build with free text the redaction cache does not know; in the tests test_privacy.py) then runs in
 # the background while the rest is installed. Whoever needs deduce meanwhile waits for it (a lock in
-# eenzaamheid/pipeline/deidentify.py) instead of building it a second time. deduce keeps the result per
+# eenzaamheid/deidentify.py) instead of building it a second time. deduce keeps the result per
 # machine user and version (~/.cache/benchmark-eenzaamheid/deduce-<version>/): the next venv or clone loads it.
 # The packages are installed with uv (pinned; from PyPI like pip, into the same venv, with the same
 # constraints): it downloads and unpacks in parallel, a fresh venv in ~15 s instead of pip's ~45 s.
@@ -27,7 +27,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(VENV_PY) || $(PY) -m venv $(VENV)
 	$(VENV_PY) -m pip install --quiet uv==$(UV_VERSION)
 	$(UV_INSTALL) $$(grep -E '^deduce==' requirements.txt)
-	PYTHONPATH=$(CURDIR) $(VENV_PY) -m eenzaamheid.pipeline.deidentify > $(VENV)/deduce-opbouw.log 2>&1 &
+	PYTHONPATH=$(CURDIR) $(VENV_PY) -m eenzaamheid.deidentify > $(VENV)/deduce-opbouw.log 2>&1 &
 	$(UV_INSTALL) -r requirements.txt -e .
 	$(VENV_PY) -m compileall -q -j0 -x '/tests?/' $(SITE_PACKAGES)
 	touch $@
@@ -40,7 +40,7 @@ bytecode: venv
 
 # Build deduce's lookup structures now and wait for it (make venv starts it in the background).
 deduce: venv
-	$(VENV_PY) -m eenzaamheid.pipeline.deidentify
+	$(VENV_PY) -m eenzaamheid.deidentify
 
 # Debian chromium + driver for browser tests; only if missing, never fatal.
 system-deps:
@@ -88,10 +88,12 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
 	else echo "WARNING: npm not found; the accessibility tests will be skipped."; fi
 
-# The linter (ruff, pinned in requirements.txt; rules in pyproject.toml), well under a second. No cache
-# folder in the working tree.
+# The linters (pinned in requirements.txt), each well under a second, no cache folder in the working tree:
+# ruff (rules in pyproject.toml) and import-linter (the layering: pyproject.toml [tool.importlinter]),
+# run on this checkout's package.
 lint: venv
 	$(VENV)/bin/ruff check --no-cache .
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-cache
 
 # Run the test suite (the linter first: CI's .ci/run is `make test`).
 test: venv bytecode system-deps node-deps lint

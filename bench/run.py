@@ -129,7 +129,7 @@ def measure_gate(db: Path, runs: int) -> dict:
 
 def _forget_fingerprint(db: Path) -> None:
     """The live publication as if built from other data: the next build runs the full diff."""
-    from eenzaamheid.pipeline.changes import FINGERPRINT_KEY
+    from eenzaamheid.changes.changes import FINGERPRINT_KEY
 
     conn = sqlite3.connect(db)
     with conn:

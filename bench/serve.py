@@ -26,8 +26,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from eenzaamheid import front  # noqa: E402
-from eenzaamheid.serve import default_workers  # noqa: E402
+from eenzaamheid.site import front  # noqa: E402
+from eenzaamheid.site.serve import default_workers  # noqa: E402
 from results import write_section  # noqa: E402 - bench/results.py, beside this script
 
 SECTION = "## Datasette onder belasting"

@@ -4,7 +4,7 @@ runs the suite) and time the whole command and pytest's part. Writes its section
 bench/RESULTS.md. Run with `make bench-suite` (~4 min per run); not part of the tests.
 
 Caches outside the clone are used as a second clone on the same machine would find them: uv's
-package cache and deduce's lookup structures (per machine user, see pipeline/deidentify.py).
+package cache and deduce's lookup structures (per machine user, see deidentify.py).
 """
 from __future__ import annotations
 

@@ -2,10 +2,10 @@
 
 The stages follow the data flow (ingest, validate, harmonize, panel, reconcile, check, load,
 quality gate, export). Everything is written into a staging folder beside the output folder and
-switched with it in one atomic step at the end (eenzaamheid.publication), so a failing or killed
+switched with it in one atomic step at the end (eenzaamheid.publish.publication), so a failing or killed
 build leaves the previous publication intact and a reader never sees a mix of two builds. One
 build at a time per output folder (a lock); a refused build leads its report with the cause
-(eenzaamheid.refusal).
+(eenzaamheid.publish.refusal).
 
 The quality gate (eenzaamheid.quality: Great Expectations on the staged database) decides
 whether the build may be published: a failing `fataal` check stops it, `fout` and
@@ -23,12 +23,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import codebook as cb
-from . import faults, gcpolicy, progress, publication, refusal
-from .catalog import release
-from .pipeline import cleanschema, codebook_tables, counted, harmonize, ingest, panel, validate, wide
+from . import faults, gcpolicy, progress
+from .intake import ingest
+from .publish import publication, refusal, release
+from .tables import cleanschema, codebook_tables, foreignkeys
+from .transform import counted, harmonize, panel, wide
+from .validation import validate
 from .municipalities import register
-from .pipeline import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
-from .packaging import EXPORT_DIRS, PACKAGE_ZIP, package_inside, package_zip, sync_datapackage  # noqa: F401
+from .changes import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
+from .publish.packaging import EXPORT_DIRS, PACKAGE_ZIP, package_inside, package_zip, sync_datapackage  # noqa: F401
 from .paths import CHECKS, CLEAN, RAW, ROOT
 from .problems import FOUT, Problem
 
@@ -61,7 +64,7 @@ class CleanData:
 
 def _manifest(raw_dir: Path) -> pd.DataFrame:
     """The manifest's rows (BOM-tolerant); empty when it cannot be read: validation reports why."""
-    from .pipeline import manifest
+    from .intake import manifest
 
     try:
         rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
@@ -145,12 +148,12 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
         "verantwoording": accounting(inzendingen, bronbestanden[bronbestanden["actief"] == 1], antwoorden, held,
                                      answers_delivered),
     }
-    # antwoorden holds only the answers that count; the others go to their own table (pipeline/counted.py)
+    # antwoorden holds only the answers that count; the others go to their own table (transform/counted.py)
     frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
         counted.split_answers(inzendingen, antwoorden, held)
     progress.step("reconciliatie en kerncijfers")
-    from .pipeline.kerncijfers import kerncijfers
-    from .pipeline.reconcile import Calculator, reconcile  # needs the other frames
+    from .transform.kerncijfers import kerncijfers
+    from .transform.reconcile import Calculator, reconcile  # needs the other frames
     calculator = Calculator(frames)  # one count of the answers for both
     frames["reconciliatie"] = reconcile(frames, calculator)
     frames["kerncijfers"] = kerncijfers(frames, calculator)
@@ -159,8 +162,8 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     frames["antwoorden_breed"] = wide.wide_answers(frames)
     frames["wijzigingen"] = changes.first_publication()  # the build replaces it by the diff with the live publication
     progress.step("vrije tekst afschermen")
-    from .pipeline.privacy import redact_published  # every published copy of delivered text, last
-    redact_published(frames)
+    from .privacy import redact_published  # every published copy of delivered text, last
+    redact_published(frames, cleanschema.redacted_columns())
     quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())
     return CleanData(frames, result.problems, quarantined, validation=result)
 
@@ -234,7 +237,7 @@ def check_frames(frames: dict[str, pd.DataFrame], outcome: dict[str, str] | None
             failures.append(str(exc))
     if failures:
         raise BuildError("\n".join(failures))
-    dangling = cleanschema.check_foreign_keys(checked)
+    dangling = foreignkeys.check_foreign_keys(checked)
     if dangling:
         raise BuildError("Verwijzingen tussen tabellen kloppen niet: " + "; ".join(dangling[:10]))
     return checked
@@ -293,7 +296,7 @@ def address_refusal(bronbestanden: pd.DataFrame) -> refusal.Refusal | None:
 
 def _synthetic(raw_dir: Path) -> bool:
     """Any delivery flagged synthetic in the manifest (True when it cannot be read: the safe side)."""
-    from .pipeline import manifest
+    from .intake import manifest
 
     try:
         rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
@@ -326,8 +329,8 @@ def publish(staging: Path, clean_dir: Path, datapackage: Path | None) -> None:
 def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool = False,
           datapackage: Path | None = ROOT / "datapackage.json", redactions: Path | None = None) -> CleanData:
     """Build and publish; one build at a time per output folder (BuildError when another holds it).
-    The redaction cache is `redactions`, else that of raw_dir's data root (pipeline/deidentify.py)."""
-    from .pipeline import deidentify
+    The redaction cache is `redactions`, else that of raw_dir's data root (deidentify.py)."""
+    from . import deidentify
 
     deidentify.use_cache(raw_dir, redactions)
     live = Path(clean_dir).resolve()
@@ -339,8 +342,9 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
 
 
 def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage: Path | None) -> CleanData:
-    from . import quality, site_metadata
-    from .pipeline import load
+    from . import quality
+    from .publish import site_metadata
+    from .tables import load
 
     progress.step("voorbereiden")
     quality.prewarm()  # GE imported in a second process, a third for the diff and exports (quality/worker.py)

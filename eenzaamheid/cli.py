@@ -49,7 +49,7 @@ app = _App(
 
 def _print_version(value: bool) -> None:
     if value:
-        from .catalog import release
+        from .publish import release
 
         typer.echo(release.versions())
         raise typer.Exit(EXIT_OK)
@@ -112,9 +112,9 @@ def valideer(
     jaar: Annotated[Optional[int], typer.Option("--jaar", help="Jaar van de levering(en), als map- en "
                                                 "bestandsnaam het niet zeggen.", show_default=False)] = None,
 ) -> None:
-    from . import report as render
-    from .model.files import ensure_valid
-    from .pipeline.validate import UsageError, validate_paths
+    from .validation import report as render
+    from .metadata_check import ensure_valid
+    from .validation.validate import UsageError, validate_paths
 
     ensure_valid()  # the metadata the validation rests on
 
@@ -181,8 +181,8 @@ def ontvang(
                                               "geen echte antwoorden.")] = False,
     raw: Annotated[Path, typer.Option("--ruw", help="Map met de leveringen en MANIFEST.csv.")] = RAW,
 ) -> None:
-    from .pipeline.intake import AlreadyReceived, NotAccepted, receive
-    from .pipeline.validate import UsageError, validate_paths
+    from .intake.intake import AlreadyReceived, NotAccepted, receive
+    from .validation.validate import UsageError, validate_paths
 
     try:
         target, row = receive(bestand, jaar, raw, replaces=vervangt, received=ontvangen, synthetic=synthetisch)
@@ -229,9 +229,9 @@ def bouw(
     """
     from . import faults, gcpolicy
     from .build import BuildError, build as run_build
-    from .model.files import ensure_valid
+    from .metadata_check import ensure_valid
     from .paths import CLEAN, ROOT
-    from .pipeline.validate import UsageError
+    from .validation.validate import UsageError
 
     ensure_valid()  # every metadata file the build reads, before anything is built
 
@@ -264,7 +264,7 @@ register(app, "bouw", bouw)
 def _build_summary(data, output: Path) -> None:
     """What the build published: per delivery the accounting, what was set aside, the checks, the changes."""
     from .build import REPORT
-    from .catalog import release
+    from .publish import release
     from .quality import summary_text
 
     for r in data.frames["verantwoording"].to_dict("records"):
@@ -309,7 +309,7 @@ def controleer(
     from . import quality
     from .quality import report as quality_report
     from .build import DB_PATH
-    from .pipeline.validate import validate_paths
+    from .validation.validate import validate_paths
 
     db_path = db or DB_PATH
     if report is not None and report.suffix.lower() not in quality_report.REPORT_SUFFIXES:
@@ -354,7 +354,7 @@ def serveer(
     startte niet, 2 = verkeerd aangeroepen (database bestaat niet, --cache met een ander adres dan 127.0.0.1) of
     nginx ontbreekt (bij --cache).
     """
-    from .serve import DB_PATH, default_workers, serve as run_serve, workers_warning
+    from .site.serve import DB_PATH, default_workers, serve as run_serve, workers_warning
 
     db_path = (db or DB_PATH).resolve()
     if not db_path.exists():
@@ -363,7 +363,7 @@ def serveer(
     if warning := workers_warning(workers):
         log.warning(warning)
     if front:
-        from .front import serve_public
+        from .site.front import serve_public
 
         if host != "127.0.0.1":
             _usage("--cache draait alleen op 127.0.0.1; zet voor een publiek adres nginx zelf op "
@@ -376,7 +376,7 @@ register(app, "serveer", serveer)
 
 
 from .newyear import command as _newyear  # noqa: E402  (registered here, defined with their stage)
-from .pipeline import diff_command as _diff  # noqa: E402
+from .changes import diff_command as _diff  # noqa: E402
 
 register(app, "verschil", _diff.verschil, help=_diff.HELP)
 register(app, "nieuw-jaar", _newyear.nieuw_jaar, help=_newyear.HELP)

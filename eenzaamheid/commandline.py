@@ -86,7 +86,7 @@ def usage(message: str):
 
 def show_validation(result) -> None:
     """The validation on the terminal; with --stil only its errors and the verdict."""
-    from . import report as render
+    from .validation import report as render
     from .problems import FOUT, printable
 
     if log.isEnabledFor(logging.INFO):

@@ -24,18 +24,21 @@ from datasette import hookimpl
 
 from eenzaamheid import years
 
-from eenzaamheid.site import absolute_url, cells, connection, errors, immutable, provincie, routes, security, sync_frame, zoeken
+from eenzaamheid.site import routes
+from eenzaamheid.site.datasette import absolute_url, cells, connection, immutable, sync_frame
+from eenzaamheid.site.hardening import errors, security
+from eenzaamheid.site.pages import provincie, zoeken
 from eenzaamheid.site.asgi import wrapper
 from eenzaamheid.site.common import SYNTHETIC_DETAIL, SYNTHETIC_HEADLINE
-from eenzaamheid.site.home import home, home_context
-from eenzaamheid.site.nederlands import template_helpers
+from eenzaamheid.site.pages.home import home, home_context
+from eenzaamheid.site.datasette.nederlands import template_helpers
 from eenzaamheid.site.render import sync_partial
-from eenzaamheid.site.rows import query_rows, table_rows
+from eenzaamheid.site.datasette.rows import query_rows, table_rows
 from eenzaamheid.site.store import get_store
-from eenzaamheid.site import wijzigingen as site_wijzigingen
+from eenzaamheid.site.pages import wijzigingen as site_wijzigingen
 
-cells.install()  # Datasette's table cells without a render_cell round per cell (eenzaamheid/site/cells.py)
-connection.remember_json1()  # asked once, not on every table page (eenzaamheid/site/connection.py)
+cells.install()  # Datasette's table cells without a render_cell round per cell (eenzaamheid/site/datasette/cells.py)
+connection.remember_json1()  # asked once, not on every table page (eenzaamheid/site/datasette/connection.py)
 
 
 @hookimpl
@@ -53,7 +56,7 @@ def startup(datasette):
 
 @hookimpl
 def prepare_connection(conn):
-    """zoekterm_fts() and gemeente_code_van() for the canned queries (eenzaamheid/site/zoeken.py)."""
+    """zoekterm_fts() and gemeente_code_van() for the canned queries (eenzaamheid/site/pages/zoeken.py)."""
     zoeken.prepare_connection(conn)
 
 
@@ -102,7 +105,7 @@ def extra_template_vars(template, datasette, request):
 
 @hookimpl
 def handle_exception(datasette, request, exception):
-    """Every error page, HTML and JSON (eenzaamheid/site/errors.py)."""
+    """Every error page, HTML and JSON (eenzaamheid/site/hardening/errors.py)."""
     return errors.error_response(datasette, request, exception)
 
 

@@ -1,7 +1,7 @@
 // The participation map by touch, mouse or keyboard: a tap (click, Enter) on a dot shows the
 // municipality's name and status with a link to its page, instead of leaving the map at once.
 // Without this script a dot is a plain link to the municipality page.
-// A tap beside a dot, on the invisible hit circles under the dots (eenzaamheid/site/kaart.py,
+// A tap beside a dot, on the invisible hit circles under the dots (eenzaamheid/site/pages/kaart.py,
 // HIT_RADIUS: at least 24 x 24 CSS px on a phone), counts for the nearest dot; on a map without
 // the info box (/kaart?weergave=aantal_jaren) it follows that dot's link.
 (function () {

@@ -1,4 +1,4 @@
-/* Copy of Datasette 0.65.5's static/table.js (see eenzaamheid/site/overrides.py): the column menu in
+/* Copy of Datasette 0.65.5's static/table.js (see eenzaamheid/site/datasette/overrides.py): the column menu in
    Dutch, its cog reachable by keyboard (a button: Tab, Enter or space), its links to #resultaten. */
 var DROPDOWN_HTML = `<div class="dropdown-menu">
 <div class="hook"></div>

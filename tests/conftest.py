@@ -25,7 +25,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eenzaamheid import build, gcpolicy, serve
+from eenzaamheid import build, gcpolicy
+from eenzaamheid.site import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 EENZAAMHEID = str(Path(sys.executable).parent / "eenzaamheid")
@@ -248,7 +249,7 @@ def redaction_cache_copy(tmp_path_factory) -> Path:
     import os
     import shutil
 
-    from eenzaamheid.pipeline import deidentify
+    from eenzaamheid import deidentify
 
     copy = tmp_path_factory.mktemp("redacties") / "redacties.json"
     if deidentify.DEFAULT_CACHE.exists():

@@ -15,8 +15,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from eenzaamheid import build, publication
-from eenzaamheid.pipeline.privacy import EMAIL, PHONE
+from eenzaamheid import build
+from eenzaamheid.publish import publication
+from eenzaamheid.privacy import EMAIL, PHONE
 from published import RAW, ROOT, read_rows
 
 from eenzaamheid import codebook as cb

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from eenzaamheid.pipeline import deidentify
+from eenzaamheid import deidentify
 
 from conftest import EENZAAMHEID, ROOT
 

@@ -18,7 +18,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from eenzaamheid import build, codebook
-from eenzaamheid.catalog import release
+from eenzaamheid.publish import release
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")   # open namespaces: DCAT 3 terms without warnings
 DCTERMS = Namespace("http://purl.org/dc/terms/")
@@ -251,7 +251,7 @@ def test_a_real_address_is_named_everywhere():
     facts = release.release({"title": "T", "version": "1"}, catalogus, None)
     assert facts["homepage"] == REAL_ADDRESS + "/" and facts["citation"].endswith(" " + REAL_ADDRESS + "/")
     assert release.placeholder_warning(catalogus) is None
-    from eenzaamheid.catalog import dcat as dcat_module
+    from eenzaamheid.publish.catalog import dcat as dcat_module
     assert dcat_module.download_url(catalogus, "csv/x.csv") == f"{REAL_ADDRESS}/bestanden/csv/x.csv"
     # the site completes a citation only when the package names no address
     assert release.served_citation(facts, "http://127.0.0.1:8001/") == facts["citation"]

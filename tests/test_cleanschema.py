@@ -10,7 +10,8 @@ import yaml
 from frictionless import Schema
 
 from eenzaamheid import codebook
-from eenzaamheid.pipeline import cleanschema, codebook_tables, wide
+from eenzaamheid.tables import cleanschema, codebook_tables, foreignkeys
+from eenzaamheid.transform import wide
 from eenzaamheid.paths import SCHEMAS
 from test_export import gemeenten, minimal_frames
 
@@ -227,7 +228,7 @@ def test_missing_and_extra_columns_are_reported(book):
 
 def test_foreign_keys_across_tables(book):
     frames = {t: cleanschema.check(t, f) for t, f in minimal_frames().items()}
-    assert cleanschema.check_foreign_keys(frames) == []
+    assert foreignkeys.check_foreign_keys(frames) == []
 
     broken = dict(frames)
     broken["vraagversies"] = frames["vraagversies"].copy()
@@ -236,7 +237,7 @@ def test_foreign_keys_across_tables(book):
     broken["antwoorden"].loc[0, "optie_code"] = "misschien"  # composite key to antwoordopties
     broken["gemeenten"] = frames["gemeenten"].copy()
     broken["gemeenten"].loc[0, "opvolger_code"] = "GM9999"  # self-reference
-    messages = cleanschema.check_foreign_keys(broken)
+    messages = foreignkeys.check_foreign_keys(broken)
     # the broken version also orphans that version's option labels (optielabels_per_jaar -> vraagversies)
     assert len(messages) == 4, messages
     assert any(m.startswith("optielabels_per_jaar.vraag_id+jaar verwijst naar vraagversies") for m in messages)
@@ -252,8 +253,8 @@ def test_empty_references_are_allowed_and_absent_parents_skipped():
     inzendingen = frames["inzendingen"].copy()
     inzendingen.loc[inzendingen.index[0], "gemeente_code"] = None  # an unresolved municipality refers to nothing
     only = {"inzendingen": inzendingen, "gemeenten": frames["gemeenten"]}  # bronbestanden absent: skipped
-    assert cleanschema.check_foreign_keys(only) == []
-    assert cleanschema.check_foreign_keys({"inzendingen": inzendingen.assign(gemeente_code="GM0001"),
+    assert foreignkeys.check_foreign_keys(only) == []
+    assert foreignkeys.check_foreign_keys({"inzendingen": inzendingen.assign(gemeente_code="GM0001"),
                                            "gemeenten": frames["gemeenten"]})
 
 

@@ -10,7 +10,7 @@ import pytest
 from datasette.version import __version__ as installed_version
 
 from eenzaamheid.paths import CODE_ROOT
-from eenzaamheid.site import overrides
+from eenzaamheid.site.datasette import overrides
 
 DATASETTE_DIR = Path(datasette.__file__).parent
 OUR_TEMPLATES = CODE_ROOT / "templates"

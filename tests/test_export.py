@@ -20,7 +20,10 @@ import pytest
 from frictionless import Resource, Schema
 
 from eenzaamheid import codebook, yamlfile
-from eenzaamheid.pipeline import changes, cleanschema, codebook_tables, counted, export, exportrows, spreadsheet, wide
+from eenzaamheid.changes import changes
+from eenzaamheid.publish import descriptor, export, exportrows, spreadsheet
+from eenzaamheid.tables import cleanschema, codebook_tables, foreignkeys
+from eenzaamheid.transform import counted, wide
 from eenzaamheid.municipalities import register
 from eenzaamheid.paths import CHECKS, RAW, REFERENCE, ROOT
 
@@ -138,7 +141,7 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
     # the build's own steps: only counted answers in antwoorden, the synthetic flag, the wide table
     frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
         counted.split_answers(inzendingen, antwoorden, antwoorden_quarantaine)
-    from eenzaamheid.pipeline.kerncijfers import kerncijfers
+    from eenzaamheid.transform.kerncijfers import kerncijfers
     frames["kerncijfers"] = kerncijfers(frames)  # computed from the answers above
     counted.label_synthetic(frames)
     counted.mark_counted_texts(frames)
@@ -152,7 +155,7 @@ def minimal_frames() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def frames() -> dict[str, pd.DataFrame]:
     checked = {t: cleanschema.check(t, f) for t, f in minimal_frames().items()}
-    assert cleanschema.check_foreign_keys(checked) == []
+    assert foreignkeys.check_foreign_keys(checked) == []
     return checked
 
 
@@ -246,8 +249,8 @@ def test_parquet_has_the_schema_types(exported, frames):
 @pytest.mark.parametrize("table", cleanschema.TABLES)
 def test_csv_round_trips_through_frictionless(exported, frames, table):
     # one resource on its own: foreign keys need the package (checked in the datapackage test)
-    descriptor = {k: v for k, v in export.resource_schema(table).items() if k != "foreignKeys"}
-    schema = Schema.from_descriptor(descriptor)
+    table_schema = {k: v for k, v in descriptor.resource_schema(table).items() if k != "foreignKeys"}
+    schema = Schema.from_descriptor(table_schema)
     report = Resource(path=f"csv/{table}.csv", basepath=str(exported), schema=schema).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
     with Resource(path=f"csv/{table}.csv", basepath=str(exported), schema=schema) as r:
@@ -274,7 +277,7 @@ def _plain(value):
 
 def _package(tmp_path: Path, frames) -> Path:
     export.export_tables(frames, tmp_path / "clean")
-    export.write_datapackage(tmp_path / "datapackage.json")
+    descriptor.write_datapackage(tmp_path / "datapackage.json")
     return tmp_path / "datapackage.json"
 
 
@@ -321,11 +324,11 @@ def test_datapackage_content(tmp_path, frames):
     item = next(f for f in antwoorden["schema"]["fields"] if f["name"] == "item_code")
     assert "required" not in item["constraints"] and item["constraints"]["pattern"]
     # without synthetic deliveries the notice disappears; nothing else changes
-    real = export.datapackage(synthetic=False)
+    real = descriptor.datapackage(synthetic=False)
     assert not real["description"].startswith("LET OP") and real["resources"] == package["resources"]
     # deterministic: writing again gives the same bytes
     before = (tmp_path / "datapackage.json").read_bytes()
-    export.write_datapackage(tmp_path / "datapackage.json")
+    descriptor.write_datapackage(tmp_path / "datapackage.json")
     assert (tmp_path / "datapackage.json").read_bytes() == before
 
 

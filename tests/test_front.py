@@ -23,9 +23,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eenzaamheid import front as front_module
-from eenzaamheid import serve
-from eenzaamheid.site.security import SECURITY_HEADERS
+from eenzaamheid.site import front as front_module
+from eenzaamheid.site import serve
+from eenzaamheid.site.hardening.security import SECURITY_HEADERS
 
 from conftest import free_port, start_datasette, wait_until_up
 
@@ -205,7 +205,7 @@ def test_render_creates_the_prefix_so_nginx_t_passes_right_after_it(site, tmp_pa
     base = Path(tempfile.mkdtemp(prefix="fr-", dir="/tmp"))
     prefix, conf, port = base / "nieuw" / "var" / "eenzaamheid-front", base / "eenzaamheid.conf", free_port()
     user = front_module.current_user_directive()
-    rendered = subprocess.run([sys.executable, "-m", "eenzaamheid.front", "render", "--listen", f"127.0.0.1:{port}",
+    rendered = subprocess.run([sys.executable, "-m", "eenzaamheid.site.front", "render", "--listen", f"127.0.0.1:{port}",
                                "--backend", site.url.removeprefix("http://"), "--prefix", str(prefix),
                                *(["--user", user] if user else [])], capture_output=True, text=True, timeout=60)
     assert rendered.returncode == 0, rendered.stderr
@@ -228,7 +228,7 @@ def test_render_creates_the_prefix_so_nginx_t_passes_right_after_it(site, tmp_pa
 def test_render_refuses_a_prefix_too_long_for_its_socket(tmp_path):
     """A prefix whose socket path the operating system cannot hold is one Dutch message, not nginx's emerg."""
     prefix = tmp_path / ("x" * 120)
-    done = subprocess.run([sys.executable, "-m", "eenzaamheid.front", "render", "--backend", "127.0.0.1:8001",
+    done = subprocess.run([sys.executable, "-m", "eenzaamheid.site.front", "render", "--backend", "127.0.0.1:8001",
                            "--prefix", str(prefix)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "te lang" in done.stderr and "Traceback" not in done.stderr
     assert not prefix.exists()

@@ -26,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eenzaamheid import report
-from eenzaamheid.pipeline.validate import validate_paths
+from eenzaamheid.validation import report
+from eenzaamheid.validation.validate import validate_paths
 from published import RAW, ROOT
 
 CSV_DELIVERIES = {2022: RAW / "2022" / "benchmark_eenzaamheid_2022_export.csv",

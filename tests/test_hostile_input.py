@@ -18,9 +18,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from eenzaamheid import build, codebook, report
-from eenzaamheid.pipeline import export, harmonize, ingest
-from eenzaamheid.pipeline.validate import validate_paths
+from eenzaamheid import build, codebook
+from eenzaamheid.validation import report
+from eenzaamheid.intake import ingest
+from eenzaamheid.publish import export
+from eenzaamheid.transform import harmonize
+from eenzaamheid.validation.validate import validate_paths
 from published import RAW
 from test_export import minimal_frames
 from test_validate import first_open_column, only, run_cli

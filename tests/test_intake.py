@@ -187,7 +187,7 @@ def _set_synthetic(raw: Path, delivery: str, value: str) -> int:
 
 @pytest.mark.parametrize("value", ["ja", "1", ""])
 def test_manifest_synthetic_flag_outside_the_one_rule_names_file_row_and_value(raw, tmp_path, value):
-    """`synthetisch` is true or false (pipeline/manifest.py); ja, 1 or an empty cell is not guessed."""
+    """`synthetisch` is true or false (intake/manifest.py); ja, 1 or an empty cell is not guessed."""
     row = _set_synthetic(raw, OLD_2024, value)
     code, problems = json_problems(raw / "2024", tmp_path)
     assert code == 1

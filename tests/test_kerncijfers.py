@@ -16,7 +16,7 @@ import yaml
 
 from eenzaamheid import codebook as cb
 from eenzaamheid.paths import CODE_ROOT
-from eenzaamheid.pipeline import kerncijfers as kc
+from eenzaamheid.transform import kerncijfers as kc
 from markupsafe import escape
 
 from test_site import get, pct, reworded_store, rows
@@ -190,7 +190,7 @@ def test_headline_block_names_the_counted_options_as_worded(site, db):
     """'Welke antwoorden tellen mee' gives each counted option in its latest wording (the served page);
     on a copy of the database in which the latest year rewords one of them, that one in the new words,
     followed by its earlier words and their years, the others unchanged."""
-    from eenzaamheid.site.kerncijfers import question_headline
+    from eenzaamheid.site.pages.kerncijfers import question_headline
 
     vraag_id, item_code, opties = next((r["vraag_id"], r["item_code"] or "", r["opties"].split(",")) for r in rows(
         db, "select distinct vraag_id, item_code, opties from kerncijfers where opties like '%,%' order by vraag_id"))

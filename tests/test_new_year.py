@@ -118,11 +118,12 @@ def _query(root: Path, sql: str, *params) -> list[tuple]:
 
 def test_every_data_path_follows_the_root_override(tmp_path):
     probe = ("import json\n"
-             "from eenzaamheid import paths, codebook, contract, site_metadata, municipalities, quality, build, serve\n"
-             "from eenzaamheid.pipeline import cleanschema, export\n"
+             "from eenzaamheid import paths, codebook, contract, municipalities, quality, build\n"
+             "from eenzaamheid.publish import site_metadata\nfrom eenzaamheid.site import serve\n"
+             "from eenzaamheid.tables import cleanschema\nfrom eenzaamheid.publish import descriptor\n"
              "print(json.dumps([str(p) for p in (paths.ROOT, paths.RAW, paths.CLEAN, paths.CHECKS, paths.REFERENCE,\n"
              "    codebook.CODEBOOK_PATH, contract.RAW_SCHEMAS, contract.contract_path(2024), cleanschema.CLEAN_SCHEMAS,\n"
-             "    cleanschema.schema_path('gepubliceerde_cijfers'), export.METADATA_PATH, site_metadata.METADATA_YML,\n"
+             "    cleanschema.schema_path('gepubliceerde_cijfers'), descriptor.METADATA_PATH, site_metadata.METADATA_YML,\n"
              "    quality.HANDMATIG_PATH, quality.PUBLISHED_PATH, build.DB_PATH, serve.DB_PATH)]))\n")
     out = run([sys.executable, "-c", probe], tmp_path)
     assert out.returncode == 0, out.stderr
@@ -207,10 +208,10 @@ def test_the_reworded_option_is_published_with_each_years_wording(year2025):
 def test_pages_show_the_option_as_worded_that_year(year2025):
     """The site's own page code on the 2025 database: legend and header the latest wording, the
     table's cells, the download and a municipality's answer that year's."""
-    from eenzaamheid.site.gemeente import answers_by_year
-    from eenzaamheid.site.kernantwoorden import answer_cell
+    from eenzaamheid.site.pages.gemeente import answers_by_year
+    from eenzaamheid.site.pages.kernantwoorden import answer_cell
     from eenzaamheid.site.store import Store
-    from eenzaamheid.site.vragen import question_charts, question_sheet
+    from eenzaamheid.site.pages.vragen import question_charts, question_sheet
 
     root, _, _ = year2025
     old = _delivered_label(root, 2024)
@@ -253,7 +254,7 @@ def test_year_tables_follow_the_codebook(year2025):
 def test_an_option_of_some_years_only_is_allowed_in_those_years_only():
     """A new (or dropped) answer option is one codebook field, `jaren` on the option."""
     from eenzaamheid import codebook as cb
-    from eenzaamheid.pipeline import codebook_tables
+    from eenzaamheid.tables import codebook_tables
 
     data = copy.deepcopy(cb.load().data)
     coalitie = next(q for q in data["vragen"] if q["vraag_id"] == "coalitie")

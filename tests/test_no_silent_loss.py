@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from eenzaamheid import build, codebook
-from eenzaamheid.pipeline import ingest
+from eenzaamheid.intake import ingest
 from test_validate import (CSV_YEAR, XLSX_YEAR, answer_column, first_enum_column, header_of, run_cli,  # noqa: F401
                            make, validate_json)
 

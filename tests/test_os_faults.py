@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from eenzaamheid import faults, publication
+from eenzaamheid import faults
+from eenzaamheid.publish import publication
 
 from conftest import EENZAAMHEID, ROOT
 

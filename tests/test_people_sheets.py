@@ -1,4 +1,4 @@
-"""The spreadsheets for people (spreadsheets/ of the demo build, pipeline/people_sheets.py), read as a
+"""The spreadsheets for people (spreadsheets/ of the demo build, publish/people_sheets.py), read as a
 reader's program reads them (pandas, openpyxl) and checked against the database: every cell of every
 year, derived here from the tables antwoorden, antwoorden_quarantaine, toelichtingen, inzendingen,
 vraagversies, vragen, antwoordopties and optielabels_per_jaar (the option groups of the skip logic from the codebook)."""
@@ -17,7 +17,7 @@ import yaml
 
 from eenzaamheid import codebook
 from eenzaamheid.paths import ROOT
-from eenzaamheid.site import security
+from eenzaamheid.site.hardening import security
 
 MARKERS = ("niet gevraagd", "niet beantwoord", "telt niet mee")
 
@@ -155,7 +155,7 @@ def test_workbook_has_readme_first_a_filtered_table_and_a_frozen_header(out, db)
         assert lazy.sheetnames == ["Lees mij", sheet_name, "Kolommen"]
         readme = "\n".join(" ".join(str(c) for c in row if c) for row in lazy["Lees mij"].iter_rows(values_only=True))
         lazy.close()
-        # the address only once the site has a real one (catalog/release.py); the citation always
+        # the address only once the site has a real one (publish/release.py); the citation always
         assert bool(re.search(r"^Adres ", readme, re.M)) == ("homepage" in package)
         for fact in (notice, package["title"], package["version"], package["citation"], package.get("homepage", ""),
                      "CC0-1.0", *MARKERS):
@@ -231,7 +231,7 @@ def test_a_reworded_option_is_worded_as_in_each_rows_year(db):
     import copy
 
     from eenzaamheid import codebook as cb
-    from eenzaamheid.pipeline import people_table
+    from eenzaamheid.publish import people_table
 
     last = max(_years(db))
     vraag_id, optie_code = db.execute(

@@ -26,8 +26,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from eenzaamheid import codebook
-from eenzaamheid.pipeline import deidentify, privacy
-from eenzaamheid.pipeline.privacy import elfproef, iban_valid, redact_value
+from eenzaamheid import deidentify, privacy
+from eenzaamheid.tables import cleanschema
+from eenzaamheid.privacy import elfproef, iban_valid, redact_value
 
 from conftest import start_datasette
 
@@ -60,7 +61,7 @@ def test_publication_pass_redacts_every_listed_copy_and_strips_control_character
         "opschoonlog": pd.DataFrame({"regel": ["quarantaine"], "voor": ["Ja\x1b[2J"], "na": ["tel 0612345678"]}),
         "gemeenten": pd.DataFrame({"naam": ["Den\x00 Haag"], "code": [1]}),
     }
-    privacy.redact_published(frames)
+    privacy.redact_published(frames, cleanschema.redacted_columns())
     published = json.dumps({t: f.astype(object).where(f.notna(), None).to_dict("list") for t, f in frames.items()})
     for value in ("gemeentepost", "111222333", "48273615", "3581 KP", "0612345678", "\\u001b", "\\u0000"):
         assert value not in published

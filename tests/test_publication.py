@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from eenzaamheid import publication
+from eenzaamheid.publish import publication
 
 
 def _tree(folder):
@@ -51,7 +51,7 @@ def test_a_kill_inside_the_fallback_switch_is_undone_at_the_next_start(tmp_path)
 def test_the_lock_is_refused_while_another_process_holds_it(tmp_path):
     live = tmp_path / "clean"
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
-                               "from eenzaamheid import publication as p\n"
+                               "from eenzaamheid.publish import publication as p\n"
                                "with p.locked(Path(sys.argv[1])):\n print('vast', flush=True); time.sleep(60)",
                                str(live)], stdout=subprocess.PIPE, text=True)
     try:

@@ -19,10 +19,11 @@ import pytest
 
 from eenzaamheid import build, quality
 from eenzaamheid.quality import report as quality_report
-from eenzaamheid.pipeline import cleanschema, validate
+from eenzaamheid.tables import cleanschema
+from eenzaamheid.validation import validate
 from eenzaamheid import codebook as cb
 from eenzaamheid.paths import RAW, ROOT
-from eenzaamheid.pipeline.privacy import EMAIL
+from eenzaamheid.privacy import EMAIL
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -600,8 +601,8 @@ def test_the_diff_and_the_exports_are_the_same_in_the_helper_process_and_without
     process is gone (the build then does both itself), and what writing raised is raised here."""
     import pandas as pd
 
-    from eenzaamheid.packaging import write_exports
-    from eenzaamheid.pipeline import changes
+    from eenzaamheid.publish.packaging import write_exports
+    from eenzaamheid.changes import changes
 
     conn = sqlite3.connect(demo_db)
     frames = {t: cleanschema.check(t, pd.read_sql(f"select * from {t}", conn)) for t in cleanschema.TABLES

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from eenzaamheid.pipeline import reconcile as rec
+from eenzaamheid.transform import reconcile as rec
 from eenzaamheid.build import clean_frames
 from eenzaamheid.paths import SCHEMAS
 
@@ -41,7 +41,7 @@ def test_every_published_figure_has_one_row(frames, result):
 
 def test_columns_follow_the_clean_table_schema(result):
     schema = yaml.safe_load((SCHEMAS / "clean" / "reconciliatie.yaml").read_text(encoding="utf-8"))
-    # the build adds the synthetic flag of the figure's year(s) afterwards (pipeline/counted.label_synthetic)
+    # the build adds the synthetic flag of the figure's year(s) afterwards (transform/counted.label_synthetic)
     assert list(result.columns) + ["synthetisch"] == [f["name"] for f in schema["fields"]]
     enum = next(f for f in schema["fields"] if f["name"] == "status")["constraints"]["enum"]
     assert set(result["status"]) <= set(enum)

@@ -458,8 +458,8 @@ def test_file_sizes_and_link_column_in_dutch(site):
 
 @pytest.mark.parametrize("cell", ["=1+1", "+31 6 1234", "-3", "-", "@som", "\tx", "\rx", "tekst", "", "2024-00002"])
 def test_excel_download_guards_formulas_as_the_csv_exports_do(cell):
-    """The Excel download repeats the exports' rule (pipeline/export.py) without importing it (pandas)."""
-    from eenzaamheid.pipeline.export import _neutralised
-    from eenzaamheid.site.excel_csv import excel_cell
+    """The Excel download repeats the exports' rule (publish/export.py) without importing it (pandas)."""
+    from eenzaamheid.publish.export import _neutralised
+    from eenzaamheid.site.datasette.excel_csv import excel_cell
 
     assert excel_cell(cell) == _neutralised(cell)

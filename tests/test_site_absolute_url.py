@@ -1,6 +1,6 @@
 """Two more shortcuts past Datasette's per-request work give what Datasette itself gives:
-eenzaamheid/site/absolute_url.py (absolute URLs of facet links without urljoin where that is the
-same text) and eenzaamheid/site/connection.py (SQLite's JSON1 support asked once). The pages are
+eenzaamheid/site/datasette/absolute_url.py (absolute URLs of facet links without urljoin where that is the
+same text) and eenzaamheid/site/datasette/connection.py (SQLite's JSON1 support asked once). The pages are
 compared with a real Datasette in-process on the demo build, as test_site_cells does."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from datasette.utils import PrefixedUrlString
 from datasette.utils.asgi import Request
 
 from eenzaamheid import build
-from eenzaamheid.site import absolute_url
+from eenzaamheid.site.datasette import absolute_url
 from test_site_cells import _datasette, _in_thread, _pages
 
 HOSTS = [None, b"", b"localhost", b"127.0.0.1:8001", b"Example.NL", b"voorbeeld.nl:", b"[::1]:8001",

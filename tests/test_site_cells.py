@@ -1,6 +1,6 @@
 """The site's shortcuts past Datasette's per-request work give the same pages as Datasette itself:
-eenzaamheid/site/cells.py (table cells without a render_cell round per cell, rows written
-straight from the values) and eenzaamheid/site/immutable.py (an immutable database's schema and
+eenzaamheid/site/datasette/cells.py (table cells without a render_cell round per cell, rows written
+straight from the values) and eenzaamheid/site/datasette/immutable.py (an immutable database's schema and
 table permissions read once). Each test runs a real Datasette in-process with the site's own
 arguments (serve.datasette_args) on the demo build."""
 from __future__ import annotations
@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from eenzaamheid import build, serve
+from eenzaamheid import build
+from eenzaamheid.site import serve
 
 PAGES = [
     "/benchmark/inzendingen",                            # labels of foreign keys, gemeente_code links
@@ -69,7 +70,7 @@ def test_table_and_row_pages_are_the_same_as_with_datasettes_own_cells(db_path, 
     from datasette.views import row as row_view
     from datasette.views import table as table_view
 
-    from eenzaamheid.site import cells
+    from eenzaamheid.site.datasette import cells
 
     ours = _in_thread(_pages(_datasette(db_path), PAGES))
     assert table_view.display_columns_and_rows is cells.display_columns_and_rows  # the plugin installed it
@@ -88,7 +89,7 @@ def test_display_rows_read_as_datasette_builds_them(db_path):
     """What another reader of display_rows gets (Row objects of cell dicts) equals the original's."""
     from datasette.views import table as table_view
 
-    from eenzaamheid.site import cells
+    from eenzaamheid.site.datasette import cells
 
     calls = []
 
@@ -126,7 +127,7 @@ def test_display_rows_read_as_datasette_builds_them(db_path):
 def test_schema_answers_are_remembered_as_copies_and_only_for_immutable_files(db_path, tmp_path):
     from datasette.database import Database
 
-    from eenzaamheid.site.immutable import SchemaMemoDatabase
+    from eenzaamheid.site.datasette.immutable import SchemaMemoDatabase
 
     async def check():
         datasette = _datasette(db_path)
@@ -153,7 +154,7 @@ def test_schema_answers_are_remembered_as_copies_and_only_for_immutable_files(db
         copy = tmp_path / "veranderlijk.db"
         copy.write_bytes(db_path.read_bytes())
         mutable = datasette.add_database(Database(datasette, path=str(copy), is_mutable=True), name="veranderlijk")
-        from eenzaamheid.site import immutable
+        from eenzaamheid.site.datasette import immutable
         immutable.install(datasette)
         assert not isinstance(mutable, SchemaMemoDatabase)
         assert "nieuw" not in await mutable.table_names()

@@ -275,8 +275,8 @@ def test_municipality_answers_download_words_each_year_as_asked(site, municipali
     before: where the sheet prints an option's words, that year's row gives the new ones, earlier rows their own."""
     import sqlite3
 
-    from eenzaamheid.site.gemeente import fetch_municipality
-    from eenzaamheid.site.gemeente_cijfers import municipality_sheet
+    from eenzaamheid.site.pages.gemeente import fetch_municipality
+    from eenzaamheid.site.pages.gemeente_cijfers import municipality_sheet
 
     with sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True) as conn:
         g = conn.execute("select opvolger_code from gemeenten where gemeente_code = ?", [municipality]).fetchone()

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from eenzaamheid.paths import REFERENCE
-from eenzaamheid.site.provincie import province_code
+from eenzaamheid.site.pages.provincie import province_code
 from eenzaamheid.site.store import Store
-from eenzaamheid.site.zoeken import did_you_mean
+from eenzaamheid.site.pages.zoeken import did_you_mean
 from test_site import query
 from test_site_gemeente import expected_share, headline_definitions
 

@@ -1,4 +1,4 @@
-"""Whole pages rendered synchronously (eenzaamheid/site/sync_frame.py) are the pages Datasette's
+"""Whole pages rendered synchronously (eenzaamheid/site/datasette/sync_frame.py) are the pages Datasette's
 asynchronous rendering gives: the same HTML on every kind of page, the asynchronous calls of the
 templates (crumbs, menu, table actions, the wijzigingen rows) awaited beforehand, and a call that
 cannot be awaited beforehand rendered as Datasette does. A real Datasette in-process with the
@@ -28,7 +28,7 @@ def db_path(built_site_dir):
 
 
 async def _rendered(datasette, paths, enabled: bool, monkeypatch) -> dict:
-    from eenzaamheid.site import sync_frame
+    from eenzaamheid.site.datasette import sync_frame
 
     monkeypatch.setattr(sync_frame, "ENABLED", enabled)
     return await _pages(datasette, paths)
@@ -37,7 +37,7 @@ async def _rendered(datasette, paths, enabled: bool, monkeypatch) -> dict:
 @pytest.fixture
 def fell_back(monkeypatch) -> list[str]:
     """The templates a synchronous frame handed back to Datasette's asynchronous rendering."""
-    from eenzaamheid.site.sync_frame import SyncFrame
+    from eenzaamheid.site.datasette.sync_frame import SyncFrame
 
     names = []
     original = jinja2.Template.render_async
@@ -85,7 +85,7 @@ def test_a_call_that_cannot_be_awaited_beforehand_is_rendered_as_datasette_does(
         for enabled in (True, False):
             datasette = _datasette(db_path)
             datasette.jinja_env.loader.loaders.insert(0, jinja2.FileSystemLoader(str(tmp_path)))
-            from eenzaamheid.site import sync_frame
+            from eenzaamheid.site.datasette import sync_frame
             monkeypatch.setattr(sync_frame, "ENABLED", enabled)
             await datasette.invoke_startup()
             html = await datasette.render_template("proef.html", {"label": label, "database": "benchmark"})
@@ -151,7 +151,8 @@ def test_question_blocks_write_what_the_template_loop_wrote(db_path, monkeypatch
     the sections of many municipalities: breaks, notes, unpublished wordings, matrix questions."""
     import sqlite3
 
-    from eenzaamheid.site import gemeente, routes
+    from eenzaamheid.site import routes
+    from eenzaamheid.site.pages import gemeente
 
     calls = []
 

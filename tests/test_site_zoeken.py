@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from eenzaamheid.site.getallen import cell_number, getal
-from eenzaamheid.site.zoeken import fts_query
+from eenzaamheid.site.pages.zoeken import fts_query
 
 
 def get(site, path, **params):

@@ -2,7 +2,7 @@
 /gemeente/<code> and its factsheet) says whether *that statement* holds, never the raw answer of
 the row it is read from (ticking *Geen* at best practices means "Nee").
 
-The site's cells come from the page functions (eenzaamheid/site/kernantwoorden.py) on the demo
+The site's cells come from the page functions (eenzaamheid/site/pages/kernantwoorden.py) on the demo
 build's database; the expected values are recomputed here from the `antwoorden` and `inzendingen`
 tables (accepted submissions only), the codebook YAML read directly (kerncijfer, option groups,
 `alleen_als`) and, for questions without a kerncijfer, their 'ja'-options in `antwoordopties`.
@@ -15,8 +15,8 @@ import sqlite3
 import pytest
 
 from eenzaamheid import build, codebook
-from eenzaamheid.site.gemeente import fetch_municipality
-from eenzaamheid.site.kernantwoorden import glance, years_lines
+from eenzaamheid.site.pages.gemeente import fetch_municipality
+from eenzaamheid.site.pages.kernantwoorden import glance, years_lines
 from eenzaamheid.site.store import Store
 
 SHOWN = {"ja": "Ja", "nee": "Nee", "niet gevraagd": "niet gevraagd", "geen inzending": "geen inzending",

@@ -544,8 +544,8 @@ def test_xlsx_real_dates_and_numbers_read_as_excel_shows_them(make, tmp_path):
     wb.save(path)
     write_manifest(tmp_path, path)
 
-    from eenzaamheid.pipeline.ingest import read_delivery
-    from eenzaamheid.pipeline.validate import validate_paths
+    from eenzaamheid.intake.ingest import read_delivery
+    from eenzaamheid.validation.validate import validate_paths
     frame = read_delivery(path, XLSX_YEAR).frame
     assert frame.loc[2, header_of(XLSX_YEAR, "respons_id")] == "12345"
     assert frame.loc[2, header_of(XLSX_YEAR, "starttijd")] == valid_rows(XLSX_YEAR)[1][0][1]
@@ -553,7 +553,7 @@ def test_xlsx_real_dates_and_numbers_read_as_excel_shows_them(make, tmp_path):
 
 
 def test_duplicate_header_is_reported_once(make, tmp_path):
-    from eenzaamheid.pipeline.validate import validate_paths
+    from eenzaamheid.validation.validate import validate_paths
     col = first_enum_column(CSV_YEAR).header
 
     def repeat(header, rows):
@@ -565,7 +565,7 @@ def test_duplicate_header_is_reported_once(make, tmp_path):
 
 
 def test_values_under_a_renamed_column_are_still_checked(make, tmp_path):
-    from eenzaamheid.pipeline.validate import validate_paths
+    from eenzaamheid.validation.validate import validate_paths
     col = first_enum_column(CSV_YEAR).header
 
     def rename_and_break(header, rows):
@@ -577,7 +577,7 @@ def test_values_under_a_renamed_column_are_still_checked(make, tmp_path):
 
 
 def test_delimiter_detection_ignores_commas_inside_headers():
-    from eenzaamheid.pipeline.ingest import _detect_delimiter
+    from eenzaamheid.intake.ingest import _detect_delimiter
     header = [f["name"] for f in contract.load_contract(CSV_YEAR)["fields"]]
     assert any("," in h for h in header), "the case csv.Sniffer gets wrong"
     for delimiter in (";", ",", "\t", "|"):
@@ -598,7 +598,7 @@ def csv_line(cells, delimiter) -> str:
     ("0,5 fte", False), ("Zie www.eentegeneenzaamheid.nl", False),
 ])
 def test_personal_data_pattern(text, found):
-    from eenzaamheid.pipeline.privacy import PERSONAL, mask as mask_personal_data
+    from eenzaamheid.privacy import PERSONAL, mask as mask_personal_data
     assert (PERSONAL.search(text) is not None) == found
     if found:
         masked = mask_personal_data(text)

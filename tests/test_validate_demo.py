@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from eenzaamheid.paths import RAW
-from eenzaamheid.pipeline.validate import validate_paths
+from eenzaamheid.validation.validate import validate_paths
 
 PLANTED = RAW / "demo_vervuiling.csv"
 

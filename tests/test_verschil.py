@@ -185,7 +185,8 @@ def test_a_rebuild_from_the_same_frames_carries_the_record_over_without_the_diff
     changed), any other frames get the full diff."""
     import pandas as pd
 
-    from eenzaamheid.pipeline import changes as build_changes, cleanschema, diff
+    from eenzaamheid.changes import changes as build_changes, diff
+    from eenzaamheid.tables import cleanschema
 
     conn = sqlite3.connect(builds.new / build.DB_NAME)
     frames = {t: cleanschema.check(t, pd.read_sql(f"select * from [{t}]", conn)) for t in cleanschema.TABLES}
@@ -239,8 +240,8 @@ def test_a_rebuild_of_the_same_inputs_is_byte_identical_and_keeps_the_record(bui
     assert "WIJZIGINGEN.md" in a and build.PACKAGE_ZIP in a and "csv/wijzigingen.csv" in a
     assert {"datapackage.json", "dcat.ttl"} <= a.keys()
     exports = [k for k in a if k.split("/")[0] in ("csv", "json", "parquet", "xlsx")]
-    from eenzaamheid.pipeline import spreadsheet
-    from eenzaamheid.pipeline.cleanschema import TABLES
+    from eenzaamheid.publish import spreadsheet
+    from eenzaamheid.tables.cleanschema import TABLES
     # 20 tables (kerncijfers, wijzigingen, antwoorden_niet_meegeteld, antwoorden_breed and optielabels_per_jaar joined the 15)
     # and the xlsx of the main ones
     assert len(exports) == 3 * len(TABLES) + len(spreadsheet.TABLES) == 3 * 20 + len(spreadsheet.TABLES)
@@ -364,7 +365,7 @@ def test_the_include_renders_from_the_context_or_loads_the_rows_itself(builds, t
     (then the site plugin's `wijzigingen_laden` fetches the rows)."""
     from datasette.app import Datasette
 
-    from eenzaamheid.site.wijzigingen import wijzigingen_context
+    from eenzaamheid.site.pages.wijzigingen import wijzigingen_context
 
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)

@@ -1,4 +1,4 @@
-"""The views of eenzaamheid/pipeline/views.sql on a real SQLite database built from the demo deliveries."""
+"""The views of eenzaamheid/tables/views.sql on a real SQLite database built from the demo deliveries."""
 import re
 import sqlite3
 
@@ -9,9 +9,9 @@ import sqlite_utils
 from eenzaamheid.build import clean_frames
 from eenzaamheid.codebook import load as load_codebook
 from eenzaamheid.paths import ROOT
-from eenzaamheid.pipeline.load import views_sql
+from eenzaamheid.tables.load import views_sql
 
-VIEWS_SQL = ROOT / "eenzaamheid" / "pipeline" / "views.sql"
+VIEWS_SQL = ROOT / "eenzaamheid" / "tables" / "views.sql"
 # the tables the views read, with their primary keys and the indexes the build creates
 TABLES = {
     "inzendingen": ["inzending_id"],

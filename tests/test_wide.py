@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from eenzaamheid import codebook
-from eenzaamheid.pipeline import cleanschema, wide
+from eenzaamheid.tables import cleanschema
+from eenzaamheid.transform import wide
 
 FIXED = ["inzending_id", "jaar", "gemeente_code", "gemeente", "provincie", "opvolger_code",
          "telt_in_vast_panel_2022_2024", "telt_in_groep_2022_2023", "synthetisch"]

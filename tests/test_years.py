@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from eenzaamheid import years
-from eenzaamheid.catalog import release
+from eenzaamheid.publish import release
 
 
 def test_a_range_of_years_is_written_with_an_en_dash():

@@ -29,7 +29,7 @@ class Strict(BaseModel):
 @contextlib.contextmanager
 def _no_plugins():
     """While a model is built: pydantic would first search the metadata of every installed package for
-    plugins of its own (~0.05 s; eenzaamheid/pipeline/values.py does the same for pandera's models)."""
+    plugins of its own (~0.05 s; eenzaamheid/validation/values.py does the same for pandera's models)."""
     before = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
     os.environ["PYDANTIC_DISABLE_PLUGINS"] = "1"
     try:

@@ -2,7 +2,7 @@
 
 Frictionless Table Schema (https://specs.frictionlessdata.io/table-schema/) with only the keys this
 project uses, plus two keys of its own, both kept out of every published schema
-(eenzaamheid/pipeline/cleanschema.py reads them aside): `indexen` (the database's indexes) and, per
+(eenzaamheid/tables/cleanschema.py reads them aside): `indexen` (the database's indexes) and, per
 field, `redactie` (how delivered text in the column is redacted before publication).
 """
 from __future__ import annotations

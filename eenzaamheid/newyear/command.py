@@ -96,7 +96,7 @@ def _draft(bestand: Path, jaar: int, book, raw: Path, uitgenodigd: int | None, o
 
 def _apply(bestand: Path, jaar: int) -> None:
     from ..commandline import show_validation
-    from ..pipeline.validate import UsageError, validate_paths
+    from ..validation.validate import UsageError, validate_paths
     from .apply import NotReady, apply
 
     try:

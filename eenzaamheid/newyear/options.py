@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..codebook import AnswerColumn, Codebook
-from ..pipeline import ingest
-from ..pipeline.manifest import ManifestError, discover, read_manifest, replacements
+from ..intake import ingest
+from ..intake.manifest import ManifestError, discover, read_manifest, replacements
 from .columns import normal, similarity, slug
 
 REWORD_MIN_RATIO = 0.5   # a reworded label still shares half its text; else only its place tells

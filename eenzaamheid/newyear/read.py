@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..codebook import Delivery
-from ..pipeline import ingest
+from ..intake import ingest
 
 # Date formats survey systems write, tried after the previous year's own format.
 DATE_FORMATS = ("%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",

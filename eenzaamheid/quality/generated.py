@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .. import codebook as cb
-from ..pipeline import cleanschema
+from ..tables import cleanschema
 from .model import FATAAL, FOUT, UNEXPECTED_ROWS, Controle
 from .model import quote_ident as _quote_ident, sql_literal as _sql_literal
 

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from .. import yamlfile
 
-from ..pipeline import cleanschema
+from ..tables import cleanschema
 from .model import HANDMATIG_PATH, PUBLISHED_PATH, UNEXPECTED_ROWS, Controle, QualityConfigError
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..pipeline import cleanschema
-from ..pipeline.privacy import redact_value, report_problem
+from ..tables import cleanschema
+from ..privacy import redact_value, report_problem
 from ..problems import FOUT, WAARSCHUWING
 from .model import ERNSTEN, FATAAL, QualityResult
 
@@ -36,7 +36,7 @@ SYNTHETIC_NOTICE = ("<strong>Let op: synthetische demodata.</strong> De levering
                     "en gekalibreerd op de gepubliceerde landelijke cijfers; de rijen in dit rapport zijn niet de "
                     "antwoorden van echte gemeenten.")
 PASSED = "geslaagd"
-from ..refusal import NOT_RUN  # noqa: E402  (one wording for report and CLI)
+from ..publish.refusal import NOT_RUN  # noqa: E402  (one wording for report and CLI)
 TITLE = "Kwaliteitsrapport Benchmark Eén tegen eenzaamheid"
 _RANK = {e: i for i, e in enumerate(ERNSTEN)}
 
@@ -345,13 +345,13 @@ def render(validation, quality: QualityResult | None, clean_checks: dict[str, st
     database existed: the report then shows deliveries and clean-table checks, and is never
     'Publiceerbaar');
     clean_checks: table -> 'geslaagd' or the pandera failure text (or None);
-    refusal: for a refused build, `eenzaamheid.refusal.Refusal.as_dict()`: the report leads with it.
+    refusal: for a refused build, `eenzaamheid.publish.refusal.Refusal.as_dict()`: the report leads with it.
     """
     report = to_dict(validation, quality, clean_checks, synthetic, refusal)
     return to_html(report), report
 
 
-from ..report import write_atomic as _write_atomic  # noqa: E402  (one atomic writer for all reports)
+from ..validation.report import write_atomic as _write_atomic  # noqa: E402  (one atomic writer for all reports)
 
 
 def to_json(report: dict) -> str:

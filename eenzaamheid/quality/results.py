@@ -8,7 +8,7 @@ from collections import Counter
 from itertools import zip_longest
 from typing import Iterable, Mapping
 
-from ..pipeline.privacy import redact_value as mask  # the same redaction as the published tables
+from ..privacy import redact_value as mask  # the same redaction as the published tables
 from .families import COLUMNS, NOT_NULL
 from .model import ERNSTEN, FATAAL, FOUT, UNEXPECTED_ROWS, WAARSCHUWING, Controle, QualityResult
 

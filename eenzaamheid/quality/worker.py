@@ -55,8 +55,9 @@ def _serve(gate: bool = True) -> None:
         except Exception as exc:  # QualityConfigError: raised in the build when the gate runs
             controles = exc
     else:  # imported while the build cleans
-        from .. import packaging  # noqa: F401
-        from ..pipeline import changes, export  # noqa: F401
+        from ..publish import packaging  # noqa: F401
+        from ..changes import changes  # noqa: F401
+        from ..publish import export  # noqa: F401
     gcpolicy.start_batch()  # again: what was imported is never collected
     while True:
         try:
@@ -65,7 +66,7 @@ def _serve(gate: bool = True) -> None:
             return
         try:
             if request[0] == "changes":
-                from ..pipeline import changes
+                from ..changes import changes
                 answer = (True, changes.against_previous(*request[1:3]))
             elif isinstance(controles, Exception):
                 answer = (False, controles)
@@ -76,7 +77,7 @@ def _serve(gate: bool = True) -> None:
         out.write(pickle.dumps(answer))
         out.flush()
         if request[0] == "changes" and len(request) > 3 and request[3] is not None and answer[0]:
-            from ..packaging import write_exports
+            from ..publish.packaging import write_exports
             try:
                 write_exports({**request[2], "wijzigingen": answer[1]}, *request[3])
                 answer = (True, None)
@@ -201,8 +202,8 @@ class SideWork:
         self.wijzigingen = None
 
     def changes(self):
-        """The `wijzigingen` frame (pipeline.changes.against_previous)."""
-        from ..pipeline import changes as build_changes
+        """The `wijzigingen` frame (changes.changes.against_previous)."""
+        from ..changes import changes as build_changes
 
         answer = self.worker.answer() if self.worker is not None else None
         if answer is not None and answer[0]:
@@ -214,7 +215,7 @@ class SideWork:
 
     def exports(self) -> None:
         """Wait until the exports are written (packaging.write_exports); raises what writing raised."""
-        from ..packaging import write_exports
+        from ..publish.packaging import write_exports
 
         if self.export_args is None:
             return

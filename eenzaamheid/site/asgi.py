@@ -2,13 +2,14 @@
 server reports ready, an empty table search dropped (zoeken.py), the Excel download of a table
 (excel_csv.py), Cache-Control on static files (assets.py), gzip (compression.py), and outermost
 the hardening of security.py."""
-from eenzaamheid.site import downloads, security
-from eenzaamheid.site.assets import static_cache_middleware
-from eenzaamheid.site.compression import gzip_middleware
-from eenzaamheid.site.excel_csv import excel_csv_middleware
+from eenzaamheid.site.datasette import downloads
+from eenzaamheid.site.hardening import security
+from eenzaamheid.site.datasette.assets import static_cache_middleware
+from eenzaamheid.site.datasette.compression import gzip_middleware
+from eenzaamheid.site.datasette.excel_csv import excel_csv_middleware
 from eenzaamheid.site.common import STATIC_DOWNLOADS
 from eenzaamheid.site.store import current_store
-from eenzaamheid.site.zoeken import without_empty_table_search
+from eenzaamheid.site.pages.zoeken import without_empty_table_search
 
 
 def wrapper(datasette):

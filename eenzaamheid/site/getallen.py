@@ -1,7 +1,7 @@
 """One number style for every page a person reads: Dutch decimal comma and thousands dot.
 
 Used by our pages (Jinja filter `getal`), by the rows of Datasette's table and query pages
-(eenzaamheid/site/rows.py) and by the counts in our copies of Datasette's templates. JSON and
+(eenzaamheid/site/datasette/rows.py) and by the counts in our copies of Datasette's templates. JSON and
 CSV are not touched: they keep machine numbers.
 """
 from __future__ import annotations

@@ -7,20 +7,20 @@ from urllib.parse import unquote
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from eenzaamheid.site import deelname
+from eenzaamheid.site.pages import deelname
 from eenzaamheid.site.common import POPULATION_LABELS, SHOWN_POPULATIONS, TYPE_LABELS, province_slug
-from eenzaamheid.site.gemeente import answers_by_year, fetch_municipality, participation, question_blocks, search_municipalities
-from eenzaamheid.site.gemeente_cijfers import municipality_sheet
-from eenzaamheid.site.gemeente_kop import build_info, code_life
-from eenzaamheid.site.kaart import map_page
-from eenzaamheid.site.kerncijfers import question_headline
-from eenzaamheid.site.kernantwoorden import glance, predecessors, years_lines
+from eenzaamheid.site.pages.gemeente import answers_by_year, fetch_municipality, participation, question_blocks, search_municipalities
+from eenzaamheid.site.pages.gemeente_cijfers import municipality_sheet
+from eenzaamheid.site.pages.gemeente_kop import build_info, code_life
+from eenzaamheid.site.pages.kaart import map_page
+from eenzaamheid.site.pages.kerncijfers import question_headline
+from eenzaamheid.site.pages.kernantwoorden import glance, predecessors, years_lines
 from eenzaamheid.site.page_sheets import SYNTHETIC_NOTICE, sheet_response
 from eenzaamheid.site.render import cache_headers, not_found, render, sync_templates
 from eenzaamheid.site.store import database, get_store
-from eenzaamheid.site.vragen import question_charts, question_list, question_sheet
-from eenzaamheid.site.provincie import province_code, provinces
-from eenzaamheid.site.zoeken import common_name, did_you_mean, municipality_for
+from eenzaamheid.site.pages.vragen import question_charts, question_list, question_sheet
+from eenzaamheid.site.pages.provincie import province_code, provinces
+from eenzaamheid.site.pages.zoeken import common_name, did_you_mean, municipality_for
 
 
 async def robots_txt(datasette):
@@ -203,8 +203,8 @@ async def kaart(request, datasette):
 
 
 async def over_deze_data(request, datasette):
-    """/over: what the data is, its version and how to cite it (eenzaamheid/site/over.py)."""
-    from eenzaamheid.site import over
+    """/over: what the data is, its version and how to cite it (eenzaamheid/site/pages/over.py)."""
+    from eenzaamheid.site.pages import over
 
     store = await get_store(datasette)
     context = await over.context(datasette, store, database(datasette))

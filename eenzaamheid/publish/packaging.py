@@ -1,0 +1,106 @@
+"""The publication as a data package: the zip (one download) with datapackage.json, the CSV files
+and their documentation, and the root datapackage.json kept in line with the live publication."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..paths import ROOT
+from ..changes import changes
+
+EXPORT_DIRS = ("csv", "json", "parquet")
+PACKAGE_ZIP = "benchmark-eenzaamheid.zip"  # the data package as one download
+
+
+def write_exports(frames: dict, staging: Path, live: Path, datapackage: Path | None) -> None:
+    """Every download of the staged publication from the checked frames: csv/json/parquet/xlsx, the
+    spreadsheets for people (publish/people_sheets.py), and with a root `datapackage` the zip (and datapackage.json, when the package lives in the
+    published folder). Reads nothing but the frames and the project's metadata, so it may run in
+    the build's helper process while the database is loaded and checked."""
+    from . import descriptor, export, people_sheets
+
+    export.export_tables(frames, staging)
+    synthetic = bool(frames["bronbestanden"]["synthetisch"].astype(int).any())
+    # after the CSV files: the workbooks' first sheet names the version, a hash of those files
+    package = descriptor.datapackage("csv", synthetic, csv_dir=staging / "csv")
+    notice = (descriptor.package_metadata().get("synthetisch_melding") or "").strip() if synthetic else None
+    people_sheets.write_all(frames, staging, package, " ".join((notice or "").split()) or None,
+                            export._write_atomic_with)
+    if datapackage is not None:
+        if package_inside(live, datapackage):  # part of the folder, switched with it
+            descriptor.write_datapackage(staging / datapackage.name, "csv", synthetic=synthetic)
+        package_zip(staging, staging / PACKAGE_ZIP, synthetic)
+
+
+def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
+    """The package as one download, and beside it in the staged folder datapackage.json and the
+    DCAT record (dcat.ttl), each downloadable by itself. The zip holds datapackage.json with the CSV
+    files (paths csv/...), the spreadsheets for people (spreadsheets/...), README.md (with the data dictionary), CITATION.cff, the codebook, the
+    DCAT record and the licence texts; fixed timestamps and order: reproducible."""
+    import json
+    import zipfile
+
+    from . import release
+    from .catalog import dcat, zipdocs
+    from . import descriptor, export, people_sheets
+
+    package = descriptor.datapackage("csv", synthetic, csv_dir=staging / "csv")
+    package_bytes = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    meta = release.metadata(descriptor.METADATA_PATH)
+    catalogus = meta["catalogus"]
+    files: dict[str, int | None] = {f"{fmt}/{f.name}": f.stat().st_size for fmt in EXPORT_DIRS
+                                    for f in sorted((staging / fmt).glob(f"*.{fmt}"))}
+    people = [name for name in people_sheets.file_names() if (staging / name).is_file()]
+    files.update({name: (staging / name).stat().st_size for name in people})
+    files.update({"datapackage.json": len(package_bytes), path.name: None})
+    dcat_bytes = dcat.turtle(package, catalogus, files, path.name)
+    export._write_atomic(staging / "datapackage.json", package_bytes)
+    export._write_atomic(staging / dcat.DCAT_NAME, dcat_bytes)
+    notice = (meta.get("datapackage") or {}).get("synthetisch_melding") or ""
+    members = {"datapackage.json": package_bytes,
+               "README.md": zipdocs.readme(package, synthetic, notice, meta.get("panels") or {}),
+               "CITATION.cff": zipdocs.citation_cff(package, catalogus),
+               "codebook.yaml": zipdocs.codebook_bytes(ROOT),
+               dcat.DCAT_NAME: dcat_bytes, **zipdocs.licence_files()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        def add(name: str, data: bytes) -> None:
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            z.writestr(info, data)
+        for name, data in members.items():
+            add(name, data)
+        for csv_file in sorted((staging / "csv").glob("*.csv")):
+            add(f"csv/{csv_file.name}", csv_file.read_bytes())
+        for name in people:  # described in datapackage.json too
+            add(name, (staging / name).read_bytes())
+        if (staging / changes.CHANGELOG_NAME).exists():  # the diff with the previous publication
+            add(changes.CHANGELOG_NAME, (staging / changes.CHANGELOG_NAME).read_bytes())
+
+
+def package_inside(clean_dir: Path, datapackage: Path | None) -> bool:
+    return datapackage is not None and Path(os.path.abspath(datapackage)).parent == clean_dir
+
+
+def sync_datapackage(clean_dir: Path, datapackage: Path) -> bool:
+    """Make datapackage.json outside the publication folder (the project root's) describe the live
+    publication: it is the package inside the live zip with the CSV paths relative to it. Written
+    right after the switch, and again at the next build's start when a kill came in between.
+    Returns whether it had to be (re)written."""
+    import json
+    import zipfile
+
+    from . import export
+
+    try:
+        with zipfile.ZipFile(clean_dir / PACKAGE_ZIP) as z:
+            package = json.loads(z.read("datapackage.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False  # no (complete) publication yet: nothing to describe
+    folder = Path(os.path.relpath(clean_dir, Path(os.path.abspath(datapackage)).parent)).as_posix()
+    for resource in package["resources"]:  # csv/x.csv, spreadsheets/y.xlsx: relative to the publication
+        resource["path"] = f"{folder}/{resource['path']}" if folder != "." else resource["path"]
+    text = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if datapackage.exists() and datapackage.read_bytes() == text:
+        return False
+    export._write_atomic(datapackage, text)
+    return True
