@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import codebook as cb
-from . import faults, gcpolicy, progress
+from . import faults, gcpolicy
+from .commandline import progress
 from .intake import ingest
 from .publish import publication, refusal, release
 from .tables import cleanschema, codebook_tables, foreignkeys

@@ -2,7 +2,7 @@
 
 The commands and options are Dutch (`valideer`, `bouw`, `controleer`, `serveer`, `ontvang`, `verschil`,
 `nieuw-jaar`); the old English names still work, hidden (eenzaamheid.commandline). Messages go through
-`logging` (eenzaamheid.progress), so `--stil` and `--uitgebreid` work on every command.
+`logging` (eenzaamheid.commandline.progress), so `--stil` and `--uitgebreid` work on every command.
 Exit codes follow the project convention: 0 ok (warnings allowed), 1 data problems,
 2 usage errors; every command's `--help` states its own.
 """
@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import progress
+from .commandline import progress
 from .commandline import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, register, show_validation, usage as _usage
 from .model import MetadataError
 from .paths import RAW
@@ -113,7 +113,7 @@ def valideer(
                                                 "bestandsnaam het niet zeggen.", show_default=False)] = None,
 ) -> None:
     from .validation import report as render
-    from .metadata_check import ensure_valid
+    from .quality.metadata_check import ensure_valid
     from .validation.validate import UsageError, validate_paths
 
     ensure_valid()  # the metadata the validation rests on
@@ -229,7 +229,7 @@ def bouw(
     """
     from . import faults, gcpolicy
     from .build import BuildError, build as run_build
-    from .metadata_check import ensure_valid
+    from .quality.metadata_check import ensure_valid
     from .paths import CLEAN, ROOT
     from .validation.validate import UsageError
 

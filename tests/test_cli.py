@@ -14,7 +14,7 @@ import pytest
 from typer.main import get_command
 
 from conftest import cli_in_process
-from eenzaamheid import progress
+from eenzaamheid.commandline import progress
 from eenzaamheid.cli import app
 from eenzaamheid.commandline import OLD_COMMANDS, OLD_OPTIONS
 

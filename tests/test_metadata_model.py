@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from eenzaamheid.codebook_years import CodebookError
-from eenzaamheid import metadata_check as files
+from eenzaamheid.quality import metadata_check as files
 from eenzaamheid.model.reference import render
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import progress
+from ..commandline import progress
 from ..paths import RAW
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ break: a command is registered a second time under its old name, hidden (`regist
 name is rewritten to its Dutch name before parsing (OLD_OPTIONS), so it never shows in `--help`.
 
 Every command takes `--stil` (only errors and the final line) and `--uitgebreid` (also debug messages):
-they are added here to each command's parameters and set up logging (eenzaamheid.progress) before it runs.
+they are added here to each command's parameters and set up logging (eenzaamheid.commandline.progress) before it runs.
 `show_validation` is how every command that validates (valideer, ontvang, nieuw-jaar) shows the result.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ UITGEBREID = Annotated[bool, typer.Option("--uitgebreid", help="Toon ook de deta
 
 def with_verbosity(function):
     """The command function with --stil and --uitgebreid added to its parameters; they configure logging
-    (eenzaamheid.progress) before the command runs and are not passed on."""
+    (eenzaamheid.commandline.progress) before the command runs and are not passed on."""
     @functools.wraps(function)
     def command(*args, stil: bool = False, uitgebreid: bool = False, **kwargs):
         if stil and uitgebreid:
@@ -86,8 +86,8 @@ def usage(message: str):
 
 def show_validation(result) -> None:
     """The validation on the terminal; with --stil only its errors and the verdict."""
-    from .validation import report as render
-    from .problems import FOUT, printable
+    from ..validation import report as render
+    from ..problems import FOUT, printable
 
     if log.isEnabledFor(logging.INFO):
         render.print_text(result)

@@ -1,7 +1,7 @@
 """Every YAML file the build reads, checked against its model and its references in one pass:
 `problems()` lists what is wrong (Dutch: file, line, key path), `ensure_valid()` raises it.
 `eenzaamheid valideer` and `bouw` call `ensure_valid` first; a test runs it over the committed files.
-It sits beside the wiring, not in model/: it reads the tables, views and checks the later stages define.
+It sits with the quality stage, not in model/: it reads the tables, views and checks the stages define.
 
 The delivery contracts (schemas/raw/<jaar>.yaml) are not here: they are generated from the codebook
 and `contract.out_of_date` already fails on any difference from what the codebook gives.
@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import yamlfile
-from .model import checks, metadata, tableschema
-from .model.base import MetadataError, check
-from .paths import CHECKS, ROOT, SCHEMAS
+from .. import yamlfile
+from ..model import checks, metadata, tableschema
+from ..model.base import MetadataError, check
+from ..paths import CHECKS, ROOT, SCHEMAS
 
 CODEBOOK = SCHEMAS / "codebook.yaml"
 MANUAL = CHECKS / "handmatige_controles.yml"
@@ -49,7 +49,7 @@ def problems(root: Path = ROOT) -> list[str]:
     """Every problem in the Table Schemas, metadata.yml and checks/handmatige_controles.yml under `root`
     (the data root), all files at once so that one round fixes them. The codebook must be right first
     (CodebookError): the other files refer to its questions and years."""
-    from . import codebook
+    from .. import codebook
 
     found: list[str] = []
     book = codebook.load(root / CODEBOOK.relative_to(ROOT))
@@ -80,8 +80,8 @@ def ensure_valid() -> None:
 def _table_schemas(found: list[str], root: Path) -> dict[str, list[str] | None]:
     """Check every Table Schema; return every table and view the site serves with its columns (None:
     a view, whose columns only the database knows)."""
-    from .quality.tables import TABLE_SCHEMAS
-    from .tables import cleanschema, load
+    from ..tables import cleanschema, load
+    from .tables import TABLE_SCHEMAS
 
     raw = {}
     for table in cleanschema.TABLES:
