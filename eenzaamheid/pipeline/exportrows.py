@@ -111,6 +111,26 @@ class _Rows:
         for start in range(0, len(self.order), CHUNK_ROWS):
             yield self.order[start:start + CHUNK_ROWS]
 
+    def segments(self) -> list[tuple[list[int], np.ndarray, list[tuple]]]:
+        """The columns as runs of neighbours whose combinations of values are few (an answer's
+        question, item and source column; a submission's id, year and municipality), so that a
+        writer joins a run's texts once per combination and per row only the runs:
+        (column positions, per frame row its combination, per combination the value codes)."""
+        limit = max(64, len(self.order) // 8)
+        runs: list[tuple[list[int], np.ndarray, list[tuple]]] = []
+        for i, column in enumerate(self.columns):
+            if runs and len(runs[-1][2]) <= limit:
+                members, combined, combos = runs[-1]
+                base = len(column.values) + 1
+                ids, distinct = pd.factorize(combined.astype(np.int64) * base + column.codes)
+                if len(distinct) <= limit:
+                    runs[-1] = (members + [i], ids, [combos[k] + (v,) for k, v in
+                                                     zip((distinct // base).tolist(), (distinct % base).tolist())])
+                    continue
+            ids, distinct = pd.factorize(column.codes)
+            runs.append(([i], ids, [(v,) for v in distinct.tolist()]))
+        return runs
+
     @classmethod
     def from_records(cls, table: str, records: list[tuple]) -> "_Rows":
         width = len(cleanschema.field_names(table))
@@ -175,6 +195,8 @@ def _factorizable(series: pd.Series, ftype: str) -> bool:
     dtype = series.dtype
     if isinstance(dtype, pd.StringDtype):
         return True
+    if isinstance(dtype, pd.CategoricalDtype):  # text codes (compact.py)
+        return ftype == "string" and pd.api.types.is_string_dtype(dtype.categories.dtype)
     if str(dtype) in ("Int64", "Int32", "Int16", "Int8"):
         return ftype == "integer"
     if dtype != object:
