@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import cleanschema, spreadsheet
-from .exportrows import _json_value, _objects, _Rows, _table_rows, _text
+from .exportrows import PARQUET_ROWS, _json_value, _objects, _Rows, _table_rows, _text
 
 from .descriptor import METADATA_PATH  # noqa: E402,F401 - where the package metadata lives
 
@@ -190,7 +190,7 @@ def _write_parquet(rows: _Rows, f) -> None:
     parts = _arrow_parts(rows)
     with pq.ParquetWriter(f, parts[0], compression="zstd", compression_level=9, write_statistics=True,
                           use_dictionary=True, data_page_version="1.0") as writer:
-        for chunk in rows.chunks() if len(rows) else [rows.order]:
+        for chunk in rows.chunks(PARQUET_ROWS) if len(rows) else [rows.order]:
             writer.write_table(_arrow_chunk(rows, parts, chunk))
 
 
