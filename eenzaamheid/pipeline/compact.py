@@ -50,7 +50,7 @@ def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
         return pd.Series(pd.Categorical.from_codes(picked.astype(mapped.codes.dtype, copy=False),
                                                    dtype=mapped.dtype), index=keys.index, name=keys.name)
     if (codes < 0).any() or per_key.isna().any():
-        return keys.map(table)  # missing keys: as pandas maps them (NaN, a float column)
+        return keys.astype(object).map(table)  # missing keys: as pandas maps plain keys (NaN, a float column)
     return pd.Series(per_key.to_numpy(dtype=table.dtype)[codes], index=keys.index, name=keys.name)
 
 
