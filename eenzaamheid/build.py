@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import codebook as cb
-from . import faults, gcpolicy
+from . import compact, faults, gcpolicy
 from .commandline import progress
 from .intake import ingest
 from .publish import publication, refusal, release
@@ -120,7 +120,7 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
 
     progress.step("tabellen samenstellen")
     inzendingen = panel.flag_submissions(pd.concat([p.inzendingen for p in parts], ignore_index=True))
-    antwoorden = pd.concat([p.antwoorden for p in parts], ignore_index=True)
+    antwoorden = compact.concat([p.antwoorden for p in parts])  # the codes stay categorical
     held = pd.concat([p.antwoorden_quarantaine for p in parts], ignore_index=True)
     answers_delivered = {f["bestand"]: p.antwoorden_geleverd for f, p in zip([f for f in files if f["actief"]], parts)}
     toelichtingen = pd.concat([p.toelichtingen for p in parts], ignore_index=True)
@@ -200,8 +200,10 @@ def accounting(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame, antwoorde
     for status in statuses:
         out[status] = counts[status] if status in counts else 0
     of = inzendingen.set_index("inzending_id")[["bestand", "status"]]
-    answered = antwoorden[["inzending_id"]].join(of, on="inzending_id")
-    per_status = answered.groupby(["bestand", "status"]).size()
+    # answers per submission first, then per file and status: no file and status per answer
+    per_submission = antwoorden["inzending_id"].astype(object).value_counts()
+    per_status = of.assign(n=per_submission.reindex(of.index, fill_value=0)).groupby(["bestand", "status"])["n"].sum()
+    per_status = per_status[per_status > 0]
     out["antwoorden_geleverd"] = pd.Series(answers_delivered, dtype="Int64")
     for column, status in (("antwoorden_geteld", harmonize.ACCEPTED), ("antwoorden_vervangen", harmonize.REPLACED),
                            ("antwoorden_in_quarantaine", harmonize.QUARANTINED)):

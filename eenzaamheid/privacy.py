@@ -24,7 +24,7 @@ import re
 import pandas as pd
 
 from .problems import Problem, problem
-from . import deidentify
+from . import compact, deidentify
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Dutch numbers: 0 + 9 digits, or +31/0031 + 9 digits, optionally split by spaces, dots or hyphens
@@ -149,7 +149,7 @@ def _replace_distinct(s: pd.Series, fn) -> pd.Series:
     """fn applied once per distinct string of s; other cells unchanged."""
     changed = {v: fn(v) for v in pd.unique(s.dropna()) if isinstance(v, str)}
     changed = {v: new for v, new in changed.items() if new != v}
-    return s if not changed else s.map(lambda v: changed.get(v, v) if isinstance(v, str) else v)
+    return s if not changed else compact.map_values(s, changed)
 
 
 def redact_published(frames: dict[str, pd.DataFrame], columns: list[tuple[str, str, str]]) -> dict[str, pd.DataFrame]:
@@ -176,7 +176,11 @@ def redact_published(frames: dict[str, pd.DataFrame], columns: list[tuple[str, s
             if not rows.any():
                 continue
             values = out[rows]
-            out.loc[rows] = _replace_distinct(values, (lambda v: redact(v)[0]) if is_free else redact_value)
+            replaced = _replace_distinct(values, (lambda v: redact(v)[0]) if is_free else redact_value)
+            if rows.all():  # the whole column at once: no masked write (a copy of every cell; a categorical keeps its type)
+                out = replaced
+            else:
+                out.loc[rows] = replaced
             if is_free and table == "toelichtingen" and "aantal_redacties" in frame.columns:
                 found = values.map(lambda v: redact(v)[1] if isinstance(v, str) else 0)
                 frame.loc[rows, "aantal_redacties"] = frame.loc[rows, "aantal_redacties"] + found

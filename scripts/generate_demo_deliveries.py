@@ -18,7 +18,7 @@ planted on purpose and listed in raw/demo_vervuiling.csv:
 Skipped questions (empty cells) follow from the calibration; their number per year and
 question is printed at the end. Contact details are obviously fake (example.org).
 
-Usage: python scripts/generate_demo_deliveries.py [--uit raw] [--schaal K --jaar 2024]
+Usage: python scripts/generate_demo_deliveries.py [--uit raw] [--schaal K --jaar 2024 [--rijen N]]
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ from demodata.files import sha256, write_csv, write_table, write_xlsx  # noqa: E
 from demodata.participants import choose_participants  # noqa: E402
 
 
-def generate(out: Path, scale: int = 1, only_year: int | None = None) -> list[dict]:
+def generate(out: Path, scale: int = 1, only_year: int | None = None, rows_wanted: int | None = None) -> list[dict]:
     with open(CALIBRATION, encoding="utf-8") as f:
         cal = yaml.safe_load(f)
     book = cb.load()
@@ -64,6 +64,8 @@ def generate(out: Path, scale: int = 1, only_year: int | None = None) -> list[di
             srng = random.Random(f"{cal['zaad']}-stress")
             id_col = book.deliveries[year].metadata_kolommen["respons_id"]
             rows = [dict(r, **{id_col: response_id(srng)}) for _ in range(scale) for r in rows]
+        if rows_wanted:  # a delivery of exactly this many rows: the first ones of the stress delivery
+            rows = rows[:rows_wanted]
         delivery = book.deliveries[year]
         folder = out / str(year)
         folder.mkdir(parents=True, exist_ok=True)
@@ -87,8 +89,9 @@ def main(argv=None) -> int:
     p.add_argument("--uit", type=Path, default=ROOT / "raw", help="output folder (default raw/)")
     p.add_argument("--schaal", type=int, default=1, help="stress delivery: repeat every row K times")
     p.add_argument("--jaar", type=int, help="write only this year")
+    p.add_argument("--rijen", type=int, help="stress delivery: keep the first N rows (with --schaal large enough)")
     args = p.parse_args(argv)
-    skipped = generate(args.uit, args.schaal, args.jaar)
+    skipped = generate(args.uit, args.schaal, args.jaar, args.rijen)
     print(f"written to {args.uit}; skipped answers (empty cells) per year and question:")
     for s in skipped:
         print(f"  {s['jaar']} {s['vraag_id']}: {s['overgeslagen']}")

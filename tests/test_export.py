@@ -383,3 +383,26 @@ def test_xlsx_opens_with_pandas_and_keeps_text_as_text(exported, frames):
     row = wide_table.set_index("inzending_id").loc["2024-00017"]
     assert row["week_deelname"] == "ja" and row["instrumenten__adviseur"] == "gebruik"
     assert row["uitdagingen__ondernemers"] == 1 and row["uitdagingen__anders"] == 0 and row["synthetisch"] == 1
+
+
+def test_categorical_text_in_small_chunks_writes_the_same_files(frames, exported, tmp_path, monkeypatch):
+    # a long table as the build holds it (text as categoricals, compact.py), written in chunks of
+    # 2 rows and Parquet row groups of 3: the same CSV and JSON bytes and the same Parquet rows as the
+    # plain frames written in one chunk
+    monkeypatch.setattr(exportrows, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(export, "PARQUET_ROWS", 3)
+    tables = [t for t in ("antwoorden", "inzendingen", "toelichtingen", "gemeenten") if len(frames[t]) > 3]
+    assert "antwoorden" in tables and len(tables) >= 3  # several chunks and row groups
+    compacted = {}
+    for t in tables:
+        frame = frames[t]
+        text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c].dtype)]
+        compacted[t] = frame.astype({c: "category" for c in text})
+    out = tmp_path / "clean"
+    export.export_tables(compacted, out)
+    for t in tables:
+        for kind in ("csv", "json"):
+            assert (out / kind / f"{t}.{kind}").read_bytes() == (exported / kind / f"{t}.{kind}").read_bytes(), t
+        chunked = pq.ParquetFile(out / "parquet" / f"{t}.parquet")
+        assert chunked.metadata.num_row_groups == -(-len(frames[t]) // 3)
+        assert chunked.read().equals(pq.read_table(exported / "parquet" / f"{t}.parquet")), t

@@ -33,7 +33,7 @@ import pandas as pd
 from . import spreadsheet
 from ..tables import cleanschema
 from ..tables.cleanschema import may_be_empty
-from .exportrows import _json_value, _objects, _Rows, _table_rows, _text
+from .exportrows import PARQUET_ROWS, _json_value, _objects, _Rows, _table_rows, _text
 
 
 # Frames a build may hold that are not published as files: `build` (provenance: git commit,
@@ -102,12 +102,14 @@ def _write_csv(rows: _Rows, f) -> None:
             written = '"' + text.replace('"', '""') + '"'
         return written
 
-    cells = [_objects([cell(_neutralised(v) if text else v) for v in c.values])
-             for c, text in zip(rows.columns, free_text)]
+    cells = [[cell(_neutralised(v) if text else v) for v in c.values] for c, text in zip(rows.columns, free_text)]
+    # as UTF-8 bytes per run of columns (exportrows._Rows.segments): a row is one join of bytes
+    runs = [(_objects([",".join(cells[m][v] for m, v in zip(members, combo)).encode("utf-8") for combo in combos]),
+             ids) for members, ids, combos in rows.segments()]
     for chunk in rows.chunks():
-        lines = [",".join(row) for row in zip(*(t[c.codes[chunk]].tolist() for t, c in zip(cells, rows.columns)))]
-        lines.append("")
-        f.write("\n".join(lines).encode("utf-8"))
+        lines = [b",".join(row) for row in zip(*(texts[ids[chunk]].tolist() for texts, ids in runs))]
+        lines.append(b"")
+        f.write(b"\n".join(lines))
 
 
 def _write_json(rows: _Rows, f) -> None:
@@ -122,20 +124,25 @@ def _write_json(rows: _Rows, f) -> None:
                  for row in zip(*(c.take(rows.order) for c in rows.columns))]
         f.write(("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8"))
         return
-    parts = [_objects([f"{json.dumps(n, ensure_ascii=False)}: "
-                       f"{json.dumps(_json_value(v), ensure_ascii=False, allow_nan=False)}" for v in c.values])
-             for n, c in zip(names, rows.columns)]
+    parts = [[f"{json.dumps(n, ensure_ascii=False)}: {json.dumps(_json_value(v), ensure_ascii=False, allow_nan=False)}"
+              for v in c.values] for n, c in zip(names, rows.columns)]
+    # as UTF-8 bytes per run of columns (exportrows._Rows.segments), the braces in the first and last run
+    segments = rows.segments()
+    runs = [(_objects([("{" * (i == 0) + ", ".join(parts[m][v] for m, v in zip(members, combo))
+                        + "}" * (i == len(segments) - 1)).encode("utf-8") for combo in combos]), ids)
+            for i, (members, ids, combos) in enumerate(segments)]
     f.write(b"[\n")
     first = True
     for chunk in rows.chunks():
-        lines = ["{" + ", ".join(row) + "}" for row in zip(*(p[c.codes[chunk]].tolist()
-                                                              for p, c in zip(parts, rows.columns)))]
-        f.write((("" if first else ",\n") + ",\n".join(lines)).encode("utf-8"))
+        lines = [b", ".join(row) for row in zip(*(texts[ids[chunk]].tolist() for texts, ids in runs))]
+        f.write((b"" if first else b",\n") + b",\n".join(lines))
         first = False
     f.write(b"\n]\n")
 
 
-def _arrow_table(rows: _Rows):
+def _arrow_parts(rows: _Rows):
+    """The Arrow schema of the table and per column its distinct values as an Arrow array (the
+    rows of a chunk are taken from them: `_arrow_chunk`)."""
     import pyarrow as pa
 
     schema = cleanschema.load(rows.table)
@@ -143,7 +150,7 @@ def _arrow_table(rows: _Rows):
              "date": pa.date32(), "datetime": pa.timestamp("ms")}
     parse = {"date": dt.date.fromisoformat, "datetime": dt.datetime.fromisoformat}
     pk = set(cleanschema.primary_key(rows.table))
-    fields, arrays = [], []
+    fields, distinct = [], []
     for f, column in zip(schema["fields"], rows.columns):
         required = (f["name"] in pk or bool((f.get("constraints") or {}).get("required"))) and not may_be_empty(f)
         values = column.values.tolist()
@@ -152,14 +159,25 @@ def _arrow_table(rows: _Rows):
         metadata = {"title": f.get("title", ""), "description": f.get("description", "")}
         fields.append(pa.field(f["name"], types[f["type"]], nullable=not required,
                                metadata={k: v.encode("utf-8") for k, v in metadata.items()}))
-        indices = pa.array(column.codes[rows.order])
-        arrays.append(pa.array(values, type=types[f["type"]]).take(indices))
+        distinct.append(pa.array(values, type=types[f["type"]]))
     meta = {"title": schema.get("title", ""), "description": schema.get("description", ""),
             "primary_key": json.dumps(cleanschema.primary_key(rows.table))}
-    arrow_schema = pa.schema(fields, metadata={k: v.encode("utf-8") for k, v in meta.items()})
+    return pa.schema(fields, metadata={k: v.encode("utf-8") for k, v in meta.items()}), distinct
+
+
+def _arrow_chunk(rows: _Rows, parts, order):
+    """The rows at positions `order` of the export as a pyarrow Table."""
+    import pyarrow as pa
+
+    arrow_schema, distinct = parts
+    arrays = [values.take(pa.array(column.codes[order])) for values, column in zip(distinct, rows.columns)]
     result = pa.Table.from_arrays(arrays, schema=arrow_schema)
     result.validate(full=True)
     return result
+
+
+def _arrow_table(rows: _Rows):
+    return _arrow_chunk(rows, _arrow_parts(rows), rows.order)
 
 
 def _write_parquet(rows: _Rows, f) -> None:
@@ -168,8 +186,13 @@ def _write_parquet(rows: _Rows, f) -> None:
     identical for identical input and the same pyarrow."""
     import pyarrow.parquet as pq
 
-    pq.write_table(_arrow_table(rows), f, compression="zstd", compression_level=9,
-                   write_statistics=True, use_dictionary=True, data_page_version="1.0")
+    # one row group per chunk of rows, converted one at a time: a million answers as one Arrow
+    # table cost ~1 GB. A table of one chunk (every table of the demo) is written as pq.write_table would.
+    parts = _arrow_parts(rows)
+    with pq.ParquetWriter(f, parts[0], compression="zstd", compression_level=9, write_statistics=True,
+                          use_dictionary=True, data_page_version="1.0") as writer:
+        for chunk in rows.chunks(PARQUET_ROWS) if len(rows) else [rows.order]:
+            writer.write_table(_arrow_chunk(rows, parts, chunk))
 
 
 def _to_bytes(write, rows: _Rows) -> bytes:

@@ -3,6 +3,7 @@ and their documentation, and the root datapackage.json kept in line with the liv
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from ..paths import ROOT
@@ -63,14 +64,19 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
                "codebook.yaml": zipdocs.codebook_bytes(ROOT),
                dcat.DCAT_NAME: dcat_bytes, **zipdocs.licence_files()}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        def info(name: str, size: int) -> zipfile.ZipInfo:
+            member = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            member.compress_type, member.external_attr, member.file_size = zipfile.ZIP_DEFLATED, 0o644 << 16, size
+            return member
+
         def add(name: str, data: bytes) -> None:
-            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-            z.writestr(info, data)
+            z.writestr(info(name, len(data)), data)
         for name, data in members.items():
             add(name, data)
         for csv_file in sorted((staging / "csv").glob("*.csv")):
-            add(f"csv/{csv_file.name}", csv_file.read_bytes())
+            # streamed in blocks (writestr is this with the whole file in memory: the same bytes)
+            with open(csv_file, "rb") as source, z.open(info(f"csv/{csv_file.name}", csv_file.stat().st_size), "w") as dest:
+                shutil.copyfileobj(source, dest, 1 << 20)
         for name in people:  # described in datapackage.json too
             add(name, (staging / name).read_bytes())
         if (staging / changes.CHANGELOG_NAME).exists():  # the diff with the previous publication

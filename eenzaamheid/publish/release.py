@@ -85,7 +85,8 @@ def data_hash(csv_dir: Path) -> str | None:
         return None
     total = hashlib.sha256()
     for f in files:
-        total.update(f.name.encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+        with open(f, "rb") as data:  # read in blocks: a CSV of a large delivery is hundreds of MB
+            total.update(f.name.encode() + b"\0" + hashlib.file_digest(data, "sha256").digest())
     return total.hexdigest()[:HASH_DIGITS]
 
 

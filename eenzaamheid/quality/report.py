@@ -17,6 +17,7 @@ the callers did.
 """
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -26,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..tables import cleanschema
-from ..privacy import redact_value, report_problem
+from ..privacy import redact_value as _redact_value, report_problem
 from ..problems import FOUT, WAARSCHUWING
 from .model import ERNSTEN, FATAAL, QualityResult
 
@@ -42,6 +43,11 @@ _RANK = {e: i for i, e in enumerate(ERNSTEN)}
 
 
 # --- the content as a dict ----------------------------------------------------------------------
+
+# once per distinct text: a large delivery's problems repeat file, rule, column and value (~1 s per
+# 15,000 problems for the patterns alone)
+redact_value = functools.lru_cache(maxsize=1 << 16)(_redact_value)
+
 
 def _clean(value):
     """JSON-able, NaN/NA -> None, strings redacted."""

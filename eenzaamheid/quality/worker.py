@@ -34,7 +34,8 @@ _exporting: "_Worker | None" = None  # diffing, then writing the exports
 _started: "_Worker | None" = None  # running the checks; its result not yet collected
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds eenzaamheid/
 # Frames larger than this are diffed in the build's own process: a copy in the warm process would
-# double their memory (the demo's frames are ~10 MB; a 100x stress delivery's over 1 GB).
+# double their memory (the demo's frames are ~10 MB; a 100x stress delivery's ~55 MB and 300x ~180 MB,
+# with the long tables' text as categoricals: compact.py).
 MAX_SHIPPED_BYTES = 256 * 2**20
 
 

@@ -189,14 +189,15 @@ def foreign_keys(table: str) -> list[dict]:
 # --- pandera ----------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
-def pandera_model(table: str):
+def pandera_model(table: str, categorical: frozenset[str] = frozenset()):
     """The pandera DataFrameSchema of a clean table, converted from its Table Schema by
     `contract.pandera_from_table_schema` (the mapping of `pandera.io`'s frictionless converter).
 
     Adjustments to the converter's mapping (types only; constraints come from the schema):
     integer → nullable Int64 (frames carry None/NaN for empty values), number → float64,
     string/enum → pandas string (an enum stays an `isin` check, not a categorical),
-    date/datetime → string with an ISO pattern and a parse check.
+    date/datetime → string with an ISO pattern and a parse check. The text columns named in
+    `categorical` stay categorical (compact.py): the same checks, on their codes' texts.
     """
     import pandera.pandas as pa
 
@@ -221,7 +222,8 @@ def pandera_model(table: str):
         if constraints:
             g["constraints"] = constraints
         plain["fields"].append(g)
-    model = pandera_from_table_schema(plain, {f["name"]: dtypes[f["type"]] for f in schema["fields"]}, coerce=True)
+    model = pandera_from_table_schema(plain, {f["name"]: "category" if f["name"] in categorical else dtypes[f["type"]]
+                                              for f in schema["fields"]}, coerce=True)
 
     updates = {}
     for f in schema["fields"]:
@@ -253,6 +255,10 @@ def _prepare(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy(deep=False)  # copy-on-write: replacing a column below leaves the caller's frame alone
     for name in frame.columns:
         column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # text codes (compact.py): "" is one category
+            if empty_is_missing and "" in column.cat.categories:
+                frame[name] = column.cat.remove_categories([""])
+            continue
         if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
             continue
         if empty_is_missing:
@@ -277,8 +283,10 @@ def check(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     from pandera.errors import SchemaErrors
 
     frame = _prepare(table, frame)
+    text = {f["name"] for f in _load(table)["fields"] if f["type"] == "string"}
+    categorical = frozenset(c for c in frame.columns if c in text and isinstance(frame[c].dtype, pd.CategoricalDtype))
     try:
-        return pandera_model(table).validate(frame, lazy=True)
+        return pandera_model(table, categorical).validate(frame, lazy=True)
     except SchemaErrors as exc:
         cases = exc.failure_cases
         raise CleanTableError(table, _describe(table, frame, cases), cases) from None

@@ -34,7 +34,7 @@ def _key_ids(frame: pd.DataFrame, columns: list[str], empty: list[str]) -> tuple
             if (pd.api.types.infer_dtype(column[~na], skipna=False) not in ("string", "empty")
                     or not all(_is_missing(v) for v in column[na])):
                 return None
-        elif not (isinstance(dtype, pd.StringDtype) or str(dtype) in ("Int64", "float64")):
+        elif not (isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or str(dtype) in ("Int64", "float64")):
             return None
         c, uniques = pd.factorize(column, use_na_sentinel=True)  # missing values -> -1
         values = uniques.tolist() if dtype != object else list(uniques)

@@ -41,7 +41,7 @@ LIBRARIES = ("pandas", "pandera", "frictionless", "sqlite-utils", "datasette", "
 
 
 CHUNK_ROWS = 50_000  # rows converted to dicts at a time: memory stays flat however large a table is
-_NATIVE_DTYPES = ("Int64", "float64", "str", "string")  # astype(object) gives Python values already
+_NATIVE_DTYPES = ("Int64", "float64", "str", "string", "category")  # astype(object) gives Python values already
 
 
 def _records(frame: pd.DataFrame, schema: dict) -> Iterator[list | tuple]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import compact
 from .harmonize import ACCEPTED
 from .panel import panels, submission_flag
 
@@ -41,7 +42,7 @@ def _with_submission(frame: pd.DataFrame, inzendingen: pd.DataFrame, columns: li
     # column by column (a lookup each) rather than DataFrame.join: at 100x the demo the join
     # took ~1.5 GB for ~1 million answers
     for c in columns:
-        out[c] = out["inzending_id"].map(of[c])
+        out[c] = compact.lookup(out["inzending_id"], of[c])
     return out
 
 
@@ -53,7 +54,7 @@ def split_answers(inzendingen: pd.DataFrame, antwoorden: pd.DataFrame,
     The rows are split first and the submission's columns added to each part afterwards: adding
     them to every delivered answer first cost ~1.5 GB at 100x the demo (~1 million answers)."""
     flags = panel_flags()
-    status = antwoorden["inzending_id"].map(inzendingen.set_index("inzending_id")["status"])
+    status = compact.lookup(antwoorden["inzending_id"], inzendingen.set_index("inzending_id")["status"])
     counts = (status == ACCEPTED).to_numpy()
     base = [c for c in antwoorden.columns if c in COUNTED_COLUMNS]
     counted = _with_submission(antwoorden.loc[counts, base].reset_index(drop=True), inzendingen,

@@ -14,6 +14,7 @@ import pandas as pd
 from .. import codebook as cb
 from ..municipalities import register
 from ..problems import Problem
+from .. import compact
 from ..validation.fate import Fate
 from ..intake.ingest import RawTable
 from ..privacy import mask, redact
@@ -212,13 +213,14 @@ def _repeat(value, n: int) -> np.ndarray:
 
 
 def _answers_frame(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
-    """The answer rows of all columns, in column order; the frame pandas builds from the same rows
-    as dicts (each column inferred from its values: str, int64, ...)."""
+    """The answer rows of all columns, in column order: the year as int64, the texts as
+    categoricals (compact.py: a few distinct texts repeated over every answer)."""
     total = sum(len(p["jaar"]) for p in parts)
     if not total:
         return pd.DataFrame([], columns=ANSWER_COLUMNS)
     data = {}
     for name in ANSWER_COLUMNS:
         merged = np.concatenate([p[name] for p in parts]) if len(parts) > 1 else parts[0][name]
-        data[name] = pd.Series(merged, dtype=object).infer_objects()
+        data[name] = (pd.Series(merged, dtype=object).infer_objects() if name == "jaar"
+                      else pd.Series(compact.categorical(merged)))
     return pd.DataFrame(data, columns=ANSWER_COLUMNS)

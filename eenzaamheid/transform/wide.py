@@ -112,6 +112,8 @@ def wide_answers(frames: dict[str, pd.DataFrame], book: cb.Codebook | None = Non
     wanted = columns(book)
     answers = frames["antwoorden"][["inzending_id", "vraag_id", "item_code", "optie_code"]]
     answers = answers[answers["inzending_id"].isin(out.index)]
+    # the counted answers' texts as plain strings (categorical in the build, compact.py)
+    answers = answers.astype({c: "str" for c in answers.columns if isinstance(answers[c].dtype, pd.CategoricalDtype)})
     item = answers["item_code"].fillna("")
     answers = answers.assign(kolom=answers["vraag_id"].where(item == "", answers["vraag_id"] + "__" + item))
     single = {c.name for c in wanted if not c.multiple}
