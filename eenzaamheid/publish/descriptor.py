@@ -25,7 +25,7 @@ def package_metadata(metadata_path: Path = METADATA_PATH) -> dict:
 
 def any_synthetic(manifest: Path = RAW / "MANIFEST.csv") -> bool:
     """True while any delivery in raw/MANIFEST.csv is flagged synthetic (read by intake/manifest.py)."""
-    from .manifest import any_synthetic as in_manifest
+    from ..intake.manifest import any_synthetic as in_manifest
 
     return in_manifest(manifest)
 
