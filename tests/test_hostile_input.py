@@ -371,7 +371,7 @@ def test_another_sheet_with_another_header_is_an_error_naming_sheet_and_rows(raw
     [p] = only(json.loads(proc.stdout)["problemen"], "werkblad_andere_kopregel")
     assert p["ernst"] == "fout" and p["waarde"] == "Nagekomen"
     assert "Werkblad 'Nagekomen'" in p["melding"] and "rij 2–4 (3 rij(en))" in p["melding"]
-    with pytest.raises(build.BuildError, match="ook met --allow-quarantine"):  # rows quarantine cannot account for
+    with pytest.raises(build.BuildError, match="ook met --quarantaine"):  # rows quarantine cannot account for
         build.clean_frames(raw, allow_quarantine=True)
 
 
