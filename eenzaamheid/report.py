@@ -8,11 +8,10 @@ from __future__ import annotations
 import heapq
 import html
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
+from .atomic import write_atomic
 from .problems import FOUT, RULES, WAARSCHUWING, Problem, printable
 from .pipeline.validate import ValidationResult
 
@@ -261,18 +260,3 @@ def write_report(result: ValidationResult, path: Path) -> None:
     """Write atomically, so an interrupted run never leaves half a report behind."""
     path = Path(path)
     write_atomic(path, render(result, REPORT_FORMATS[path.suffix.lower()]))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text aside and rename it into place: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is read by the web server and colleagues
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from . import quality
+from .atomic import write_atomic
 from .catalog import release
 
 from .pipeline import cleanschema
@@ -74,4 +75,4 @@ def datasette_metadata(db_path: Path) -> dict:
 
 def write(db_path: Path, path: Path) -> None:
     text = json.dumps(datasette_metadata(db_path), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    path.write_text(text, encoding="utf-8")
+    write_atomic(path, text)

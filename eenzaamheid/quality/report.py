@@ -351,7 +351,7 @@ def render(validation, quality: QualityResult | None, clean_checks: dict[str, st
     return to_html(report), report
 
 
-from ..report import write_atomic as _write_atomic  # noqa: E402  (one atomic writer for all reports)
+from ..atomic import write_atomic as _write_atomic  # noqa: E402  (one atomic writer for all reports)
 
 
 def to_json(report: dict) -> str:
