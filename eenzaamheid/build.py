@@ -24,9 +24,11 @@ import pandas as pd
 
 from . import codebook as cb
 from . import faults, gcpolicy, publication, refusal
+from .build_steps import (STOPS_EVEN_WITH_QUARANTINE, BuildError, Delivered, Submissions, _manifest,  # noqa: F401
+                          accounting, combine, counted_tables, deliver, finish_published, gemeenten, jaargangen,
+                          reference_tables, _latest_codes)
 from .catalog import release
-from .pipeline import cleanschema, codebook_tables, counted, harmonize, ingest, panel, validate, wide
-from .municipalities import register
+from .pipeline import cleanschema, harmonize, panel, validate
 from .pipeline import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
 from .packaging import EXPORT_DIRS, PACKAGE_ZIP, package_inside, package_zip, sync_datapackage  # noqa: F401
 from .paths import CHECKS, CLEAN, RAW, ROOT
@@ -42,13 +44,6 @@ REPORT = "kwaliteitsrapport"               # .html and .json: the steward's repo
 REFUSED_REPORT = "kwaliteitsrapport_geweigerd"
 
 
-STOPS_EVEN_WITH_QUARANTINE = ("levering_dubbel", "aanhalingsteken_open", "werkblad_andere_kopregel")
-
-
-class BuildError(Exception):
-    """The build refuses to publish; the message (Dutch) says why and what to do."""
-
-
 @dataclass
 class CleanData:
     frames: dict[str, pd.DataFrame]
@@ -59,158 +54,25 @@ class CleanData:
     quality: QualityResult | None = None                   # the quality gate's result
 
 
-def _manifest(raw_dir: Path) -> pd.DataFrame:
-    """The manifest's rows (BOM-tolerant); empty when it cannot be read: validation reports why."""
-    from .pipeline import manifest
-
-    try:
-        rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
-    except manifest.ManifestError:
-        rows = []
-    return pd.DataFrame(rows, columns=list(dict.fromkeys([*validate.MANIFEST_COLUMNS, manifest.REPLACES,
-                                                          *(rows[0] if rows else [])])))
-
-
 def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanData:
-    """Every clean table as a DataFrame (not yet checked or loaded)."""
-    book = cb.load()
-    reg = register()
-    manifest = _manifest(raw_dir)
-    result = validate.validate_paths([raw_dir])
-    errors = [p for p in result.problems if p.ernst == FOUT]
-    # never, not even with --allow-quarantine: quarantining both deliveries of a year would publish it empty,
-    # and rows swallowed by an unclosed quote or on a worksheet with another header never become rows that
-    # quarantine could account for
-    clash = next((p for p in errors if p.regel in STOPS_EVEN_WITH_QUARANTINE), None)
-    if clash:
-        raise BuildError(f"{clash.melding} De build stopt (ook met --allow-quarantine).")
-    if errors and not allow_quarantine:
-        raise BuildError(f"De validatie vond {len(errors)} fout(en); de build stopt. Bekijk ze met "
-                         "`eenzaamheid validate raw/` en herstel de levering, of bouw met --allow-quarantine "
-                         "om de rijen met fouten apart te zetten (in_quarantaine).")
-    by_file: dict[str, list[Problem]] = {}
-    for p in result.problems:
-        by_file.setdefault(p.bestand, []).append(p)
-
-    parts: list[harmonize.Harmonized] = []
-    files = []
-    replaced_by = dict(zip(manifest["vervangt"], manifest["bestand"]))  # a replaced delivery is history
-    for path in validate.discover([raw_dir]):
-        rel = path.resolve().relative_to(raw_dir.resolve()).as_posix()
-        entry = manifest[manifest["bestand"] == rel]
-        year = validate.year_of(path)  # as validated; a manifest year that contradicts it is a validation error
-        synthetic = bool(len(entry)) and entry["synthetisch"].iloc[0].strip().lower() == "true"
-        # as validation read it: each file is read and parsed once per build
-        raw = result.tables.pop(path.resolve(), None) or ingest.read_delivery(path, year)
-        newer = replaced_by.get(rel) or None
-        if newer is None:
-            parts.append(harmonize.harmonize(raw, by_file.get(validate.display_path(path), []), rel, synthetic))
-        files.append({"bestand": rel, "jaar": year, "formaat": raw.detected["formaat"] or path.suffix.lower()[1:],
-                      "sha256": validate.sha256(path), "bytes": path.stat().st_size, "rijen": len(raw.frame),
-                      "codering": raw.detected["codering"], "werkbladen": raw.sheet_summary(),
-                      "ontvangen": entry["ontvangen"].iloc[0] if len(entry) else None,
-                      "schema": f"schemas/raw/{year}.yaml", "synthetisch": int(synthetic),
-                      "actief": int(newer is None), "vervangen_door": newer})
-
-    inzendingen = panel.flag_submissions(pd.concat([p.inzendingen for p in parts], ignore_index=True))
-    antwoorden = pd.concat([p.antwoorden for p in parts], ignore_index=True)
-    held = pd.concat([p.antwoorden_quarantaine for p in parts], ignore_index=True)
-    answers_delivered = {f["bestand"]: p.antwoorden_geleverd for f, p in zip([f for f in files if f["actief"]], parts)}
-    toelichtingen = pd.concat([p.toelichtingen for p in parts], ignore_index=True)
-    log = pd.concat([p.opschoonlog for p in parts], ignore_index=True)
-    log = log.sort_values(["bestand", "rij", "regel", "kolom"], na_position="first", kind="stable").reset_index(drop=True)
-    log.insert(0, "log_id", range(1, len(log) + 1))
-    bronbestanden = pd.DataFrame(files)
-
-    latest = sorted(reg.municipalities(reg.latest_year)["gemeente_code"])
-    deelname = panel.participation(inzendingen, latest, list(cb.YEARS))
-    frames = {
-        "gemeenten": gemeenten(),
-        "jaargangen": jaargangen(book, inzendingen, bronbestanden),
-        "vragen": codebook_tables.vragen(book),
-        "vraagversies": codebook_tables.vraagversies(book),
-        "antwoordopties": codebook_tables.antwoordopties(book),
-        "optielabels_per_jaar": codebook_tables.optielabels_per_jaar(book),
-        "bronbestanden": bronbestanden,
-        "inzendingen": inzendingen,
-        "antwoorden": antwoorden,
-        "antwoorden_quarantaine": held,
-        "toelichtingen": toelichtingen,
-        "deelname": deelname,
-        "opschoonlog": log,
-        "gepubliceerde_cijfers": pd.read_csv(CHECKS / "published_figures.csv", dtype=str, keep_default_na=False),
-        "verantwoording": accounting(inzendingen, bronbestanden[bronbestanden["actief"] == 1], antwoorden, held,
-                                     answers_delivered),
-    }
-    # antwoorden holds only the answers that count; the others go to their own table (pipeline/counted.py)
-    frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
-        counted.split_answers(inzendingen, antwoorden, held)
-    from .pipeline.kerncijfers import kerncijfers
-    from .pipeline.reconcile import Calculator, reconcile  # needs the other frames
-    calculator = Calculator(frames)  # one count of the answers for both
-    frames["reconciliatie"] = reconcile(frames, calculator)
-    frames["kerncijfers"] = kerncijfers(frames, calculator)
-    counted.label_synthetic(frames)
-    counted.mark_counted_texts(frames)
-    frames["antwoorden_breed"] = wide.wide_answers(frames)
-    frames["wijzigingen"] = changes.first_publication()  # the build replaces it by the diff with the live publication
-    from .pipeline.privacy import redact_published  # every published copy of delivered text, last
-    redact_published(frames)
-    quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())
-    return CleanData(frames, result.problems, quarantined, validation=result)
-
-
-def gemeenten() -> pd.DataFrame:
-    reg = register()
-    centroids = pd.read_csv(ROOT / "reference" / "cbs" / "municipality_centroids.csv", dtype={"gm_code": str})
-    points = centroids.set_index("gm_code")[["latitude", "longitude"]]
-    return reg.validity().join(points, on="gemeente_code")
-
-
-def jaargangen(book: cb.Codebook, inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for y in book.data["jaargangen"]:
-        subs = inzendingen[inzendingen["jaar"] == y["jaar"]]
-        accepted = int((subs["status"] == harmonize.ACCEPTED).sum())
-        files = bronbestanden[bronbestanden["jaar"] == y["jaar"]]
-        rows.append({"jaar": y["jaar"], "uitgenodigd": y["uitgenodigd"], "geleverde_rijen": len(subs),
-                     "respondenten": accepted,
-                     "responspercentage": round(100 * accepted / y["uitgenodigd"], 1) if y["uitgenodigd"] else None,
-                     "synthetisch": int(files["synthetisch"].astype(bool).any()), "notitie": y["notitie"]})
-    return pd.DataFrame(rows)
-
-
-def accounting(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame, antwoorden: pd.DataFrame,
-               held: pd.DataFrame, answers_delivered: dict[str, int]) -> pd.DataFrame:
-    """Per delivery file: delivered = accepted + replaced + quarantined, for rows and for answers,
-    or the build stops. An answer counts under its submission's status; one set aside on its own
-    (antwoorden_quarantaine) is quarantined whatever its submission's status."""
-    statuses = (harmonize.ACCEPTED, harmonize.REPLACED, harmonize.QUARANTINED)
-    counts = inzendingen.pivot_table(index="bestand", columns="status", values="inzending_id", aggfunc="count", fill_value=0)
-    out = bronbestanden[["bestand", "rijen"]].rename(columns={"rijen": "geleverd"}).set_index("bestand")
-    for status in statuses:
-        out[status] = counts[status] if status in counts else 0
-    of = inzendingen.set_index("inzending_id")[["bestand", "status"]]
-    answered = antwoorden[["inzending_id"]].join(of, on="inzending_id")
-    per_status = answered.groupby(["bestand", "status"]).size()
-    out["antwoorden_geleverd"] = pd.Series(answers_delivered, dtype="Int64")
-    for column, status in (("antwoorden_geteld", harmonize.ACCEPTED), ("antwoorden_vervangen", harmonize.REPLACED),
-                           ("antwoorden_in_quarantaine", harmonize.QUARANTINED)):
-        out[column] = per_status.xs(status, level="status") if status in per_status.index.get_level_values(1) else 0
-    out["antwoorden_in_quarantaine"] = out["antwoorden_in_quarantaine"].fillna(0) + held[["inzending_id"]].join(
-        of, on="inzending_id").groupby("bestand").size().reindex(out.index).fillna(0)
-    out = out.fillna(0).astype(int).reset_index()
-    rows_close = out["geleverd"] == out[list(statuses)].sum(axis=1)
-    answers_close = out["antwoorden_geleverd"] == out[["antwoorden_geteld", "antwoorden_vervangen",
-                                                       "antwoorden_in_quarantaine"]].sum(axis=1)
-    out["sluitend"] = (rows_close & answers_close).astype(int)
-    out = out[["bestand", "geleverd", *statuses, "antwoorden_geleverd", "antwoorden_geteld", "antwoorden_vervangen",
-               "antwoorden_in_quarantaine", "sluitend"]]
-    if not out["sluitend"].all():
-        broken = out[out["sluitend"] == 0]["bestand"].tolist()
-        raise BuildError("Rijen of antwoorden zijn zoekgeraakt: geleverd ≠ geaccepteerd (geteld) + vervangen + "
-                         f"quarantaine voor {broken}.")
-    return out
+    """Every clean table as a DataFrame (not yet checked or loaded). The recipe, in the order the
+    data flows; each step names what it reads and returns what it makes."""
+    delivered = deliver(raw_dir, allow_quarantine)
+    combined = combine(delivered)
+    frames = {**reference_tables(combined.inzendingen, delivered.bronbestanden),
+              "bronbestanden": delivered.bronbestanden,
+              "inzendingen": combined.inzendingen,
+              "antwoorden": combined.antwoorden,
+              "antwoorden_quarantaine": combined.antwoorden_quarantaine,
+              "toelichtingen": combined.toelichtingen,
+              "deelname": panel.participation(combined.inzendingen, _latest_codes(), list(cb.YEARS)),
+              "opschoonlog": combined.opschoonlog,
+              "gepubliceerde_cijfers": pd.read_csv(CHECKS / "published_figures.csv", dtype=str, keep_default_na=False),
+              "verantwoording": combined.verantwoording}
+    frames.update(counted_tables(frames))
+    finish_published(frames)
+    quarantined = int((combined.inzendingen["status"] == harmonize.QUARANTINED).sum())
+    return CleanData(frames, delivered.validation.problems, quarantined, validation=delivered.validation)
 
 
 def check_frames(frames: dict[str, pd.DataFrame], outcome: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:

@@ -1,0 +1,222 @@
+"""The steps of `eenzaamheid build` up to the clean tables, each with its contract: what it reads,
+what it makes (build.clean_frames runs them in order; build.py the rest of the recipe).
+
+1. validate   raw/ -> validate.ValidationResult (or BuildError when its errors stop the build)
+2. deliver    raw/ -> Delivered: bronbestanden and each active delivery harmonized
+3. combine    Delivered -> Submissions: inzendingen, antwoorden, ..., verantwoording (accounted for)
+4. reference  codebook, register -> gemeenten, jaargangen, vragen, vraagversies, antwoordopties, ...
+5. count      the tables so far -> antwoorden (counted), antwoorden_niet_meegeteld, reconciliatie, kerncijfers
+6. finish     in place: synthetic labels, antwoorden_breed, wijzigingen, redaction of published text
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import codebook as cb
+from .municipalities import register
+from .pipeline import changes, codebook_tables, counted, harmonize, ingest, panel, validate, wide
+from .paths import ROOT
+from .problems import FOUT, Problem
+
+STOPS_EVEN_WITH_QUARANTINE = ("levering_dubbel", "aanhalingsteken_open", "werkblad_andere_kopregel")
+
+
+class BuildError(Exception):
+    """The build refuses to publish; the message (Dutch) says why and what to do."""
+
+
+def _manifest(raw_dir: Path) -> pd.DataFrame:
+    """The manifest's rows (BOM-tolerant); empty when it cannot be read: validation reports why."""
+    from .pipeline import manifest
+
+    try:
+        rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
+    except manifest.ManifestError:
+        rows = []
+    return pd.DataFrame(rows, columns=list(dict.fromkeys([*validate.MANIFEST_COLUMNS, manifest.REPLACES,
+                                                          *(rows[0] if rows else [])])))
+
+
+@dataclass
+class Delivered:
+    """Stages 1-2 (reads raw/): every delivery validated, read once, and harmonized if active."""
+    validation: validate.ValidationResult
+    bronbestanden: pd.DataFrame                 # one row per delivery file, replaced ones included
+    parts: list[harmonize.Harmonized]           # the active deliveries, in bronbestanden's order
+
+
+@dataclass
+class Submissions:
+    """Stage 3 (reads Delivered): the active deliveries as one set of tables, accounted for."""
+    inzendingen: pd.DataFrame
+    antwoorden: pd.DataFrame
+    antwoorden_quarantaine: pd.DataFrame
+    toelichtingen: pd.DataFrame
+    opschoonlog: pd.DataFrame
+    verantwoording: pd.DataFrame
+
+
+def _validated(raw_dir: Path, allow_quarantine: bool) -> validate.ValidationResult:
+    """Stage 1: validate every delivery; BuildError when its errors stop the build."""
+    result = validate.validate_paths([raw_dir])
+    errors = [p for p in result.problems if p.ernst == FOUT]
+    # never, not even with --allow-quarantine: quarantining both deliveries of a year would publish it empty,
+    # and rows swallowed by an unclosed quote or on a worksheet with another header never become rows that
+    # quarantine could account for
+    clash = next((p for p in errors if p.regel in STOPS_EVEN_WITH_QUARANTINE), None)
+    if clash:
+        raise BuildError(f"{clash.melding} De build stopt (ook met --allow-quarantine).")
+    if errors and not allow_quarantine:
+        raise BuildError(f"De validatie vond {len(errors)} fout(en); de build stopt. Bekijk ze met "
+                         "`eenzaamheid validate raw/` en herstel de levering, of bouw met --allow-quarantine "
+                         "om de rijen met fouten apart te zetten (in_quarantaine).")
+    return result
+
+
+def deliver(raw_dir: Path, allow_quarantine: bool) -> Delivered:
+    """Stages 1-2: reads raw/ (MANIFEST.csv and the delivery files); harmonizes each active delivery."""
+    manifest = _manifest(raw_dir)
+    result = _validated(raw_dir, allow_quarantine)
+    by_file: dict[str, list[Problem]] = {}
+    for p in result.problems:
+        by_file.setdefault(p.bestand, []).append(p)
+    parts: list[harmonize.Harmonized] = []
+    files = []
+    replaced_by = dict(zip(manifest["vervangt"], manifest["bestand"]))  # a replaced delivery is history
+    for path in validate.discover([raw_dir]):
+        rel = path.resolve().relative_to(raw_dir.resolve()).as_posix()
+        entry = manifest[manifest["bestand"] == rel]
+        year = validate.year_of(path)  # as validated; a manifest year that contradicts it is a validation error
+        synthetic = bool(len(entry)) and entry["synthetisch"].iloc[0].strip().lower() == "true"
+        # as validation read it: each file is read and parsed once per build
+        raw = result.tables.pop(path.resolve(), None) or ingest.read_delivery(path, year)
+        newer = replaced_by.get(rel) or None
+        if newer is None:
+            parts.append(harmonize.harmonize(raw, by_file.get(validate.display_path(path), []), rel, synthetic))
+        files.append({"bestand": rel, "jaar": year, "formaat": raw.detected["formaat"] or path.suffix.lower()[1:],
+                      "sha256": validate.sha256(path), "bytes": path.stat().st_size, "rijen": len(raw.frame),
+                      "codering": raw.detected["codering"], "werkbladen": raw.sheet_summary(),
+                      "ontvangen": entry["ontvangen"].iloc[0] if len(entry) else None,
+                      "schema": f"schemas/raw/{year}.yaml", "synthetisch": int(synthetic),
+                      "actief": int(newer is None), "vervangen_door": newer})
+    return Delivered(result, pd.DataFrame(files), parts)
+
+
+def combine(delivered: Delivered) -> Submissions:
+    """Stage 3: reads the harmonized parts; makes the submission tables and the accounting per file."""
+    parts, bronbestanden = delivered.parts, delivered.bronbestanden
+    inzendingen = panel.flag_submissions(pd.concat([p.inzendingen for p in parts], ignore_index=True))
+    antwoorden = pd.concat([p.antwoorden for p in parts], ignore_index=True)
+    held = pd.concat([p.antwoorden_quarantaine for p in parts], ignore_index=True)
+    active = bronbestanden[bronbestanden["actief"] == 1]
+    answers_delivered = {bestand: p.antwoorden_geleverd for bestand, p in zip(active["bestand"], parts)}
+    log = pd.concat([p.opschoonlog for p in parts], ignore_index=True)
+    log = log.sort_values(["bestand", "rij", "regel", "kolom"], na_position="first", kind="stable").reset_index(drop=True)
+    log.insert(0, "log_id", range(1, len(log) + 1))
+    return Submissions(inzendingen=inzendingen, antwoorden=antwoorden, antwoorden_quarantaine=held,
+                       toelichtingen=pd.concat([p.toelichtingen for p in parts], ignore_index=True),
+                       opschoonlog=log,
+                       verantwoording=accounting(inzendingen, active, antwoorden, held, answers_delivered))
+
+
+def _latest_codes() -> list[str]:
+    reg = register()
+    return sorted(reg.municipalities(reg.latest_year)["gemeente_code"])
+
+
+def reference_tables(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Reads the codebook and the municipality register (jaargangen also the submissions); makes
+    gemeenten, jaargangen, vragen, vraagversies, antwoordopties, optielabels_per_jaar."""
+    book = cb.load()
+    return {
+        "gemeenten": gemeenten(),
+        "jaargangen": jaargangen(book, inzendingen, bronbestanden),
+        "vragen": codebook_tables.vragen(book),
+        "vraagversies": codebook_tables.vraagversies(book),
+        "antwoordopties": codebook_tables.antwoordopties(book),
+        "optielabels_per_jaar": codebook_tables.optielabels_per_jaar(book),
+    }
+
+
+def counted_tables(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Stage 4: reads inzendingen, antwoorden, antwoorden_quarantaine and the reference tables; makes
+    antwoorden (only the answers that count), antwoorden_niet_meegeteld, antwoorden_quarantaine,
+    reconciliatie and kerncijfers (pipeline/counted.py, reconcile.py, kerncijfers.py)."""
+    from .pipeline.kerncijfers import kerncijfers
+    from .pipeline.reconcile import Calculator, reconcile
+
+    made = dict(zip(("antwoorden", "antwoorden_niet_meegeteld", "antwoorden_quarantaine"), counted.split_answers(
+        frames["inzendingen"], frames["antwoorden"], frames["antwoorden_quarantaine"])))
+    calculator = Calculator({**frames, **made})  # one count of the answers for both
+    made["reconciliatie"] = reconcile({**frames, **made}, calculator)
+    made["kerncijfers"] = kerncijfers({**frames, **made}, calculator)
+    return made
+
+
+def finish_published(frames: dict[str, pd.DataFrame]) -> None:
+    """Stage 5, in place on the complete set: the synthetic labels and counted texts, the wide
+    table antwoorden_breed, an empty wijzigingen (the build replaces it by the diff with the live
+    publication), and last the redaction of every published copy of delivered text."""
+    from .pipeline.privacy import redact_published
+
+    counted.label_synthetic(frames)
+    counted.mark_counted_texts(frames)
+    frames["antwoorden_breed"] = wide.wide_answers(frames)
+    frames["wijzigingen"] = changes.first_publication()
+    redact_published(frames)
+
+
+def gemeenten() -> pd.DataFrame:
+    reg = register()
+    centroids = pd.read_csv(ROOT / "reference" / "cbs" / "municipality_centroids.csv", dtype={"gm_code": str})
+    points = centroids.set_index("gm_code")[["latitude", "longitude"]]
+    return reg.validity().join(points, on="gemeente_code")
+
+
+def jaargangen(book: cb.Codebook, inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for y in book.data["jaargangen"]:
+        subs = inzendingen[inzendingen["jaar"] == y["jaar"]]
+        accepted = int((subs["status"] == harmonize.ACCEPTED).sum())
+        files = bronbestanden[bronbestanden["jaar"] == y["jaar"]]
+        rows.append({"jaar": y["jaar"], "uitgenodigd": y["uitgenodigd"], "geleverde_rijen": len(subs),
+                     "respondenten": accepted,
+                     "responspercentage": round(100 * accepted / y["uitgenodigd"], 1) if y["uitgenodigd"] else None,
+                     "synthetisch": int(files["synthetisch"].astype(bool).any()), "notitie": y["notitie"]})
+    return pd.DataFrame(rows)
+
+
+def accounting(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame, antwoorden: pd.DataFrame,
+               held: pd.DataFrame, answers_delivered: dict[str, int]) -> pd.DataFrame:
+    """Per delivery file: delivered = accepted + replaced + quarantined, for rows and for answers,
+    or the build stops. An answer counts under its submission's status; one set aside on its own
+    (antwoorden_quarantaine) is quarantined whatever its submission's status."""
+    statuses = (harmonize.ACCEPTED, harmonize.REPLACED, harmonize.QUARANTINED)
+    counts = inzendingen.pivot_table(index="bestand", columns="status", values="inzending_id", aggfunc="count", fill_value=0)
+    out = bronbestanden[["bestand", "rijen"]].rename(columns={"rijen": "geleverd"}).set_index("bestand")
+    for status in statuses:
+        out[status] = counts[status] if status in counts else 0
+    of = inzendingen.set_index("inzending_id")[["bestand", "status"]]
+    answered = antwoorden[["inzending_id"]].join(of, on="inzending_id")
+    per_status = answered.groupby(["bestand", "status"]).size()
+    out["antwoorden_geleverd"] = pd.Series(answers_delivered, dtype="Int64")
+    for column, status in (("antwoorden_geteld", harmonize.ACCEPTED), ("antwoorden_vervangen", harmonize.REPLACED),
+                           ("antwoorden_in_quarantaine", harmonize.QUARANTINED)):
+        out[column] = per_status.xs(status, level="status") if status in per_status.index.get_level_values(1) else 0
+    out["antwoorden_in_quarantaine"] = out["antwoorden_in_quarantaine"].fillna(0) + held[["inzending_id"]].join(
+        of, on="inzending_id").groupby("bestand").size().reindex(out.index).fillna(0)
+    out = out.fillna(0).astype(int).reset_index()
+    rows_close = out["geleverd"] == out[list(statuses)].sum(axis=1)
+    answers_close = out["antwoorden_geleverd"] == out[["antwoorden_geteld", "antwoorden_vervangen",
+                                                       "antwoorden_in_quarantaine"]].sum(axis=1)
+    out["sluitend"] = (rows_close & answers_close).astype(int)
+    out = out[["bestand", "geleverd", *statuses, "antwoorden_geleverd", "antwoorden_geteld", "antwoorden_vervangen",
+               "antwoorden_in_quarantaine", "sluitend"]]
+    if not out["sluitend"].all():
+        broken = out[out["sluitend"] == 0]["bestand"].tolist()
+        raise BuildError("Rijen of antwoorden zijn zoekgeraakt: geleverd ≠ geaccepteerd (geteld) + vervangen + "
+                         f"quarantaine voor {broken}.")
+    return out
