@@ -231,6 +231,12 @@ def build(
             raise
         typer.echo(text if isinstance(exc, faults.Published) else f"Build gestopt: {text}", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
+    _print_build_summary(data, output)
+
+
+def _print_build_summary(data, output: Path) -> None:
+    """What a finished build tells the steward: the accounting per file, what was set aside, the
+    quality summary, where the report and database are, and what changed."""
     acc = data.frames["verantwoording"]
     for r in acc.to_dict("records"):
         typer.echo(f"{r['bestand']}: {r['geleverd']} geleverd = {r['geaccepteerd']} geaccepteerd + "
@@ -249,8 +255,8 @@ def build(
     from .quality import summary_text
 
     typer.echo(summary_text(data.quality))
-    typer.echo(f"Kwaliteitsrapport: {(uit or CLEAN) / REPORT}.html (en .json)")
-    typer.echo(f"Gebouwd: {(uit or CLEAN) / 'benchmark.db'}")
+    typer.echo(f"Kwaliteitsrapport: {output / REPORT}.html (en .json)")
+    typer.echo(f"Gebouwd: {output / 'benchmark.db'}")
     summary = data.frames["wijzigingen"]["omschrijving"].iloc[0]  # the diff with the publication it replaced
     typer.echo(f"Wijzigingen: {summary} (tabel wijzigingen, WIJZIGINGEN.md)")
     from .catalog import release
