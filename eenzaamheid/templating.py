@@ -20,12 +20,18 @@ REPORT_TEMPLATES = CODE_ROOT / "templates" / "rapporten"
 STYLESHEET = "rapport.css"
 
 
+def _empty_for_none(value):
+    """A missing value (None) prints as nothing, as in every report's tables."""
+    return "" if value is None else value
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(REPORT_TEMPLATES),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
         undefined=jinja2.StrictUndefined,  # a misspelt name fails the render instead of printing nothing
+        finalize=_empty_for_none,
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
 
