@@ -25,10 +25,10 @@ import pandas as pd
 from . import codebook as cb
 from . import faults, gcpolicy, publication, refusal
 from .build_steps import (STOPS_EVEN_WITH_QUARANTINE, BuildError, Delivered, Submissions, _manifest,  # noqa: F401
-                          accounting, combine, counted_tables, deliver, finish_published, gemeenten, jaargangen,
-                          reference_tables, _latest_codes)
+                          _latest_codes, accounting, combine, counted_tables, deliver, finish_published)
 from .catalog import release
-from .pipeline import cleanschema, harmonize, panel, validate
+from .municipalities import register
+from .pipeline import cleanschema, codebook_tables, harmonize, panel, validate
 from .pipeline import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
 from .packaging import EXPORT_DIRS, PACKAGE_ZIP, package_inside, package_zip, sync_datapackage  # noqa: F401
 from .paths import CHECKS, CLEAN, RAW, ROOT
@@ -73,6 +73,40 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     finish_published(frames)
     quarantined = int((combined.inzendingen["status"] == harmonize.QUARANTINED).sum())
     return CleanData(frames, delivered.validation.problems, quarantined, validation=delivered.validation)
+
+
+def reference_tables(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Reads the codebook and the municipality register (jaargangen also the submissions); makes
+    gemeenten, jaargangen, vragen, vraagversies, antwoordopties, optielabels_per_jaar."""
+    book = cb.load()
+    return {
+        "gemeenten": gemeenten(),
+        "jaargangen": jaargangen(book, inzendingen, bronbestanden),
+        "vragen": codebook_tables.vragen(book),
+        "vraagversies": codebook_tables.vraagversies(book),
+        "antwoordopties": codebook_tables.antwoordopties(book),
+        "optielabels_per_jaar": codebook_tables.optielabels_per_jaar(book),
+    }
+
+
+def gemeenten() -> pd.DataFrame:
+    reg = register()
+    centroids = pd.read_csv(ROOT / "reference" / "cbs" / "municipality_centroids.csv", dtype={"gm_code": str})
+    points = centroids.set_index("gm_code")[["latitude", "longitude"]]
+    return reg.validity().join(points, on="gemeente_code")
+
+
+def jaargangen(book: cb.Codebook, inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for y in book.data["jaargangen"]:
+        subs = inzendingen[inzendingen["jaar"] == y["jaar"]]
+        accepted = int((subs["status"] == harmonize.ACCEPTED).sum())
+        files = bronbestanden[bronbestanden["jaar"] == y["jaar"]]
+        rows.append({"jaar": y["jaar"], "uitgenodigd": y["uitgenodigd"], "geleverde_rijen": len(subs),
+                     "respondenten": accepted,
+                     "responspercentage": round(100 * accepted / y["uitgenodigd"], 1) if y["uitgenodigd"] else None,
+                     "synthetisch": int(files["synthetisch"].astype(bool).any()), "notitie": y["notitie"]})
+    return pd.DataFrame(rows)
 
 
 def check_frames(frames: dict[str, pd.DataFrame], outcome: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:

@@ -4,7 +4,7 @@ what it makes (build.clean_frames runs them in order; build.py the rest of the r
 1. validate   raw/ -> validate.ValidationResult (or BuildError when its errors stop the build)
 2. deliver    raw/ -> Delivered: bronbestanden and each active delivery harmonized
 3. combine    Delivered -> Submissions: inzendingen, antwoorden, ..., verantwoording (accounted for)
-4. reference  codebook, register -> gemeenten, jaargangen, vragen, vraagversies, antwoordopties, ...
+4. reference  codebook, register -> gemeenten, jaargangen, vragen, ... (build.reference_tables)
 5. count      the tables so far -> antwoorden (counted), antwoorden_niet_meegeteld, reconciliatie, kerncijfers
 6. finish     in place: synthetic labels, antwoorden_breed, wijzigingen, redaction of published text
 """
@@ -15,10 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import codebook as cb
 from .municipalities import register
-from .pipeline import changes, codebook_tables, counted, harmonize, ingest, panel, validate, wide
-from .paths import ROOT
+from .pipeline import changes, counted, harmonize, ingest, panel, validate, wide
 from .problems import FOUT, Problem
 
 STOPS_EVEN_WITH_QUARANTINE = ("levering_dubbel", "aanhalingsteken_open", "werkblad_andere_kopregel")
@@ -127,20 +125,6 @@ def _latest_codes() -> list[str]:
     return sorted(reg.municipalities(reg.latest_year)["gemeente_code"])
 
 
-def reference_tables(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Reads the codebook and the municipality register (jaargangen also the submissions); makes
-    gemeenten, jaargangen, vragen, vraagversies, antwoordopties, optielabels_per_jaar."""
-    book = cb.load()
-    return {
-        "gemeenten": gemeenten(),
-        "jaargangen": jaargangen(book, inzendingen, bronbestanden),
-        "vragen": codebook_tables.vragen(book),
-        "vraagversies": codebook_tables.vraagversies(book),
-        "antwoordopties": codebook_tables.antwoordopties(book),
-        "optielabels_per_jaar": codebook_tables.optielabels_per_jaar(book),
-    }
-
-
 def counted_tables(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Stage 4: reads inzendingen, antwoorden, antwoorden_quarantaine and the reference tables; makes
     antwoorden (only the answers that count), antwoorden_niet_meegeteld, antwoorden_quarantaine,
@@ -167,26 +151,6 @@ def finish_published(frames: dict[str, pd.DataFrame]) -> None:
     frames["antwoorden_breed"] = wide.wide_answers(frames)
     frames["wijzigingen"] = changes.first_publication()
     redact_published(frames)
-
-
-def gemeenten() -> pd.DataFrame:
-    reg = register()
-    centroids = pd.read_csv(ROOT / "reference" / "cbs" / "municipality_centroids.csv", dtype={"gm_code": str})
-    points = centroids.set_index("gm_code")[["latitude", "longitude"]]
-    return reg.validity().join(points, on="gemeente_code")
-
-
-def jaargangen(book: cb.Codebook, inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for y in book.data["jaargangen"]:
-        subs = inzendingen[inzendingen["jaar"] == y["jaar"]]
-        accepted = int((subs["status"] == harmonize.ACCEPTED).sum())
-        files = bronbestanden[bronbestanden["jaar"] == y["jaar"]]
-        rows.append({"jaar": y["jaar"], "uitgenodigd": y["uitgenodigd"], "geleverde_rijen": len(subs),
-                     "respondenten": accepted,
-                     "responspercentage": round(100 * accepted / y["uitgenodigd"], 1) if y["uitgenodigd"] else None,
-                     "synthetisch": int(files["synthetisch"].astype(bool).any()), "notitie": y["notitie"]})
-    return pd.DataFrame(rows)
 
 
 def accounting(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame, antwoorden: pd.DataFrame,
