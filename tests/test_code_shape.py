@@ -6,6 +6,7 @@ around eenzaamheid/atomic.py is named with its place, so the offender is easy to
 from __future__ import annotations
 
 import ast
+import functools
 
 import pytest
 
@@ -25,6 +26,7 @@ NOT_THE_WRITER = {
 }
 
 
+@functools.cache
 def _modules() -> list[tuple[str, ast.Module]]:
     paths = sorted(PACKAGE.rglob("*.py"))
     assert len(paths) > 50, f"too few modules found under {PACKAGE}: the test would prove nothing"
@@ -46,14 +48,18 @@ def test_no_function_over_sixty_lines():
 
 
 def _writing_calls(path: str, tree: ast.Module) -> list[str]:
+    """Each writing call with the function it is written in (the innermost one)."""
     found = []
-    for function in _functions(tree):
-        inner = {id(n) for f in _functions(function) if f is not function for n in ast.walk(f)}
-        for node in ast.walk(function):
-            if (id(node) not in inner and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in WRITING_CALLS and _is_file_call(node)
-                    and (path, function.name) not in NOT_THE_WRITER):
-                found.append(f"{path}:{node.lineno} {function.name}: .{node.func.attr}(")
+
+    def visit(node, function: str | None) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            function = node.name
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in WRITING_CALLS and _is_file_call(node) and (path, function) not in NOT_THE_WRITER):
+            found.append(f"{path}:{node.lineno} {function}: .{node.func.attr}(")
+        for child in ast.iter_child_nodes(node):
+            visit(child, function)
+    visit(tree, None)
     return found
 
 
