@@ -25,7 +25,8 @@ import pandas as pd
 from . import codebook as cb
 from . import faults, gcpolicy, publication, refusal
 from .build_steps import (STOPS_EVEN_WITH_QUARANTINE, BuildError, Delivered, Submissions, _manifest,  # noqa: F401
-                          _latest_codes, accounting, combine, counted_tables, deliver, finish_published)
+                          ReferenceTables, _latest_codes, accounting, combine, counted_tables, deliver,
+                          finish_published)
 from .catalog import release
 from .municipalities import register
 from .pipeline import cleanschema, codebook_tables, harmonize, panel, validate
@@ -75,18 +76,18 @@ def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanDa
     return CleanData(frames, delivered.validation.problems, quarantined, validation=delivered.validation)
 
 
-def reference_tables(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Reads the codebook and the municipality register (jaargangen also the submissions); makes
+def reference_tables(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> ReferenceTables:
+    """Stage 4: reads the codebook and the municipality register (jaargangen also the submissions); makes
     gemeenten, jaargangen, vragen, vraagversies, antwoordopties, optielabels_per_jaar."""
     book = cb.load()
-    return {
-        "gemeenten": gemeenten(),
-        "jaargangen": jaargangen(book, inzendingen, bronbestanden),
-        "vragen": codebook_tables.vragen(book),
-        "vraagversies": codebook_tables.vraagversies(book),
-        "antwoordopties": codebook_tables.antwoordopties(book),
-        "optielabels_per_jaar": codebook_tables.optielabels_per_jaar(book),
-    }
+    return ReferenceTables(
+        gemeenten=gemeenten(),
+        jaargangen=jaargangen(book, inzendingen, bronbestanden),
+        vragen=codebook_tables.vragen(book),
+        vraagversies=codebook_tables.vraagversies(book),
+        antwoordopties=codebook_tables.antwoordopties(book),
+        optielabels_per_jaar=codebook_tables.optielabels_per_jaar(book),
+    )
 
 
 def gemeenten() -> pd.DataFrame:

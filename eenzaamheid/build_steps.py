@@ -11,6 +11,7 @@ what it makes (build.clean_frames runs them in order; build.py the rest of the r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 from pathlib import Path
 
 import pandas as pd
@@ -125,23 +126,44 @@ def _latest_codes() -> list[str]:
     return sorted(reg.municipalities(reg.latest_year)["gemeente_code"])
 
 
-def counted_tables(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Stage 4: reads inzendingen, antwoorden, antwoorden_quarantaine and the reference tables; makes
+class ReferenceTables(TypedDict):
+    """Stage 4 (build.reference_tables): from the codebook and the municipality register."""
+    gemeenten: pd.DataFrame
+    jaargangen: pd.DataFrame
+    vragen: pd.DataFrame
+    vraagversies: pd.DataFrame
+    antwoordopties: pd.DataFrame
+    optielabels_per_jaar: pd.DataFrame
+
+
+class CountedTables(TypedDict):
+    """Stage 5: what counting makes (antwoorden and antwoorden_quarantaine replace stage 3's)."""
+    antwoorden: pd.DataFrame
+    antwoorden_niet_meegeteld: pd.DataFrame
+    antwoorden_quarantaine: pd.DataFrame
+    reconciliatie: pd.DataFrame
+    kerncijfers: pd.DataFrame
+
+
+def counted_tables(frames: dict[str, pd.DataFrame]) -> CountedTables:
+    """Stage 5: reads inzendingen, antwoorden, antwoorden_quarantaine and the reference tables; makes
     antwoorden (only the answers that count), antwoorden_niet_meegeteld, antwoorden_quarantaine,
     reconciliatie and kerncijfers (pipeline/counted.py, reconcile.py, kerncijfers.py)."""
     from .pipeline.kerncijfers import kerncijfers
     from .pipeline.reconcile import Calculator, reconcile
 
-    made = dict(zip(("antwoorden", "antwoorden_niet_meegeteld", "antwoorden_quarantaine"), counted.split_answers(
-        frames["inzendingen"], frames["antwoorden"], frames["antwoorden_quarantaine"])))
-    calculator = Calculator({**frames, **made})  # one count of the answers for both
-    made["reconciliatie"] = reconcile({**frames, **made}, calculator)
-    made["kerncijfers"] = kerncijfers({**frames, **made}, calculator)
-    return made
+    answers, not_counted, held = counted.split_answers(frames["inzendingen"], frames["antwoorden"],
+                                                       frames["antwoorden_quarantaine"])
+    split = {**frames, "antwoorden": answers, "antwoorden_niet_meegeteld": not_counted, "antwoorden_quarantaine": held}
+    calculator = Calculator(split)  # one count of the answers for both
+    reconciliatie = reconcile(split, calculator)
+    return CountedTables(antwoorden=answers, antwoorden_niet_meegeteld=not_counted, antwoorden_quarantaine=held,
+                         reconciliatie=reconciliatie,
+                         kerncijfers=kerncijfers({**split, "reconciliatie": reconciliatie}, calculator))
 
 
 def finish_published(frames: dict[str, pd.DataFrame]) -> None:
-    """Stage 5, in place on the complete set: the synthetic labels and counted texts, the wide
+    """Stage 6, in place on the complete set: the synthetic labels and counted texts, the wide
     table antwoorden_breed, an empty wijzigingen (the build replaces it by the diff with the live
     publication), and last the redaction of every published copy of delivered text."""
     from .pipeline.privacy import redact_published
