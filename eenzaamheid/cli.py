@@ -227,7 +227,8 @@ def bouw(
     geweigerd (validatiefouten, kwaliteitspoort, schijf vol, stopsignaal; de vorige publicatie blijft staan),
     2 = verkeerd aangeroepen (onbekend jaar, verouderd leveringscontract).
     """
-    from . import faults, gcpolicy
+    from . import gcpolicy
+    from .build import faults
     from .build import BuildError, build as run_build
     from .quality.metadata_check import ensure_valid
     from .paths import CLEAN, ROOT

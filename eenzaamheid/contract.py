@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from . import codebook as cb
+from .atomic import write_atomic
 from .paths import SCHEMAS
 from . import yamlfile
 
@@ -93,8 +94,7 @@ def write_all(book: cb.Codebook | None = None) -> list[Path]:
     written = []
     for year in book.years:
         path = contract_path(year)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dump(build_contract(year, book)), encoding="utf-8")
+        write_atomic(path, dump(build_contract(year, book)))
         written.append(path)
     load_contract.cache_clear()
     pandera_schema.cache_clear()

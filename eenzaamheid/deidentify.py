@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import gcpolicy
+from .atomic import write_atomic
 from .paths import CHECKS
 
 CACHE_ENV = "EENZAAMHEID_REDACTIE_CACHE"   # another cache file (tests, a steward's own checkout)
@@ -100,12 +101,8 @@ def save_cache() -> None:
     global _dirty
     if not _dirty or _cache is None:
         return
-    path = cache_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
     entries = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(_cache.items()))
-    tmp.write_text(f'{{"versie": {json.dumps(version())}, "teksten": {{\n{entries}\n}}}}\n', encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(cache_path(), f'{{"versie": {json.dumps(version())}, "teksten": {{\n{entries}\n}}}}\n')
     _dirty = False
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from eenzaamheid import faults
+from eenzaamheid.build import faults
 from eenzaamheid.publish import publication
 
 from conftest import EENZAAMHEID, ROOT

@@ -144,6 +144,18 @@ def test_without_synthetic_deliveries_banner_and_disallow_disappear(site, tmp_pa
 
 # ------------------------------------------------------------------ municipality pages
 
+def test_report_templates_are_not_pages(site):
+    """templates/rapporten/ (the steward's reports, eenzaamheid/templating.py) sits in Datasette's template
+    folder; Datasette serves only templates/pages/, so none of them is reachable, rendered or as source."""
+    names = sorted(p.name for p in (STATIC.parent / "templates" / "rapporten").iterdir())
+    assert "kwaliteit.html" in names and "rapport.css" in names
+    for name in names:
+        for path in (f"/rapporten/{name}", f"/rapporten/{name.rsplit('.', 1)[0]}"):
+            r = httpx.get(site.url + path, timeout=30)
+            assert r.status_code == 404 and "{%" not in r.text and "Let op: synthetische demodata.</strong> De " \
+                "leveringen" not in r.text, (path, r.status_code)
+
+
 def test_search_finds_municipalities_by_name_or_code_ignoring_case_and_accents(site):
     cases = {"sudwest fryslan": "GM1900", "SÚDWEST": "GM1900", "0363": "GM0363", "gm0363": "GM0363",
              "amsterdam": "GM0363", "den haag": "GM0518", "'s-hertogenbosch": "GM0796"}

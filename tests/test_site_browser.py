@@ -482,6 +482,16 @@ def test_downloads_for_people_are_on_the_first_screen_and_say_what_the_database_
     assert len(row) == 1 and row[" ".join(wording.split())].item() == label
 
 
+def test_the_quality_report_fits_a_phone(page, site):
+    """The published quality report (templates/rapporten/kwaliteit.html) at 390 px: the page does not
+    scroll sideways (wide tables scroll in their own box) and it says the data are synthetic."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_page(page, site, "/bestanden/kwaliteitsrapport.html", "kwaliteitsrapport-390")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert "synthetische demodata" in page.locator("#synthetisch").inner_text()
+    assert page.locator("table").count() == page.locator(".scroll > table").count()
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 def test_over_page(browser, site, width):
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="nl-NL")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..atomic import write_atomic
 from . import diff, diff_read, diff_report
 from ..tables import cleanschema
 from .diff_report import CHANGELOG_NAME  # noqa: F401 - the build adds it to the zip under this name
@@ -149,5 +150,5 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 def write_changelog(frame: pd.DataFrame, folder: Path) -> Path:
     path = folder / CHANGELOG_NAME
-    path.write_bytes(diff_report.changelog_markdown(records(frame)).encode("utf-8"))
+    write_atomic(path, diff_report.changelog_markdown(records(frame)))
     return path

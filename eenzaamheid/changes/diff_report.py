@@ -11,6 +11,7 @@ import json
 
 import pandas as pd
 
+from .. import templating
 from ..tables import cleanschema
 from .diff import CHANGES_TABLE, Diff, TableChange
 
@@ -121,26 +122,12 @@ def _cell(value) -> str:
 
 
 def changelog_markdown(rows: list[dict]) -> str:
-    """WIJZIGINGEN.md: the `wijzigingen` rows as a Dutch CHANGELOG."""
+    """WIJZIGINGEN.md: the `wijzigingen` rows as a Dutch CHANGELOG (templates/rapporten/wijzigingen.md)."""
     rows = [{k: (None if _missing(v) else v) for k, v in r.items()} for r in rows]
-    lines = ["# Wijzigingen sinds de vorige publicatie", "",
-             "Wat er in de gegevens van deze publicatie van de Benchmark Eén tegen eenzaamheid veranderd is ten "
-             "opzichte van de vorige publicatie. Dezelfde gegevens staan in de tabel `wijzigingen` "
-             "(`csv/wijzigingen.csv`). Een nieuwe build met precies dezelfde gegevens neemt dit overzicht "
-             "ongewijzigd over.", ""]
-    lines += [r["omschrijving"] for r in rows if r["soort"] in (SUMMARY, FIRST)]
-    for soort, title in SECTIONS:
-        part = [r for r in rows if r["soort"] == soort]
-        if not part:
-            continue
-        lines += ["", f"## {title}", ""]
-        if soort == "tabel":
-            lines += ["| Tabel | Toegevoegd | Verwijderd | Gewijzigd | Opmerking |", "|---|---:|---:|---:|---|"]
-            lines += [f"| {_cell(r['tabel'])} | {_cell(_int(r['toegevoegd']))} | {_cell(_int(r['verwijderd']))} | "
-                      f"{_cell(_int(r['gewijzigd']))} | {_cell(_table_note(r))} |" for r in part]
-        else:
-            lines += [f"- {r['omschrijving']}" for r in part]
-    return "\n".join(lines) + "\n"
+    sections = [(title, soort, part) for soort, title in SECTIONS
+                if (part := [r for r in rows if r["soort"] == soort])]
+    return templating.render("wijzigingen.md", summary=[r["omschrijving"] for r in rows if r["soort"] in (SUMMARY, FIRST)],
+                             sections=sections, cell=_cell, count=_int, note=_table_note)
 
 
 def _table_note(row: dict) -> str:

@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from .. import codebook, contract
+from ..atomic import write_atomic
 from . import ingest
 from .manifest import (DELIVERY_SUFFIXES, MANIFEST_COLUMNS, MANIFEST_NAME, REPLACES, ManifestError, UsageError,
                        read_manifest, replacements, sha256, synthetic_cell)
@@ -154,12 +155,7 @@ def _append_row(manifest: Path, row: dict) -> None:
         if not old.endswith(b"\n"):
             old += newline.encode()
     new = old + _line([row.get(c, "") for c in header], newline)
-    tmp = manifest.with_name(f".{manifest.name}.ontvang-{os.getpid()}")
-    try:
-        tmp.write_bytes(new)
-        os.replace(tmp, manifest)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(manifest, new)
 
 
 def _add_empty_column(data: bytes, newline: str) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import codebook, contract
+from ..atomic import write_atomic
 from ..codebook_years import CodebookError
 from .draft import todos
 
@@ -36,9 +37,9 @@ def apply(year: int, delivery: Path) -> Path:
         raise NotReady(f"Het concept {shown} heeft nog {len(left)} TODO; vul ze in en voer dit opnieuw uit:\n"
                        + "\n".join(f"  regel {n}: {line[:110]}" for n, line in left))
     body = "\n".join(line for line in text.splitlines() if not line.startswith("#")).lstrip("\n")
-    target.write_text(f"# Benchmarkjaar {year}: opgesteld met `eenzaamheid nieuw-jaar` uit de levering {delivery.name}\n"
+    write_atomic(target, f"# Benchmarkjaar {year}: opgesteld met `eenzaamheid nieuw-jaar` uit de levering {delivery.name}\n"
                       "# en nagekeken door de databeheerder. De lader (eenzaamheid/codebook.py) voegt dit bestand\n"
-                      "# samen met de vragenlijst in schemas/codebook.yaml.\n" + body + "\n", encoding="utf-8")
+                      "# samen met de vragenlijst in schemas/codebook.yaml.\n" + body + "\n")
     codebook.load.cache_clear()
     try:
         book = codebook.load()

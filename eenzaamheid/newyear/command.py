@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..atomic import write_atomic
 from ..commandline import progress
 from ..paths import RAW
 
@@ -83,10 +84,9 @@ def _draft(bestand: Path, jaar: int, book, raw: Path, uitgenodigd: int | None, o
               "Vervang elke tekst 'TODO: …' door uw keuze; pas het concept daarna toe met\n"
               f"  eenzaamheid nieuw-jaar {bestand} --jaar {jaar} --toepassen")
     text = to_yaml(draft.data, header)
-    concept.parent.mkdir(parents=True, exist_ok=True)
-    concept.write_text(text, encoding="utf-8")
+    write_atomic(concept, text)
     report = render(draft, Path("schemas/jaren") / concept.name, text, str(bestand))
-    report_path(jaar).write_text(report, encoding="utf-8")
+    write_atomic(report_path(jaar), report)
     log.info(report)
     left = len(todos(text))
     progress.final(f"Concept geschreven: schemas/jaren/{concept.name} ({left} TODO), verslag: "

@@ -95,36 +95,12 @@ def _continued(draft: Draft, book: Codebook, cols: Columns, values: dict[str, Co
         else:
             [(header, _)] = mine
             version["kolom"] = header
-        for header, _ in mine:
-            if header in renamed:
-                r = renamed[header]
-                evidence = [f"tekst {r.ratio:.0%} gelijk, {r.words:.0%} van de woorden gedeeld"] + (["zelfde plaats in het bestand"] if r.same_place else [])
-                evidence.append(f"{r.known} van de {r.known + r.unknown} geleverde waarden zijn opties van de oude kolom"
-                                if r.old.labels else "beide vrije tekst")
-                draft.findings.append(Finding("hernoemd", f"'{r.old.header}' → '{r.new}': waarschijnlijk hernoemd ("
-                                              + "; ".join(evidence) + "). Bevestig dat het dezelfde vraag is; zo niet, "
-                                              "maak er een nieuwe vraag van.", qid))
+        draft.findings += [_renamed_finding(renamed[h], qid) for h, _ in mine if h in renamed]
         scale = mine[0][1] if mine else None
         changes = compare_options(mine + [(h, scale) for h, _ in added], values, before, year, previous_year) \
             if scale is not None else None
         _carry_over(version, book, q, old, previous_year)
-        if changes and changes.breaks_comparability:
-            what = [f"optie {c} heet nu '{label}'" for c, label in changes.optielabels.items()]
-            what += [f"optie {c} vervallen" for c in changes.vervallen]
-            what += [f"nieuwe optie '{o['label']}'" for o in changes.nieuwe]
-            version["vergelijkbaar_met_vorig_jaar"] = "onzeker"
-            version["reden"] = (f"TODO: waarom is {year} misschien niet te vergelijken met {previous_year} "
-                                f"({'; '.join(what)})? Eén zin. Weet u het zeker, zet dan ook "
-                                "vergelijkbaar_met_vorig_jaar op ja of nee")
-        if changes:
-            version["optielabels"] = {**version.get("optielabels", {}), **changes.optielabels}
-            version["vervallen_opties"] = sorted(set(version.get("vervallen_opties", [])) | set(changes.vervallen))
-            if changes.nieuwe:
-                version["nieuwe_opties"] = changes.nieuwe
-            for key in ("optielabels", "vervallen_opties"):
-                if not version[key]:
-                    del version[key]
-            draft.findings += [Finding(s, t, qid, todo) for s, t, todo in changes.findings]
+        _option_changes(draft, version, changes, qid)
         if version["vergelijkbaar_met_vorig_jaar"] == "ja" and not any(h in renamed for h, _ in mine) and not added \
                 and len(mine) == len(_old_headers(old)):
             draft.continued.append(qid)
@@ -132,9 +108,40 @@ def _continued(draft: Draft, book: Codebook, cols: Columns, values: dict[str, Co
     return versions, not_asked
 
 
+def _renamed_finding(r, qid: str) -> Finding:
+    evidence = [f"tekst {r.ratio:.0%} gelijk, {r.words:.0%} van de woorden gedeeld"] + (["zelfde plaats in het bestand"] if r.same_place else [])
+    evidence.append(f"{r.known} van de {r.known + r.unknown} geleverde waarden zijn opties van de oude kolom"
+                    if r.old.labels else "beide vrije tekst")
+    return Finding("hernoemd", f"'{r.old.header}' → '{r.new}': waarschijnlijk hernoemd ("
+                   + "; ".join(evidence) + "). Bevestig dat het dezelfde vraag is; zo niet, "
+                   "maak er een nieuwe vraag van.", qid)
+
+
+def _option_changes(draft: Draft, version: dict, changes, qid: str) -> None:
+    """Write the option changes against the previous year into the version, with their findings."""
+    year, previous_year = draft.year, draft.previous_year
+    if changes and changes.breaks_comparability:
+        what = [f"optie {c} heet nu '{label}'" for c, label in changes.optielabels.items()]
+        what += [f"optie {c} vervallen" for c in changes.vervallen]
+        what += [f"nieuwe optie '{o['label']}'" for o in changes.nieuwe]
+        version["vergelijkbaar_met_vorig_jaar"] = "onzeker"
+        version["reden"] = (f"TODO: waarom is {year} misschien niet te vergelijken met {previous_year} "
+                            f"({'; '.join(what)})? Eén zin. Weet u het zeker, zet dan ook "
+                            "vergelijkbaar_met_vorig_jaar op ja of nee")
+    if changes:
+        version["optielabels"] = {**version.get("optielabels", {}), **changes.optielabels}
+        version["vervallen_opties"] = sorted(set(version.get("vervallen_opties", [])) | set(changes.vervallen))
+        if changes.nieuwe:
+            version["nieuwe_opties"] = changes.nieuwe
+        for key in ("optielabels", "vervallen_opties"):
+            if not version[key]:
+                del version[key]
+        draft.findings += [Finding(s, t, qid, todo) for s, t, todo in changes.findings]
+
+
 VERSION_KEYS = ("formulering", "bron", "vindplaats", "formulering_status", "kolom", "kolommen",
-                "vergelijkbaar_met_vorig_jaar", "reden", "optielabels", "nieuwe_opties", "vervallen_opties",
-                "nieuwe_items")
+            "vergelijkbaar_met_vorig_jaar", "reden", "optielabels", "nieuwe_opties", "vervallen_opties",
+            "nieuwe_items")
 
 
 def ordered(version: dict) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..paths import RAW, ROOT
 from . import people_sheets
 from ..tables import cleanschema
@@ -99,7 +100,5 @@ def write_datapackage(path: Path, csv_dir_relative: str = "clean/csv", synthetic
     while any delivery is synthetic."""
     package = datapackage(csv_dir_relative, synthetic, csv_dir=Path(path).parent / csv_dir_relative)
     text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
-    from .export import _write_atomic
-
-    _write_atomic(Path(path), text.encode("utf-8"))
+    write_atomic(Path(path), text)
     return package

@@ -24,12 +24,12 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
 from pathlib import Path
 
 import pandas as pd
 
+from ..atomic import write_atomic_with
 from . import spreadsheet
 from ..tables import cleanschema
 from ..tables.cleanschema import may_be_empty
@@ -43,20 +43,7 @@ NOT_EXPORTED = frozenset({"build"})
 
 # --- writers -----------------------------------------------------------------------------------
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    _write_atomic_with(path, lambda f: f.write(data))
-
-
-def _write_atomic_with(path: Path, write) -> None:
-    """Write through `write(binary file)` into a temporary file, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+# every file goes through the project's one atomic writer (eenzaamheid/atomic.py)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -234,9 +221,9 @@ def export_tables(frames: dict[str, pd.DataFrame], out_dir: Path) -> None:
         if table not in frames:
             continue
         converted = _table_rows(table, frames[table])
-        _write_atomic_with(out_dir / "csv" / f"{table}.csv", lambda f: _write_csv(converted, f))
-        _write_atomic_with(out_dir / "json" / f"{table}.json", lambda f: _write_json(converted, f))
-        _write_atomic_with(out_dir / "parquet" / f"{table}.parquet", lambda f: _write_parquet(converted, f))
+        write_atomic_with(out_dir / "csv" / f"{table}.csv", lambda f: _write_csv(converted, f))
+        write_atomic_with(out_dir / "json" / f"{table}.json", lambda f: _write_json(converted, f))
+        write_atomic_with(out_dir / "parquet" / f"{table}.parquet", lambda f: _write_parquet(converted, f))
         if table in spreadsheet.TABLES:
-            spreadsheet.write(out_dir / "xlsx" / f"{table}.xlsx", table, converted, _write_atomic_with)
+            spreadsheet.write(out_dir / "xlsx" / f"{table}.xlsx", table, converted, write_atomic_with)
 

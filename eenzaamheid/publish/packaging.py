@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+from ..atomic import write_atomic, write_atomic_with
 from ..paths import ROOT
 from ..changes import changes
 
@@ -26,7 +27,7 @@ def write_exports(frames: dict, staging: Path, live: Path, datapackage: Path | N
     package = descriptor.datapackage("csv", synthetic, csv_dir=staging / "csv")
     notice = (descriptor.package_metadata().get("synthetisch_melding") or "").strip() if synthetic else None
     people_sheets.write_all(frames, staging, package, " ".join((notice or "").split()) or None,
-                            export._write_atomic_with)
+                            write_atomic_with)
     if datapackage is not None:
         if package_inside(live, datapackage):  # part of the folder, switched with it
             descriptor.write_datapackage(staging / datapackage.name, "csv", synthetic=synthetic)
@@ -43,7 +44,7 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
 
     from . import release
     from .catalog import dcat, zipdocs
-    from . import descriptor, export, people_sheets
+    from . import descriptor, people_sheets
 
     package = descriptor.datapackage("csv", synthetic, csv_dir=staging / "csv")
     package_bytes = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -55,8 +56,8 @@ def package_zip(staging: Path, path: Path, synthetic: bool) -> None:
     files.update({name: (staging / name).stat().st_size for name in people})
     files.update({"datapackage.json": len(package_bytes), path.name: None})
     dcat_bytes = dcat.turtle(package, catalogus, files, path.name)
-    export._write_atomic(staging / "datapackage.json", package_bytes)
-    export._write_atomic(staging / dcat.DCAT_NAME, dcat_bytes)
+    write_atomic(staging / "datapackage.json", package_bytes)
+    write_atomic(staging / dcat.DCAT_NAME, dcat_bytes)
     notice = (meta.get("datapackage") or {}).get("synthetisch_melding") or ""
     members = {"datapackage.json": package_bytes,
                "README.md": zipdocs.readme(package, synthetic, notice, meta.get("panels") or {}),
@@ -95,7 +96,6 @@ def sync_datapackage(clean_dir: Path, datapackage: Path) -> bool:
     import json
     import zipfile
 
-    from . import export
 
     try:
         with zipfile.ZipFile(clean_dir / PACKAGE_ZIP) as z:
@@ -108,5 +108,5 @@ def sync_datapackage(clean_dir: Path, datapackage: Path) -> bool:
     text = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if datapackage.exists() and datapackage.read_bytes() == text:
         return False
-    export._write_atomic(datapackage, text)
+    write_atomic(datapackage, text)
     return True

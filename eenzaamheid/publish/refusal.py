@@ -45,14 +45,10 @@ class Refusal:
 
     def message(self, report_stem=None) -> str:
         """The CLI's text (after 'Build gestopt: ')."""
-        lines = [f"bij stap '{self.fase}'. {self.oorzaak}"]
-        lines += [f"  - {d}" for d in self.details]
-        if self.wat_te_doen:
-            lines.append(f"Wat te doen: {self.wat_te_doen}")
-        lines.append(KEEP + ("" if self.databasecontroles_uitgevoerd else " " + NOT_RUN))
-        if report_stem is not None:
-            lines.append(f"Rapport: {report_stem}.html (en .json)")
-        return "\n".join(lines)
+        from . import templating  # the refused report's HTML part is in templates/rapporten/kwaliteit.html
+
+        text = templating.render("weigering.txt", r=self, keep=KEEP, not_run=NOT_RUN, report_stem=report_stem)
+        return text.removesuffix("\n")
 
 
 def _clip(lines: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from ..atomic import write_atomic
 from .. import quality
 from . import release
 
@@ -74,4 +75,4 @@ def datasette_metadata(db_path: Path) -> dict:
 
 def write(db_path: Path, path: Path) -> None:
     text = json.dumps(datasette_metadata(db_path), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    path.write_text(text, encoding="utf-8")
+    write_atomic(path, text)

@@ -106,45 +106,55 @@ def schema_expectations() -> list[Controle]:
                 FATAAL, f"De primaire sleutel ({', '.join(pk)}) van {table} is uniek. Dubbele sleutels tellen antwoorden "
                 "of cijfers dubbel: zoek uit waar de rij dubbel ontstaat; niet publiceren.")
         for f in schema["fields"]:
-            name, cons = f["name"], f.get("constraints") or {}
-            title = f.get("title") or name
-            if cons.get("required"):
-                add(f"schema.verplicht.{table}.{name}", name, "ExpectColumnValuesToNotBeNull", {"column": name}, FATAAL,
-                    f"{table}.{name} ({title}) is verplicht volgens het Table Schema en nooit leeg. Een lege waarde "
-                    "betekent dat de build een gegeven kwijtraakte: herstel de build; niet publiceren.")
-            if cons.get("unique") and (name,) != pk:
-                add(f"schema.uniek.{table}.{name}", name, "ExpectColumnValuesToBeUnique", {"column": name}, FATAAL,
-                    f"{table}.{name} ({title}) is uniek volgens het Table Schema: zoek de dubbele waarden uit; "
-                    "niet publiceren.")
-            if "enum" in cons:
-                add(f"schema.enum.{table}.{name}", name, "ExpectColumnValuesToBeInSet",
-                    {"column": name, "value_set": list(cons["enum"])}, FATAAL,
-                    f"{table}.{name} ({title}) heeft alleen de waarden {', '.join(map(str, cons['enum']))}. Een andere "
-                    "waarde kennen gebruikers en filters niet: herstel de build of breid het schema bewust uit; "
-                    "niet publiceren.")
-            if "minimum" in cons or "maximum" in cons:
-                params = {"column": name}
-                if "minimum" in cons:
-                    params["min_value"] = cons["minimum"]
-                if "maximum" in cons:
-                    params["max_value"] = cons["maximum"]
-                bounds = (f"tussen {cons['minimum']} en {cons['maximum']}" if "minimum" in cons and "maximum" in cons
-                          else f"minstens {cons['minimum']}" if "minimum" in cons else f"hoogstens {cons['maximum']}")
-                add(f"schema.bereik.{table}.{name}", name, "ExpectColumnValuesToBeBetween", params, FOUT,
-                    f"{table}.{name} ({title}) ligt {bounds} volgens het Table Schema. Een waarde daarbuiten is "
-                    "vrijwel zeker een fout in de levering of de build: zoek de rij uit en herstel.")
+            _field_checks(table, f, pk, add)
         for fk in cleanschema.foreign_keys(table):
-            child, parent, ref = fk["fields"], fk["resource"], fk["reference_fields"]
-            shown = list(pk) + [c for c in child if c not in pk]
-            present = " AND ".join(
-                f"c.{_quote_ident(col)} IS NOT NULL" + (f" AND c.{_quote_ident(col)} <> ''" if "" in empty else "")
-                for col in child)
-            match = " AND ".join(f"p.{_quote_ident(r)} = c.{_quote_ident(col)}" for col, r in zip(child, ref))
-            query = (f"SELECT {', '.join('c.' + _quote_ident(col) for col in shown)} FROM {{batch}} AS c "
-                     f"WHERE {present} AND NOT EXISTS (SELECT 1 FROM {_quote_ident(parent)} AS p WHERE {match})")
-            add(f"schema.fk.{table}.{'+'.join(child)}", "+".join(child), UNEXPECTED_ROWS,
-                {"unexpected_rows_query": query}, FATAAL,
-                f"Elke waarde van {table}.{'+'.join(child)} verwijst naar een bestaande rij in "
-                f"{parent} ({'+'.join(ref)}). Een verwijzing zonder tegenhanger maakt de rij onvindbaar of ontraceerbaar: "
-                "herstel de build; niet publiceren.")
+            _foreign_key_check(table, fk, pk, empty, add)
     return out
+
+
+def _field_checks(table: str, f: dict, pk: tuple, add) -> None:
+    """The checks of one field's constraints in its Table Schema."""
+    name, cons = f["name"], f.get("constraints") or {}
+    title = f.get("title") or name
+    if cons.get("required"):
+        add(f"schema.verplicht.{table}.{name}", name, "ExpectColumnValuesToNotBeNull", {"column": name}, FATAAL,
+            f"{table}.{name} ({title}) is verplicht volgens het Table Schema en nooit leeg. Een lege waarde "
+            "betekent dat de build een gegeven kwijtraakte: herstel de build; niet publiceren.")
+    if cons.get("unique") and (name,) != pk:
+        add(f"schema.uniek.{table}.{name}", name, "ExpectColumnValuesToBeUnique", {"column": name}, FATAAL,
+            f"{table}.{name} ({title}) is uniek volgens het Table Schema: zoek de dubbele waarden uit; "
+            "niet publiceren.")
+    if "enum" in cons:
+        add(f"schema.enum.{table}.{name}", name, "ExpectColumnValuesToBeInSet",
+            {"column": name, "value_set": list(cons["enum"])}, FATAAL,
+            f"{table}.{name} ({title}) heeft alleen de waarden {', '.join(map(str, cons['enum']))}. Een andere "
+            "waarde kennen gebruikers en filters niet: herstel de build of breid het schema bewust uit; "
+            "niet publiceren.")
+    if "minimum" in cons or "maximum" in cons:
+        params = {"column": name}
+        if "minimum" in cons:
+            params["min_value"] = cons["minimum"]
+        if "maximum" in cons:
+            params["max_value"] = cons["maximum"]
+        bounds = (f"tussen {cons['minimum']} en {cons['maximum']}" if "minimum" in cons and "maximum" in cons
+                  else f"minstens {cons['minimum']}" if "minimum" in cons else f"hoogstens {cons['maximum']}")
+        add(f"schema.bereik.{table}.{name}", name, "ExpectColumnValuesToBeBetween", params, FOUT,
+            f"{table}.{name} ({title}) ligt {bounds} volgens het Table Schema. Een waarde daarbuiten is "
+            "vrijwel zeker een fout in de levering of de build: zoek de rij uit en herstel.")
+
+
+def _foreign_key_check(table: str, fk: dict, pk: tuple, empty, add) -> None:
+    """Every value of a foreign key refers to an existing row of its parent (as a query)."""
+    child, parent, ref = fk["fields"], fk["resource"], fk["reference_fields"]
+    shown = list(pk) + [c for c in child if c not in pk]
+    present = " AND ".join(
+        f"c.{_quote_ident(col)} IS NOT NULL" + (f" AND c.{_quote_ident(col)} <> ''" if "" in empty else "")
+        for col in child)
+    match = " AND ".join(f"p.{_quote_ident(r)} = c.{_quote_ident(col)}" for col, r in zip(child, ref))
+    query = (f"SELECT {', '.join('c.' + _quote_ident(col) for col in shown)} FROM {{batch}} AS c "
+             f"WHERE {present} AND NOT EXISTS (SELECT 1 FROM {_quote_ident(parent)} AS p WHERE {match})")
+    add(f"schema.fk.{table}.{'+'.join(child)}", "+".join(child), UNEXPECTED_ROWS,
+        {"unexpected_rows_query": query}, FATAAL,
+        f"Elke waarde van {table}.{'+'.join(child)} verwijst naar een bestaande rij in "
+        f"{parent} ({'+'.join(ref)}). Een verwijzing zonder tegenhanger maakt de rij onvindbaar of ontraceerbaar: "
+        "herstel de build; niet publiceren.")

@@ -1,7 +1,8 @@
 """The steward's quality report: deliveries, clean tables and database checks on one page.
 
-`render` merges three sources into one self-contained HTML page (inline CSS, no scripts, no
-external assets, everything escaped) and the same content as a JSON-able dict:
+`render` merges three sources into one self-contained HTML page (templates/rapporten/kwaliteit.html
+with the reports' one stylesheet inline, no scripts, no external assets, autoescaped; a synthetic
+build says so at the top) and the same content as a JSON-able dict:
 
 - per delivery file: the validation problems (frictionless contract + pandera rules) of
   `eenzaamheid.validate`, all of them;
@@ -18,7 +19,6 @@ the callers did.
 from __future__ import annotations
 
 import functools
-import html
 import json
 import math
 from collections import defaultdict
@@ -26,16 +26,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import templating
 from ..tables import cleanschema
 from ..privacy import redact_value as _redact_value, report_problem
 from ..problems import FOUT, WAARSCHUWING
 from .model import ERNSTEN, FATAAL, QualityResult
 
 PUBLISHABLE, NOT_PUBLISHABLE = "Publiceerbaar", "Niet publiceerbaar"
-# shown while any delivery in the build is synthetic (raw/MANIFEST.csv), as on every Datasette page
-SYNTHETIC_NOTICE = ("<strong>Let op: synthetische demodata.</strong> De leveringen in deze build zijn gegenereerd "
-                    "en gekalibreerd op de gepubliceerde landelijke cijfers; de rijen in dit rapport zijn niet de "
-                    "antwoorden van echte gemeenten.")
 PASSED = "geslaagd"
 from ..publish.refusal import NOT_RUN  # noqa: E402  (one wording for report and CLI)
 TITLE = "Kwaliteitsrapport Benchmark Eén tegen eenzaamheid"
@@ -160,51 +157,14 @@ def to_dict(validation, quality: QualityResult | None, clean_checks: dict[str, s
     }
 
 
-# --- HTML ----------------------------------------------------------------------------------------
+# --- HTML (templates/rapporten/kwaliteit.html) ---------------------------------------------------
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1b1b1b;line-height:1.4;max-width:90rem}
-h1{font-size:1.5rem}h2{font-size:1.25rem;margin-top:2.5rem;border-bottom:2px solid #ddd}h3{font-size:1.05rem;margin-top:1.8rem}
-table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.5rem 0}
-th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top}
-th{background:#f0f0f0}
-.oordeel{padding:1rem 1.25rem;border-radius:.4rem;margin:1rem 0;border:2px solid}
-.oordeel.ja{background:#e6f4ea;border-color:#1d6b2f;color:#0f3d1a}
-.oordeel.nee{background:#fde2e1;border-color:#8a1c1c;color:#5c0f0f}
-.oordeel strong{font-size:1.4rem;display:block}
-.synthetisch{background:#fff4d6;border-left:6px solid #b07d00;padding:.6rem 1rem;color:#4a3500}
-.ok{color:#1d6b2f;font-weight:600}.nok{color:#8a1c1c;font-weight:600}
-td.fataal,td.fout{background:#fde2e1;color:#8a1c1c;font-weight:600}
-td.waarschuwing{background:#fff4d6;color:#6b4e00;font-weight:600}
-tr.geslaagd td{color:#555}
-code,td.waarde,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.82rem}
-pre{white-space:pre-wrap;background:#f7f7f7;padding:.5rem;margin:.25rem 0}
-details summary{cursor:pointer}
-.klein{font-size:.85rem;color:#444}
-.scroll{overflow-x:auto;max-width:100%}
-table.controles{table-layout:fixed}
-table.controles th:nth-child(1){width:5.5rem}table.controles th:nth-child(2){width:8.5rem}
-table.controles th:nth-child(3){width:24%}table.controles th:nth-child(4),table.controles th:nth-child(5){width:5.5rem}
-table.controles>tbody>tr>td{overflow-wrap:anywhere}
-td.waarde{white-space:nowrap}
-tr.detail>td{background:#fafafa}
-.label{padding:0 .3rem;border-radius:.2rem}.label.fataal,.label.fout{background:#fde2e1;color:#8a1c1c}
-.label.waarschuwing{background:#fff4d6;color:#6b4e00}
-"""
-
-
-def _e(value) -> str:
-    return "" if value is None else html.escape(str(value), quote=True)
-
-
-def _rows_table(rows: list[dict]) -> str:
+def _columns_of(rows: list[dict]) -> list[str]:
+    """Every key of the rows, in the order they first appear."""
     columns: list[str] = []
     for r in rows:
         columns += [k for k in r if k not in columns]
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f'<td class="waarde">{_e(_cell(r.get(c)))}</td>' for c in columns) + "</tr>"
-                   for r in rows)
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return columns
 
 
 def _cell(value) -> str:
@@ -215,129 +175,15 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _control_html(c: dict) -> str:
-    failed = not c["geslaagd"]
-    status = '<span class="nok">gefaald</span>' if failed else '<span class="ok">geslaagd</span>'
-    params = f"<details><summary>parameters</summary><pre>{_e(_cell(c['parameters']))}</pre></details>"
-    row = (f'<tr class="{"gefaald" if failed else "geslaagd"}" id="{_e(c["controle_id"])}">'
-           f"<td>{status}</td><td class=\"{_e(c['ernst']) if failed else ''}\">{_e(c['ernst'])}</td>"
-           f"<td><code>{_e(c['controle_id'])}</code><br><span class=\"klein\">{_e(c['expectation'])}"
-           f"{' · ' + _e(c['kolom']) if c['kolom'] else ''} · {_e(c['herkomst'])}</span></td>"
-           f"<td>{_e(c['getoetst'])}</td><td>{_e(c['afwijkend'])}</td><td>{_e(c['betekenis'])}{params}</td></tr>")
-    if failed:  # what was found, full width below the check
-        detail = f"<p class=\"klein\">Waargenomen: <code>{_e(_cell(c['waargenomen']))}</code></p>"
-        if c["afwijkende_rijen"]:
-            detail += (f"<details open><summary>Alle {len(c['afwijkende_rijen'])} afwijkende rij(en)</summary>"
-                       f"{_rows_table(c['afwijkende_rijen'])}</details>")
-        row += f'<tr class="detail"><td colspan="6">{detail}</td></tr>'
-    return row
-
-
-_CONTROL_HEAD = ("<thead><tr><th>uitkomst</th><th>ernst</th><th>controle</th><th>getoetst</th><th>afwijkend</th>"
-                 "<th>betekenis</th></tr></thead>")
-
-
-def _table_html(t: dict, ran: bool = True) -> str:
-    sc = t["schemacontrole"]
-    schema = ("<p>Schemacontrole (pandera): niet meegegeven.</p>" if sc is None else
-              "<p>Schemacontrole (pandera): <span class=\"ok\">geslaagd</span></p>" if sc["geslaagd"] else
-              "<p>Schemacontrole (pandera): <span class=\"nok\">gefaald</span></p><ul>"
-              + "".join(f"<li>{_e(line)}</li>" for line in sc.get("regels") or [sc["melding"]]) + "</ul>")
-    failed = [c for c in t["controles"] if not c["geslaagd"]]
-    passed = [c for c in t["controles"] if c["geslaagd"]]
-    body = (f"<p>{len(t['controles'])} controle(s), {len(failed)} gefaald.</p>" if ran else
-            f"<p>{_e(NOT_RUN)}</p>")
-    if failed:
-        body += f"<table class=\"controles\">{_CONTROL_HEAD}<tbody>{''.join(map(_control_html, failed))}</tbody></table>"
-    if passed:
-        body += (f"<details><summary>{len(passed)} geslaagde controle(s)</summary><table class=\"controles\">"
-                 f"{_CONTROL_HEAD}<tbody>{''.join(map(_control_html, passed))}</tbody></table></details>")
-    return (f"<h3 id=\"tabel-{_e(t['tabel'])}\">{_e(t['tabel'])} <span class=\"{'ok' if t['geslaagd'] else 'nok'}\">"
-            f"{'geslaagd' if t['geslaagd'] else 'gefaald'}</span></h3>{schema}{body}")
-
-
-def _overview_html(report: dict) -> str:
-    ran = report["samenvatting"]["databasecontroles_uitgevoerd"]
-    rows = []
-    for t in report["tabellen"]:
-        sc = t["schemacontrole"]
-        counts = {e: sum(1 for c in t["controles"] if not c["geslaagd"] and c["ernst"] == e) for e in ERNSTEN}
-        rows.append(f"<tr><td><a href=\"#tabel-{_e(t['tabel'])}\">{_e(t['tabel'])}</a></td>"
-                    f"<td>{'' if sc is None else ('geslaagd' if sc['geslaagd'] else 'gefaald')}</td>"
-                    + (f"<td>{len(t['controles'])}</td>"
-                       + "".join(f"<td class=\"{_e(e) if n else ''}\">{n}</td>" for e, n in counts.items())
-                       if ran else f"<td colspan=\"{1 + len(ERNSTEN)}\">niet uitgevoerd</td>") + "</tr>")
+def _failed_controls(report: dict) -> list[dict]:
     failed = [c for t in report["tabellen"] for c in t["controles"] if not c["geslaagd"]]
-    failed.sort(key=lambda c: (_RANK.get(c["ernst"], 9), c["controle_id"]))
-    items = "".join(f"<li><span class=\"label {_e(c['ernst'])}\">{_e(c['ernst'])}</span> "
-                    f"<a href=\"#{_e(c['controle_id'])}\"><code>{_e(c['controle_id'])}</code></a>: "
-                    f"{_e(c['afwijkend'])} afwijkend</li>" for c in failed)
-    return ("<h2>Overzicht</h2><table><thead><tr><th>tabel</th><th>schemacontrole (pandera)</th><th>controles</th>"
-            + "".join(f"<th>gefaald: {_e(e)}</th>" for e in ERNSTEN) + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            + (f"<h3>Gefaalde controles</h3><ul>{items}</ul>" if items else
-               "<p>Alle controles geslaagd.</p>" if ran else f"<p>{_e(NOT_RUN)}</p>"))
+    return sorted(failed, key=lambda c: (_RANK.get(c["ernst"], 9), c["controle_id"]))
 
 
 def to_html(report: dict) -> str:
-    s = report["samenvatting"]
-    ok = report["publiceerbaar"]
-    fatal_items = "".join(
-        f"<li><a href=\"#{_e(c['controle_id'])}\"><code>{_e(c['controle_id'])}</code></a> ({_e(c['tabel'])}, "
-        f"{_e(c['afwijkend'])} afwijkend): {_e(c['betekenis'])}</li>" for c in report["fatale_controles"])
-    fatal_items += "".join(f"<li>Schemacontrole (pandera) van tabel <code>{_e(t)}</code> gefaald.</li>"
-                           for t in s["schemacontroles_gefaald"])
-    ran = s["databasecontroles_uitgevoerd"]
-    if not ran:
-        fatal_items += f"<li>{_e(NOT_RUN)}</li>"
-    why = report.get("weigering")
-    if ok:
-        lead = "Geen fatale controle gefaald."
-    elif why:  # the cause first, in the steward's words
-        lead = (f'<p id="oorzaak">De build stopte bij stap <b>{_e(why["fase"])}</b>: {_e(why["oorzaak"])}</p>'
-                + (f"<ul>{''.join(f'<li>{_e(d)}</li>' for d in why['details'])}</ul>" if why["details"] else "")
-                + (f"<p><b>Wat te doen:</b> {_e(why['wat_te_doen'])}</p>" if why["wat_te_doen"] else "")
-                + f"<p>De vorige publicatie blijft staan.{'' if ran else ' ' + _e(NOT_RUN)}</p>")
-    else:
-        lead = f"Fatale controles gefaald; niet publiceren tot deze zijn opgelost:<ul>{fatal_items}</ul>"
-    counts = (f"{s['controles']} controles, {s['geslaagd']} geslaagd; gefaald: "
-              + ", ".join(f"{n} {_e(e)}" for e, n in s["gefaald"].items()) + ". ") if ran else ""
-    verdict = (f'<div class="oordeel {"ja" if ok else "nee"}" id="oordeel"><strong>{_e(report["oordeel"])}</strong>'
-               + lead + f"<p>{counts}Leveringen: {s['leveringen']} bestand(en), {s['leveringsfouten']} fout(en), "
-               f"{s['leveringswaarschuwingen']} waarschuwing(en)."
-               + (" Een fout in één antwoord zet alleen dat antwoord apart (antwoorden_quarantaine); een fout in de "
-                  "gemeente, verplichte gegevens of het bestand zet de hele rij apart (in_quarantaine)."
-                  if s["leveringsfouten"] and ran else "") + "</p></div>")
-    explanation = ("<p class=\"klein\">Ernst: <b>fataal</b> = niet publiceren; <b>fout</b> = de cijfers kloppen "
-                   "waarschijnlijk niet, uitzoeken en herstellen; <b>waarschuwing</b> = opvallend maar mogelijk, de "
-                   "databeheerder bevestigt. Herkomst: codeboek (schemas/codebook.yaml en schemas/jaren/), schema (schemas/clean) of "
-                   "handmatig (checks/handmatige_controles.yml). Vrije tekst is gemaskeerd.</p>")
-
-    deliveries = []
-    for d in report["leveringen"]:
-        head = (f"<h3>{_e(d['bestand'])} <span class=\"{'ok' if d['geslaagd'] else 'nok'}\">"
-                f"{'geslaagd' if d['geslaagd'] else 'gefaald'}</span></h3>"
-                f"<p>{d['fouten']} fout(en), {d['waarschuwingen']} waarschuwing(en)"
-                + (f", jaar {_e(d['jaar'])}" if d["jaar"] is not None else "") + ".</p>")
-        if d["problemen"]:
-            rows = "".join(
-                f"<tr><td>{_e(p['rij'])}</td><td>{_e(p['kolom'])}</td><td class=\"waarde\">{_e(p['waarde'])}</td>"
-                f"<td>{_e(p['regel'])}</td><td class=\"{_e(p['ernst'])}\">{_e(p['ernst'])}</td><td>{_e(p['melding'])}</td></tr>"
-                for p in d["problemen"])
-            head += ("<div class=\"scroll\"><table><thead><tr><th>rij</th><th>kolom</th><th>waarde</th><th>regel</th>"
-                     f"<th>ernst</th><th>melding</th></tr></thead><tbody>{rows}</tbody></table></div>")
-        deliveries.append(head)
-    delivery_html = ("<h2>Leveringen</h2>" + ("".join(deliveries) if deliveries else
-                                              "<p>Geen validatie van leveringen meegegeven.</p>"))
-    ran = s["databasecontroles_uitgevoerd"]
-    tables = "".join(_table_html(t, ran) for t in report["tabellen"])
-    return ("<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            + ('<meta name="robots" content="noindex">' if report.get("synthetisch") else "")
-            + f"<title>{_e(TITLE)}</title><style>{_CSS}</style></head><body>"
-            f"<h1>{_e(TITLE)}</h1>"
-            + (f'<p class="synthetisch" id="synthetisch">{SYNTHETIC_NOTICE}</p>' if report.get("synthetisch") else "")
-            + f"{verdict}{explanation}{_overview_html(report)}{delivery_html}"
-            f"<h2>Tabellen</h2>{tables}</body></html>\n")
+    """The page, autoescaped: every delivered or computed text is escaped by the template engine."""
+    return templating.render("kwaliteit.html", report=report, title=TITLE, not_run=NOT_RUN, ernsten=ERNSTEN,
+                             columns_of=_columns_of, cell=_cell, failed_controls=_failed_controls)
 
 
 # --- API -----------------------------------------------------------------------------------------
@@ -357,7 +203,7 @@ def render(validation, quality: QualityResult | None, clean_checks: dict[str, st
     return to_html(report), report
 
 
-from ..validation.report import write_atomic as _write_atomic  # noqa: E402  (one atomic writer for all reports)
+from ..atomic import write_atomic as _write_atomic  # noqa: E402  (one atomic writer for all reports)
 
 
 def to_json(report: dict) -> str:

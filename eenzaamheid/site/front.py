@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..paths import CODE_ROOT
 from .hardening.security import SECURITY_HEADERS
 
@@ -112,8 +113,7 @@ def prepare_prefix(prefix: Path, listen: str, backends: list[str], access_log: s
     """Write nginx.conf and the folders it needs under prefix; return the configuration's path."""
     make_prefix_folders(prefix)
     conf = prefix / "nginx.conf"
-    conf.write_text(render(listen, backends, prefix, access_log=access_log, user=current_user_directive()),
-                    encoding="utf-8")
+    write_atomic(conf, render(listen, backends, prefix, access_log=access_log, user=current_user_directive()))
     return conf
 
 

@@ -6,7 +6,7 @@ columns are never copied; every normalization of a delivered value is written to
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -56,25 +56,63 @@ def _filled(values: pd.Series) -> pd.Series:
     return values[values.str.strip() != ""]
 
 
+@dataclass
+class _Delivery:
+    """What the three jobs share: the delivered frame, the fate of its rows and the cleaning log."""
+    year: int
+    bestand: str
+    frame: pd.DataFrame
+    fate: Fate
+    log: list[dict] = field(default_factory=list)
+    ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+
+    def note(self, regel, rij, kolom, voor, na) -> None:
+        self.log.append({"regel": regel, "bestand": self.bestand, "rij": rij, "kolom": kolom, "voor": voor,
+                         "na": na, "inzending_id": f"{self.year}-{rij:05d}"})
+
+
 def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: bool) -> Harmonized:
-    """`bestand` is the path relative to raw/ under which the file is registered in the manifest."""
-    year = raw.year
+    """`bestand` is the path relative to raw/ under which the file is registered in the manifest.
+    Three jobs in turn: the submissions (one per delivered row), then column by column the free
+    text or the closed answers; all three write to one cleaning log, in this order."""
     book = cb.load()
-    delivery = book.deliveries[year]
-    meta = delivery.metadata_kolommen
-    frame = raw.frame
-    log: list[dict] = []
-
-    def note(regel, rij, kolom, voor, na):
-        log.append({"regel": regel, "bestand": bestand, "rij": rij, "kolom": kolom, "voor": voor, "na": na,
-                    "inzending_id": f"{year}-{rij:05d}"})
-
     # status per row from the validation problems (see fate): errors on the row's identity or the
     # file quarantine the row whole, an error in one answer only that answer
-    fate = Fate.of(problems, year)
-    file_errors, row_errors, replaced, empty = fate.file_errors, fate.row_errors, fate.replaced, fate.empty
+    work = _Delivery(raw.year, bestand, raw.frame, Fate.of(problems, raw.year))
+    inzendingen = _submissions(work, raw, book.deliveries[raw.year], synthetic)
+    if len(work.frame):
+        work.ids = inzendingen["inzending_id"].to_numpy(dtype=object)
+    # answers column by column, vectorized: a label is looked up once per distinct delivered value
+    answer_parts: list[dict[str, np.ndarray]] = []
+    held: list[dict] = []   # answers in quarantine on their own (antwoorden_quarantaine)
+    delivered_answers = 0   # filled cells of the closed answer columns: the per-answer accounting
+    texts: list[dict] = []
+    for col in book.answer_columns(raw.year):
+        if col.header not in work.frame.columns:
+            continue
+        values = _filled(work.frame[col.header])
+        if col.type == "open":
+            texts.extend(_free_text(work, col, values))
+            continue
+        delivered_answers += len(values)
+        part, held_here = _closed_answers(work, col, values)
+        answer_parts.append(part)
+        held.extend(held_here)
+    return Harmonized(
+        inzendingen=inzendingen,
+        antwoorden=_answers_frame(answer_parts),
+        toelichtingen=_texts_frame(texts, inzendingen),
+        opschoonlog=pd.DataFrame(work.log, columns=["regel", "bestand", "rij", "kolom", "voor", "na", "inzending_id"]),
+        antwoorden_quarantaine=pd.DataFrame(held, columns=HELD_COLUMNS),
+        antwoorden_geleverd=delivered_answers,
+    )
+
+
+def _submissions(work: _Delivery, raw: RawTable, delivery, synthetic: bool) -> pd.DataFrame:
+    """Job 1: every delivered row as one submission with its status, municipality and times."""
+    year, meta, frame = work.year, delivery.metadata_kolommen, work.frame
     answers_held: dict[int, list[Problem]] = {}
-    for (rij, _), found in sorted(fate.answer_errors.items()):
+    for (rij, _), found in sorted(work.fate.answer_errors.items()):
         answers_held.setdefault(rij, []).extend(found)
 
     def column(name):
@@ -86,33 +124,18 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
     respons_ids = column("respons_id").tolist()
     starts = _iso_all(column("starttijd"), delivery.datumformaat)
     ends = _iso_all(column("eindtijd"), delivery.datumformaat)
-    file_reason = ("Het bestand voldoet niet aan het contract: " + "; ".join(sorted({p.regel for p in file_errors}))
-                   if file_errors else None)
     subs = []
     for i, (rij, gemeente) in enumerate(column("gemeente").items()):
         res = resolved.get(gemeente)
-        if rij in empty:
-            status, reden = QUARANTINED, "Lege rij: geen antwoorden geleverd."
-        elif file_errors:
-            status, reden = QUARANTINED, file_reason
-        elif rij in row_errors:
-            status, reden = QUARANTINED, " | ".join(f"{p.regel} ({p.kolom}): {p.melding}" for p in row_errors[rij])
-        elif rij in replaced:
-            status, reden = REPLACED, f"dubbele_inzending: {replaced[rij].melding}"
-        elif rij in answers_held:
-            status = ACCEPTED
-            reden = (f"Telt mee; {len(answers_held[rij])} antwoord(en) apart gezet in antwoorden_quarantaine: "
-                     + "; ".join(f"{p.regel} ({p.kolom})" for p in answers_held[rij]) + ".")
-        else:
-            status, reden = ACCEPTED, None
+        status, reden = _status(rij, work.fate, answers_held)
         if status == QUARANTINED:
-            note("quarantaine", rij, None, None, reden)
+            work.note("quarantaine", rij, None, None, reden)
         elif status == REPLACED:
-            note("dubbele_inzending", rij, meta["gemeente"], gemeente, reden)
+            work.note("dubbele_inzending", rij, meta["gemeente"], gemeente, reden)
         if res is not None and res.ok and res.methode not in ("cbs_code", "officiele_naam"):
-            note("gemeente_variant", rij, meta["gemeente"], gemeente, f"{res.naam} ({res.gemeente_code})")
+            work.note("gemeente_variant", rij, meta["gemeente"], gemeente, f"{res.naam} ({res.gemeente_code})")
         subs.append({
-            "inzending_id": f"{year}-{rij:05d}", "jaar": year, "bestand": bestand, "rij": rij,
+            "inzending_id": f"{year}-{rij:05d}", "jaar": year, "bestand": work.bestand, "rij": rij,
             "respons_id": respons_ids[i],
             "starttijd": starts[i],
             "eindtijd": ends[i],
@@ -125,72 +148,87 @@ def harmonize(raw: RawTable, problems: list[Problem], bestand: str, synthetic: b
         })
     for sheet, first, last, offset in raw.sheets[1:]:  # rows read from another worksheet: where each one is
         for rij in range(first, last + 1):
-            note("werkblad", rij, None, f"werkblad '{sheet}', rij {rij - offset}", f"rij {rij}")
-    inzendingen = pd.DataFrame(subs)
-    ids = inzendingen["inzending_id"].to_numpy(dtype=object) if len(frame) else np.empty(0, dtype=object)
+            work.note("werkblad", rij, None, f"werkblad '{sheet}', rij {rij - offset}", f"rij {rij}")
+    return pd.DataFrame(subs)
 
-    # answers column by column, vectorized: a label is looked up once per distinct delivered value
-    answer_parts: list[dict[str, np.ndarray]] = []
-    held: list[dict] = []   # answers in quarantine on their own (antwoorden_quarantaine)
-    delivered_answers = 0   # filled cells of the closed answer columns: the per-answer accounting
+
+def _status(rij: int, fate: Fate, answers_held: dict[int, list[Problem]]) -> tuple[str, str | None]:
+    """A row's status and the reason a person reads: the first that applies, in this order."""
+    if rij in fate.empty:
+        return QUARANTINED, "Lege rij: geen antwoorden geleverd."
+    if fate.file_errors:
+        return QUARANTINED, ("Het bestand voldoet niet aan het contract: "
+                             + "; ".join(sorted({p.regel for p in fate.file_errors})))
+    if rij in fate.row_errors:
+        return QUARANTINED, " | ".join(f"{p.regel} ({p.kolom}): {p.melding}" for p in fate.row_errors[rij])
+    if rij in fate.replaced:
+        return REPLACED, f"dubbele_inzending: {fate.replaced[rij].melding}"
+    if rij in answers_held:
+        return ACCEPTED, (f"Telt mee; {len(answers_held[rij])} antwoord(en) apart gezet in antwoorden_quarantaine: "
+                          + "; ".join(f"{p.regel} ({p.kolom})" for p in answers_held[rij]) + ".")
+    return ACCEPTED, None
+
+
+def _free_text(work: _Delivery, col, values: pd.Series) -> list[dict]:
+    """Job 2: the filled cells of one open question, redacted (each distinct text once)."""
+    rows = values.index.to_numpy()
+    positions = work.frame.index.get_indexer(rows)
+    redacted = {}
     texts = []
-    for col in book.answer_columns(year):
-        if col.header not in frame.columns:
-            continue
-        values = _filled(frame[col.header])
-        rows = values.index.to_numpy()
-        if col.type == "open":
-            positions = frame.index.get_indexer(rows)
-            redacted = {}
-            for rij, text, pos in zip(rows.tolist(), values.tolist(), positions.tolist()):
-                if text not in redacted:
-                    redacted[text] = redact(text)
-                clean, n = redacted[text]
-                if n:
-                    note("redactie", rij, col.header, mask(text), clean)
-                texts.append({"toelichting_id": f"{ids[pos]}:{col.vraag_id}", "inzending_id": ids[pos], "jaar": year,
-                              "vraag_id": col.vraag_id, "tekst": clean, "aantal_redacties": n, "bron_kolom": col.header})
-            continue
-        delivered_answers += len(rows)
-        lookup = {_norm(label): (code, label) for label, code in zip(col.labels, col.codes)}
-        codes, distinct = pd.factorize(values.to_numpy(dtype=object))
-        hits = [lookup.get(_norm(v)) for v in distinct]
-        # outside the options, or an error on this cell: the answer alone goes to quarantine
-        known = np.array([h is not None for h in hits], dtype=bool)[codes] if len(distinct) else np.zeros(0, bool)
-        flagged = np.isin(rows, [r for r, h in fate.answer_errors if h == col.header])
-        keep = known & ~flagged
-        for rij, value in zip(rows[~keep].tolist(), values.to_numpy(dtype=object)[~keep].tolist()):
-            found = fate.answer_errors.get((rij, col.header), [])
-            regel = found[0].regel if found else "antwoord_onbekend"
-            reden = (" | ".join(f"{p.regel}: {p.melding}" for p in found) if found else
-                     f"'{value}' is geen toegestaan antwoord; alleen dit antwoord telt niet mee.")
-            held.append({"inzending_id": f"{year}-{rij:05d}", "jaar": year, "vraag_id": col.vraag_id,
-                         "item_code": col.item_code or "", "bron_kolom": col.header,
-                         "ruwe_waarde": value, "regel": regel, "reden": reden})
-        codes, rows = codes[keep], rows[keep]
-        raw_values = np.asarray(distinct, dtype=object)[codes]
-        labels = _objects([h[1] if h else None for h in hits])[codes]
-        for rij, value, label in zip(rows.tolist(), raw_values.tolist(), labels.tolist()):
-            if value != label:
-                note("antwoord_opmaak", rij, col.header, value, label)
-        n = len(rows)
-        answer_parts.append({
-            "inzending_id": ids[frame.index.get_indexer(rows)], "jaar": _repeat(year, n),
-            "vraag_id": _repeat(col.vraag_id, n), "item_code": _repeat(col.item_code or "", n),
-            "optie_code": _objects([h[0] if h else None for h in hits])[codes], "waarde": labels,
-            "ruwe_waarde": raw_values, "bron_kolom": _repeat(col.header, n)})
+    for rij, text, pos in zip(rows.tolist(), values.tolist(), positions.tolist()):
+        if text not in redacted:
+            redacted[text] = redact(text)
+        clean, n = redacted[text]
+        if n:
+            work.note("redactie", rij, col.header, mask(text), clean)
+        texts.append({"toelichting_id": f"{work.ids[pos]}:{col.vraag_id}", "inzending_id": work.ids[pos],
+                      "jaar": work.year, "vraag_id": col.vraag_id, "tekst": clean, "aantal_redacties": n,
+                      "bron_kolom": col.header})
+    return texts
+
+
+def _closed_answers(work: _Delivery, col, values: pd.Series) -> tuple[dict[str, np.ndarray], list[dict]]:
+    """Job 3: the filled cells of one closed column as answer rows (columns of ANSWER_COLUMNS), and the
+    answers set aside on their own: outside the options, or with an error on the cell."""
+    rows = values.index.to_numpy()
+    lookup = {_norm(label): (code, label) for label, code in zip(col.labels, col.codes)}
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    hits = [lookup.get(_norm(v)) for v in distinct]
+    known = np.array([h is not None for h in hits], dtype=bool)[codes] if len(distinct) else np.zeros(0, bool)
+    flagged = np.isin(rows, [r for r, h in work.fate.answer_errors if h == col.header])
+    keep = known & ~flagged
+    held = [_held_answer(work, col, rij, value)
+            for rij, value in zip(rows[~keep].tolist(), values.to_numpy(dtype=object)[~keep].tolist())]
+    codes, rows = codes[keep], rows[keep]
+    raw_values = np.asarray(distinct, dtype=object)[codes]
+    labels = _objects([h[1] if h else None for h in hits])[codes]
+    for rij, value, label in zip(rows.tolist(), raw_values.tolist(), labels.tolist()):
+        if value != label:
+            work.note("antwoord_opmaak", rij, col.header, value, label)
+    n = len(rows)
+    return {
+        "inzending_id": work.ids[work.frame.index.get_indexer(rows)], "jaar": _repeat(work.year, n),
+        "vraag_id": _repeat(col.vraag_id, n), "item_code": _repeat(col.item_code or "", n),
+        "optie_code": _objects([h[0] if h else None for h in hits])[codes], "waarde": labels,
+        "ruwe_waarde": raw_values, "bron_kolom": _repeat(col.header, n)}, held
+
+
+def _held_answer(work: _Delivery, col, rij: int, value) -> dict:
+    found = work.fate.answer_errors.get((rij, col.header), [])
+    regel = found[0].regel if found else "antwoord_onbekend"
+    reden = (" | ".join(f"{p.regel}: {p.melding}" for p in found) if found else
+             f"'{value}' is geen toegestaan antwoord; alleen dit antwoord telt niet mee.")
+    return {"inzending_id": f"{work.year}-{rij:05d}", "jaar": work.year, "vraag_id": col.vraag_id,
+            "item_code": col.item_code or "", "bron_kolom": col.header,
+            "ruwe_waarde": value, "regel": regel, "reden": reden}
+
+
+def _texts_frame(texts: list[dict], inzendingen: pd.DataFrame) -> pd.DataFrame:
     toelichtingen = pd.DataFrame(texts, columns=["toelichting_id", "inzending_id", "jaar", "vraag_id", "tekst",
                                                  "aantal_redacties", "bron_kolom"])
     codes = inzendingen.set_index("inzending_id")["gemeente_code"] if len(inzendingen) else pd.Series(dtype=object)
     toelichtingen.insert(4, "gemeente_code", toelichtingen["inzending_id"].map(codes))
-    return Harmonized(
-        inzendingen=inzendingen,
-        antwoorden=_answers_frame(answer_parts),
-        toelichtingen=toelichtingen,
-        opschoonlog=pd.DataFrame(log, columns=["regel", "bestand", "rij", "kolom", "voor", "na", "inzending_id"]),
-        antwoorden_quarantaine=pd.DataFrame(held, columns=HELD_COLUMNS),
-        antwoorden_geleverd=delivered_answers,
-    )
+    return toelichtingen
 
 
 HELD_COLUMNS = ["inzending_id", "jaar", "vraag_id", "item_code", "bron_kolom", "ruwe_waarde", "regel", "reden"]

@@ -161,7 +161,31 @@ def _municipality_rules(data: pd.DataFrame, year: int, held: frozenset[int] = fr
     method = _per_value(given, lambda cats: [resolved[v].methode for v in cats])
     code = _per_value(given, lambda cats: [resolved[v].gemeente_code for v in cats])
     names = dict(zip(*reg.municipalities(year)[["gemeente_code", "naam"]].to_dict("list").values()))
+    unknown, variant = _name_explanations(resolved, names, year)
+    end = _end_times(data, spec, end_column)
+    exact = method.isin(EXACT_METHODS)
+    # only exactly resolved rows replace each other, and never a row that is quarantined anyway
+    competing = exact & ~pd.Series(data.index.isin(list(held)), index=data.index)
+    winner = _latest_submission(code.where(competing), end)
+    collided = _collisions(code, exact)
+    duplicate, collision = _duplicate_explanations(given, code, exact, competing, end, winner, collided, resolved,
+                                                   names, end_column)
+    return [
+        _Rule(column, "gemeente_onbekend", _on_rows(method != "onbekend"), unknown),
+        _Rule(column, "gemeente_dubbelzinnig", _on_rows(method != "dubbelzinnig"), unknown),
+        # a colliding variant is an error below; "niets te doen" would not be true for it
+        _Rule(column, "gemeente_variant", _on_rows(~method.isin(list(VARIANT_METHODS))
+                                                   | pd.Series(data.index.isin(list(collided)), index=data.index)),
+              variant),
+        _Rule(column, "gemeente_botsing", _on_rows(pd.Series(~data.index.isin(list(collided)), index=data.index)),
+              collision),
+        _Rule(column, "dubbele_inzending", _on_rows(pd.Series(~data.index.isin(list(winner)), index=data.index)),
+              duplicate),
+    ]
 
+
+def _name_explanations(resolved: dict, names: dict[str, str], year: int):
+    """The messages for a municipality name that is unknown or ambiguous, and for a variant spelling."""
     def candidates(res) -> str:
         if all(c in (res.melding or "") for c in res.kandidaten):
             return ""  # the resolver's message names them already
@@ -180,16 +204,19 @@ def _municipality_rules(data: pd.DataFrame, year: int, held: frozenset[int] = fr
         return (f"'{v}' is {VARIANT_METHODS[res.methode]}, niet de officiële CBS-naam van {year}; wordt gelezen "
                 f"als {res.naam} ({res.gemeente_code}).{note} Klopt dat, dan hoeft u niets te doen.", v)
 
+    return unknown, variant
+
+
+def _end_times(data: pd.DataFrame, spec: dict, end_column: str) -> pd.Series:
     if end_column in data.columns:
         fmt = next(f["format"] for f in spec["fields"] if f["name"] == end_column)
-        end = _dates(data[end_column], fmt)
-    else:  # reported as a missing column; without end times the row further down wins
-        end = pd.Series(np.array(["NaT"] * len(data), dtype="datetime64[ns]"), index=data.index)
-    exact = method.isin(EXACT_METHODS)
-    # only exactly resolved rows replace each other, and never a row that is quarantined anyway
-    competing = exact & ~pd.Series(data.index.isin(list(held)), index=data.index)
-    winner = _latest_submission(code.where(competing), end)
-    collided = _collisions(code, exact)
+        return _dates(data[end_column], fmt)
+    # reported as a missing column; without end times the row further down wins
+    return pd.Series(np.array(["NaT"] * len(data), dtype="datetime64[ns]"), index=data.index)
+
+
+def _duplicate_explanations(given, code, exact, competing, end, winner, collided, resolved, names, end_column):
+    """The messages for a replaced duplicate and for a non-exact name that collides with another row."""
     # plain dicts: the explanations below run once per problem, thousands of times in a large delivery
     code_at, given_at = dict(zip(code.index, code)), dict(zip(given.index, given.tolist()))
     exact_at = dict(zip(exact.index, exact.tolist()))
@@ -227,18 +254,7 @@ def _municipality_rules(data: pd.DataFrame, year: int, held: frozenset[int] = fr
                 f"{names[c]} worden toegeschreven: deze rij staat in zijn geheel in quarantaine (telt niet mee) en "
                 f"vervangt geen andere rij. {outcome} Vraag de leverancier welke gemeente in rij {rij} bedoeld is.", v)
 
-    return [
-        _Rule(column, "gemeente_onbekend", _on_rows(method != "onbekend"), unknown),
-        _Rule(column, "gemeente_dubbelzinnig", _on_rows(method != "dubbelzinnig"), unknown),
-        # a colliding variant is an error below; "niets te doen" would not be true for it
-        _Rule(column, "gemeente_variant", _on_rows(~method.isin(list(VARIANT_METHODS))
-                                                   | pd.Series(data.index.isin(list(collided)), index=data.index)),
-              variant),
-        _Rule(column, "gemeente_botsing", _on_rows(pd.Series(~data.index.isin(list(collided)), index=data.index)),
-              collision),
-        _Rule(column, "dubbele_inzending", _on_rows(pd.Series(~data.index.isin(list(winner)), index=data.index)),
-              duplicate),
-    ]
+    return duplicate, collision
 
 
 def _collisions(code: pd.Series, exact: pd.Series) -> dict[int, list[int]]:

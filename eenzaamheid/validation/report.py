@@ -1,4 +1,5 @@
-"""Render a ValidationResult for the data steward: terminal, JSON, Markdown or self-contained HTML.
+"""Render a ValidationResult for the data steward: terminal, JSON, Markdown or self-contained HTML
+(the last two from templates/rapporten/validatie.md and .html).
 
 All formats show the same problems in the same order (bestand, rij, kolom, regel), one
 line per problem, so a steward can move between the terminal and a saved report.
@@ -6,13 +7,12 @@ line per problem, so a steward can move between the terminal and a saved report.
 from __future__ import annotations
 
 import heapq
-import html
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
+from .. import templating
+from ..atomic import write_atomic
 from ..problems import FOUT, RULES, WAARSCHUWING, Problem, printable
 from .validate import ValidationResult
 
@@ -134,29 +134,7 @@ def _md(value) -> str:
 
 
 def to_markdown(result: ValidationResult) -> str:
-    s = summary(result)
-    lines = ["# Validatierapport Benchmark Eén tegen eenzaamheid", "",
-             f"**{'Geen fouten' if s['geldig'] else 'Fouten gevonden'}**: {s['fouten']} fouten, "
-             f"{s['waarschuwingen']} waarschuwingen in {s['bestanden']} bestand(en); {not_counted_line(result)}.", "",
-             "## Telt niet mee", ""]
-    lines += [f"- {_md(line)}" for line in not_counted_lines(result)] or ["Alle geleverde inzendingen tellen mee."]
-    lines += ["", "## Bestanden", "",
-              "| bestand | jaar | rijen | lege rijen | inzendingen | fouten | waarschuwingen | overgeslagen antwoorden |",
-              "|---|---|---|---|---|---|---|---|"]
-    for f in result.files:
-        lines.append(f"| {_md(f.bestand)} | {f.jaar} | {f.rijen_geleverd} | {f.lege_rijen} | {f.inzendingen} | "
-                     f"{f.fouten} | {f.waarschuwingen} | {_md(_skipped_text(f.overgeslagen_antwoorden))} |")
-    lines += ["", "## Problemen", ""]
-    if not result.problems:
-        lines.append("Geen problemen gevonden.")
-    else:
-        lines += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-        for p in sorted_problems(result):
-            lines.append("| " + " | ".join(_md(v) for v in _fields(p).values()) + " |")
-    if s["per_regel"]:
-        lines += ["", "## Per regel", "", "| regel | ernst | aantal |", "|---|---|---|"]
-        lines += [f"| {r} | {v['ernst']} | {v['aantal']} |" for r, v in s["per_regel"].items()]
-    return "\n".join(lines) + "\n"
+    return templating.render("validatie.md", **_context(result))
 
 
 def _skipped_text(skipped: dict[str, int], top: int = 3) -> str:
@@ -166,46 +144,21 @@ def _skipped_text(skipped: dict[str, int], top: int = 3) -> str:
     return f"{total}" + (f" ({', '.join(f'{q} {n}' for n, q in most)})" if most else "")
 
 
-# --- HTML -------------------------------------------------------------------------------
+# --- HTML and the context both templates share ---------------------------------------------
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1b1b1b;line-height:1.4}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f0f0f0;position:sticky;top:0}
-tr.fout td.ernst{background:#fde2e1;color:#8a1c1c;font-weight:600}
-tr.waarschuwing td.ernst{background:#fff4d6;color:#6b4e00}
-td.waarde{font-family:ui-monospace,monospace;white-space:pre-wrap}
-.ok{color:#1d6b2f}.nok{color:#8a1c1c}
-"""
+TITLE = "Validatierapport Benchmark Eén tegen eenzaamheid"
+
+
+def _context(result: ValidationResult) -> dict:
+    """What templates/rapporten/validatie.md and .html show; the HTML one is autoescaped."""
+    return {"title": TITLE, "s": summary(result), "not_counted": not_counted_line(result),
+            "lost": not_counted_lines(result), "files": result.files, "columns": COLUMNS,
+            "problems": [_fields(p) for p in sorted_problems(result)],
+            "md": _md, "shown": _shown, "skipped": _skipped_text}
 
 
 def to_html(result: ValidationResult) -> str:
-    e = html.escape
-    s = summary(result)
-    status = (f'<p class="{"ok" if s["geldig"] else "nok"}"><strong>{"Geen fouten" if s["geldig"] else "Fouten gevonden"}'
-              f'</strong>: {s["fouten"]} fouten, {s["waarschuwingen"]} waarschuwingen in {s["bestanden"]} bestand(en); '
-              f'{e(not_counted_line(result))}.</p>')
-    lost = "".join(f"<li>{e(line)}</li>" for line in not_counted_lines(result))
-    lost = f"<ul>{lost}</ul>" if lost else "<p>Alle geleverde inzendingen tellen mee.</p>"
-    files = "".join(
-        f"<tr><td>{e(_shown(f.bestand))}</td><td>{f.jaar}</td><td>{f.rijen_geleverd}</td><td>{f.lege_rijen}</td>"
-        f"<td>{f.inzendingen}</td><td>{f.fouten}</td><td>{f.waarschuwingen}</td>"
-        f"<td>{e(_skipped_text(f.overgeslagen_antwoorden))}</td></tr>" for f in result.files)
-    rows = "".join(
-        f'<tr class="{e(p.ernst)}">' + "".join(
-            f'<td class="{c}">{"" if v is None else e(str(v))}</td>' for c, v in _fields(p).items()) + "</tr>"
-        for p in sorted_problems(result))
-    problems = (f"<table><thead><tr>{''.join(f'<th>{c}</th>' for c in COLUMNS)}</tr></thead><tbody>{rows}"
-                "</tbody></table>" if rows else "<p>Geen problemen gevonden.</p>")
-    return ("<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\">"
-            "<title>Validatierapport Benchmark Eén tegen eenzaamheid</title>"
-            f"<style>{_CSS}</style></head><body>"
-            "<h1>Validatierapport Benchmark Eén tegen eenzaamheid</h1>" + status + "<h2>Telt niet mee</h2>" + lost +
-            "<h2>Bestanden</h2><table><thead><tr><th>bestand</th><th>jaar</th><th>rijen</th><th>lege rijen</th>"
-            "<th>inzendingen</th><th>fouten</th><th>waarschuwingen</th><th>overgeslagen antwoorden</th></tr></thead>"
-            f"<tbody>{files}</tbody></table><h2>Problemen</h2>{problems}</body></html>\n")
+    return templating.render("validatie.html", **_context(result))
 
 
 # --- terminal ---------------------------------------------------------------------------
@@ -261,18 +214,3 @@ def write_report(result: ValidationResult, path: Path) -> None:
     """Write atomically, so an interrupted run never leaves half a report behind."""
     path = Path(path)
     write_atomic(path, render(result, REPORT_FORMATS[path.suffix.lower()]))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text aside and rename it into place: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is read by the web server and colleagues
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

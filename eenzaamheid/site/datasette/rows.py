@@ -88,24 +88,12 @@ def _written(display_rows: DisplayRows, td, cell_html, gemeente_href: str) -> li
     plan = [(i, column, column != "gemeente_code", grouped(column),
              td(column, "none"), td(column, "str"), td(column, "int"), td(column, "float"), {}, {})
             for i, column in page.shown]
-    # the link column of a single primary key (cells.Page.link_cell); a gemeente_code also links
-    # to the municipality page (as cell_html)
-    pk = page.pks[0] if page.link_column and len(page.pks) == 1 else None
-    td_pk = td(pk, "pk") if pk is not None else None
-    gemeente_pk = pk == "gemeente_code"
+    link_cell = _link_writer(page, td, cell_html, gemeente_href)
     out = []
     for row in display_rows.rows:
         out.append("<tr>")
-        if page.link_column:
-            key = row[pk] if pk is not None else None
-            kind = type(key)
-            if (kind is str and _SAFE_KEY.fullmatch(key)) or kind is int:  # as written, escaped and tilde-encoded
-                link = f'<a href="{page.table_path}/{key}">{key}</a>'
-                if gemeente_pk:
-                    link += f' <a class="gemeente-link" href="{gemeente_href}{key}" title="Gemeentepagina">gemeentepagina</a>'
-                out.append(f"{td_pk}{link}</td>")
-            else:
-                out.append(cell_html(page.link_cell(row)))
+        if link_cell is not None:
+            out.append(link_cell(row))
         values = page.values(row)
         for i, column, plain, group, td_none, td_str, td_int, td_float, ints, texts in plan:
             value = values[i]
@@ -143,6 +131,28 @@ def _written(display_rows: DisplayRows, td, cell_html, gemeente_href: str) -> li
             out.append(cell_html(page.cell(row, column, value)))
         out.append("</tr>\n")
     return out
+
+
+def _link_writer(page, td, cell_html, gemeente_href: str):
+    """The link column's cell per row (None without one): a single plain primary key written
+    directly (cells.Page.link_cell otherwise); a gemeente_code also links to the municipality
+    page (as cell_html)."""
+    if not page.link_column:
+        return None
+    pk = page.pks[0] if len(page.pks) == 1 else None
+    td_pk = td(pk, "pk") if pk is not None else None
+    gemeente_pk = pk == "gemeente_code"
+
+    def link_cell(row) -> str:
+        key = row[pk] if pk is not None else None
+        kind = type(key)
+        if (kind is str and _SAFE_KEY.fullmatch(key)) or kind is int:  # as written, escaped and tilde-encoded
+            link = f'<a href="{page.table_path}/{key}">{key}</a>'
+            if gemeente_pk:
+                link += f' <a class="gemeente-link" href="{gemeente_href}{key}" title="Gemeentepagina">gemeentepagina</a>'
+            return f"{td_pk}{link}</td>"
+        return cell_html(page.link_cell(row))
+    return link_cell
 
 
 def query_rows(datasette):

@@ -2,10 +2,10 @@
 
 The stages follow the data flow (ingest, validate, harmonize, panel, reconcile, check, load,
 quality gate, export). Everything is written into a staging folder beside the output folder and
-switched with it in one atomic step at the end (eenzaamheid.publish.publication), so a failing or killed
+switched with it in one atomic step at the end (eenzaamheid.publication), so a failing or killed
 build leaves the previous publication intact and a reader never sees a mix of two builds. One
 build at a time per output folder (a lock); a refused build leads its report with the cause
-(eenzaamheid.publish.refusal).
+(eenzaamheid.refusal).
 
 The quality gate (eenzaamheid.quality: Great Expectations on the staged database) decides
 whether the build may be published: a failing `fataal` check stops it, `fout` and
@@ -22,35 +22,31 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from . import codebook as cb
-from . import compact, faults, gcpolicy
-from .commandline import progress
-from .intake import ingest
-from .publish import publication, refusal, release
-from .tables import cleanschema, codebook_tables, foreignkeys
-from .transform import counted, harmonize, panel, wide
-from .validation import validate
-from .municipalities import register
-from .changes import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
-from .publish.packaging import EXPORT_DIRS, PACKAGE_ZIP, package_inside, package_zip, sync_datapackage  # noqa: F401
-from .paths import CHECKS, CLEAN, RAW, ROOT
-from .problems import FOUT, Problem
+from .. import codebook as cb
+from .. import gcpolicy
+from ..changes import changes  # the diff with the previous publication (wijzigingen, WIJZIGINGEN.md)
+from ..commandline import progress
+from ..municipalities import register
+from ..paths import CHECKS, CLEAN, RAW, ROOT
+from ..problems import FOUT, Problem
+from ..publish import publication, refusal, release
+from ..publish.packaging import EXPORT_DIRS, PACKAGE_ZIP, package_inside, package_zip, sync_datapackage  # noqa: F401
+from ..tables import cleanschema, codebook_tables, foreignkeys
+from ..transform import harmonize, panel
+from ..validation import validate
+from . import faults
+from .steps import (STOPS_EVEN_WITH_QUARANTINE, BuildError, Delivered, Submissions, _manifest,  # noqa: F401
+                    ReferenceTables, _latest_codes, accounting, combine, counted_tables, deliver,
+                    finish_published)
 
 if TYPE_CHECKING:  # quality imports Great Expectations lazily; the build needs it only at the gate
-    from .quality import QualityResult
+    from ..quality import QualityResult
 
 DB_NAME = "benchmark.db"
 DB_PATH = CLEAN / DB_NAME
 SITE_METADATA = "metadata.json"           # what Datasette serves (generated, see site_metadata)
 REPORT = "kwaliteitsrapport"               # .html and .json: the steward's report of the build
 REFUSED_REPORT = "kwaliteitsrapport_geweigerd"
-
-
-STOPS_EVEN_WITH_QUARANTINE = ("levering_dubbel", "aanhalingsteken_open", "werkblad_andere_kopregel")
-
-
-class BuildError(Exception):
-    """The build refuses to publish; the message (Dutch) says why and what to do."""
 
 
 @dataclass
@@ -63,110 +59,43 @@ class CleanData:
     quality: QualityResult | None = None                   # the quality gate's result
 
 
-def _manifest(raw_dir: Path) -> pd.DataFrame:
-    """The manifest's rows (BOM-tolerant); empty when it cannot be read: validation reports why."""
-    from .intake import manifest
-
-    try:
-        rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
-    except manifest.ManifestError:
-        rows = []
-    return pd.DataFrame(rows, columns=list(dict.fromkeys([*validate.MANIFEST_COLUMNS, manifest.REPLACES,
-                                                          *(rows[0] if rows else [])])))
-
-
 def clean_frames(raw_dir: Path = RAW, allow_quarantine: bool = False) -> CleanData:
-    """Every clean table as a DataFrame (not yet checked or loaded)."""
-    progress.step("leveringen valideren")
-    book = cb.load()
-    reg = register()
-    manifest = _manifest(raw_dir)
-    result = validate.validate_paths([raw_dir])
-    errors = [p for p in result.problems if p.ernst == FOUT]
-    # never, not even with --quarantaine: quarantining both deliveries of a year would publish it empty,
-    # and rows swallowed by an unclosed quote or on a worksheet with another header never become rows that
-    # quarantine could account for
-    clash = next((p for p in errors if p.regel in STOPS_EVEN_WITH_QUARANTINE), None)
-    if clash:
-        raise BuildError(f"{clash.melding} De build stopt (ook met --quarantaine).")
-    if errors and not allow_quarantine:
-        raise BuildError(f"De validatie vond {len(errors)} fout(en); de build stopt. Bekijk ze met "
-                         "`eenzaamheid valideer raw/` en herstel de levering, of bouw met --quarantaine "
-                         "om de rijen met fouten apart te zetten (in_quarantaine).")
-    by_file: dict[str, list[Problem]] = {}
-    for p in result.problems:
-        by_file.setdefault(p.bestand, []).append(p)
-
-    progress.step("leveringen inlezen en harmoniseren")
-    parts: list[harmonize.Harmonized] = []
-    files = []
-    replaced_by = dict(zip(manifest["vervangt"], manifest["bestand"]))  # a replaced delivery is history
-    for path in validate.discover([raw_dir]):
-        rel = path.resolve().relative_to(raw_dir.resolve()).as_posix()
-        entry = manifest[manifest["bestand"] == rel]
-        year = validate.year_of(path)  # as validated; a manifest year that contradicts it is a validation error
-        synthetic = bool(len(entry)) and bool(entry["synthetisch"].iloc[0])  # parsed by manifest.read_manifest
-        # as validation read it: each file is read and parsed once per build
-        raw = result.tables.pop(path.resolve(), None) or ingest.read_delivery(path, year)
-        newer = replaced_by.get(rel) or None
-        if newer is None:
-            parts.append(harmonize.harmonize(raw, by_file.get(validate.display_path(path), []), rel, synthetic))
-        files.append({"bestand": rel, "jaar": year, "formaat": raw.detected["formaat"] or path.suffix.lower()[1:],
-                      "sha256": validate.sha256(path), "bytes": path.stat().st_size, "rijen": len(raw.frame),
-                      "codering": raw.detected["codering"], "werkbladen": raw.sheet_summary(),
-                      "ontvangen": entry["ontvangen"].iloc[0] if len(entry) else None,
-                      "schema": f"schemas/raw/{year}.yaml", "synthetisch": int(synthetic),
-                      "actief": int(newer is None), "vervangen_door": newer})
-
+    """Every clean table as a DataFrame (not yet checked or loaded). The recipe, in the order the
+    data flows; each step names what it reads and returns what it makes."""
+    progress.step("leveringen valideren en inlezen")
+    delivered = deliver(raw_dir, allow_quarantine)
     progress.step("tabellen samenstellen")
-    inzendingen = panel.flag_submissions(pd.concat([p.inzendingen for p in parts], ignore_index=True))
-    antwoorden = compact.concat([p.antwoorden for p in parts])  # the codes stay categorical
-    held = pd.concat([p.antwoorden_quarantaine for p in parts], ignore_index=True)
-    answers_delivered = {f["bestand"]: p.antwoorden_geleverd for f, p in zip([f for f in files if f["actief"]], parts)}
-    toelichtingen = pd.concat([p.toelichtingen for p in parts], ignore_index=True)
-    log = pd.concat([p.opschoonlog for p in parts], ignore_index=True)
-    log = log.sort_values(["bestand", "rij", "regel", "kolom"], na_position="first", kind="stable").reset_index(drop=True)
-    log.insert(0, "log_id", range(1, len(log) + 1))
-    bronbestanden = pd.DataFrame(files)
-
-    latest = sorted(reg.municipalities(reg.latest_year)["gemeente_code"])
-    deelname = panel.participation(inzendingen, latest, list(cb.YEARS))
-    frames = {
-        "gemeenten": gemeenten(),
-        "jaargangen": jaargangen(book, inzendingen, bronbestanden),
-        "vragen": codebook_tables.vragen(book),
-        "vraagversies": codebook_tables.vraagversies(book),
-        "antwoordopties": codebook_tables.antwoordopties(book),
-        "optielabels_per_jaar": codebook_tables.optielabels_per_jaar(book),
-        "bronbestanden": bronbestanden,
-        "inzendingen": inzendingen,
-        "antwoorden": antwoorden,
-        "antwoorden_quarantaine": held,
-        "toelichtingen": toelichtingen,
-        "deelname": deelname,
-        "opschoonlog": log,
-        "gepubliceerde_cijfers": pd.read_csv(CHECKS / "published_figures.csv", dtype=str, keep_default_na=False),
-        "verantwoording": accounting(inzendingen, bronbestanden[bronbestanden["actief"] == 1], antwoorden, held,
-                                     answers_delivered),
-    }
-    # antwoorden holds only the answers that count; the others go to their own table (transform/counted.py)
-    frames["antwoorden"], frames["antwoorden_niet_meegeteld"], frames["antwoorden_quarantaine"] = \
-        counted.split_answers(inzendingen, antwoorden, held)
+    combined = combine(delivered)
+    frames = {**reference_tables(combined.inzendingen, delivered.bronbestanden),
+              "bronbestanden": delivered.bronbestanden,
+              "inzendingen": combined.inzendingen,
+              "antwoorden": combined.antwoorden,
+              "antwoorden_quarantaine": combined.antwoorden_quarantaine,
+              "toelichtingen": combined.toelichtingen,
+              "deelname": panel.participation(combined.inzendingen, _latest_codes(), list(cb.YEARS)),
+              "opschoonlog": combined.opschoonlog,
+              "gepubliceerde_cijfers": pd.read_csv(CHECKS / "published_figures.csv", dtype=str, keep_default_na=False),
+              "verantwoording": combined.verantwoording}
     progress.step("reconciliatie en kerncijfers")
-    from .transform.kerncijfers import kerncijfers
-    from .transform.reconcile import Calculator, reconcile  # needs the other frames
-    calculator = Calculator(frames)  # one count of the answers for both
-    frames["reconciliatie"] = reconcile(frames, calculator)
-    frames["kerncijfers"] = kerncijfers(frames, calculator)
-    counted.label_synthetic(frames)
-    counted.mark_counted_texts(frames)
-    frames["antwoorden_breed"] = wide.wide_answers(frames)
-    frames["wijzigingen"] = changes.first_publication()  # the build replaces it by the diff with the live publication
+    frames.update(counted_tables(frames))
     progress.step("vrije tekst afschermen")
-    from .privacy import redact_published  # every published copy of delivered text, last
-    redact_published(frames, cleanschema.redacted_columns())
-    quarantined = int((inzendingen["status"] == harmonize.QUARANTINED).sum())
-    return CleanData(frames, result.problems, quarantined, validation=result)
+    finish_published(frames)
+    quarantined = int((combined.inzendingen["status"] == harmonize.QUARANTINED).sum())
+    return CleanData(frames, delivered.validation.problems, quarantined, validation=delivered.validation)
+
+
+def reference_tables(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame) -> ReferenceTables:
+    """Stage 4: reads the codebook and the municipality register (jaargangen also the submissions); makes
+    gemeenten, jaargangen, vragen, vraagversies, antwoordopties, optielabels_per_jaar."""
+    book = cb.load()
+    return ReferenceTables(
+        gemeenten=gemeenten(),
+        jaargangen=jaargangen(book, inzendingen, bronbestanden),
+        vragen=codebook_tables.vragen(book),
+        vraagversies=codebook_tables.vraagversies(book),
+        antwoordopties=codebook_tables.antwoordopties(book),
+        optielabels_per_jaar=codebook_tables.optielabels_per_jaar(book),
+    )
 
 
 def gemeenten() -> pd.DataFrame:
@@ -187,41 +116,6 @@ def jaargangen(book: cb.Codebook, inzendingen: pd.DataFrame, bronbestanden: pd.D
                      "responspercentage": round(100 * accepted / y["uitgenodigd"], 1) if y["uitgenodigd"] else None,
                      "synthetisch": int(files["synthetisch"].astype(bool).any()), "notitie": y["notitie"]})
     return pd.DataFrame(rows)
-
-
-def accounting(inzendingen: pd.DataFrame, bronbestanden: pd.DataFrame, antwoorden: pd.DataFrame,
-               held: pd.DataFrame, answers_delivered: dict[str, int]) -> pd.DataFrame:
-    """Per delivery file: delivered = accepted + replaced + quarantined, for rows and for answers,
-    or the build stops. An answer counts under its submission's status; one set aside on its own
-    (antwoorden_quarantaine) is quarantined whatever its submission's status."""
-    statuses = (harmonize.ACCEPTED, harmonize.REPLACED, harmonize.QUARANTINED)
-    counts = inzendingen.pivot_table(index="bestand", columns="status", values="inzending_id", aggfunc="count", fill_value=0)
-    out = bronbestanden[["bestand", "rijen"]].rename(columns={"rijen": "geleverd"}).set_index("bestand")
-    for status in statuses:
-        out[status] = counts[status] if status in counts else 0
-    of = inzendingen.set_index("inzending_id")[["bestand", "status"]]
-    # answers per submission first, then per file and status: no file and status per answer
-    per_submission = antwoorden["inzending_id"].astype(object).value_counts()
-    per_status = of.assign(n=per_submission.reindex(of.index, fill_value=0)).groupby(["bestand", "status"])["n"].sum()
-    per_status = per_status[per_status > 0]
-    out["antwoorden_geleverd"] = pd.Series(answers_delivered, dtype="Int64")
-    for column, status in (("antwoorden_geteld", harmonize.ACCEPTED), ("antwoorden_vervangen", harmonize.REPLACED),
-                           ("antwoorden_in_quarantaine", harmonize.QUARANTINED)):
-        out[column] = per_status.xs(status, level="status") if status in per_status.index.get_level_values(1) else 0
-    out["antwoorden_in_quarantaine"] = out["antwoorden_in_quarantaine"].fillna(0) + held[["inzending_id"]].join(
-        of, on="inzending_id").groupby("bestand").size().reindex(out.index).fillna(0)
-    out = out.fillna(0).astype(int).reset_index()
-    rows_close = out["geleverd"] == out[list(statuses)].sum(axis=1)
-    answers_close = out["antwoorden_geleverd"] == out[["antwoorden_geteld", "antwoorden_vervangen",
-                                                       "antwoorden_in_quarantaine"]].sum(axis=1)
-    out["sluitend"] = (rows_close & answers_close).astype(int)
-    out = out[["bestand", "geleverd", *statuses, "antwoorden_geleverd", "antwoorden_geteld", "antwoorden_vervangen",
-               "antwoorden_in_quarantaine", "sluitend"]]
-    if not out["sluitend"].all():
-        broken = out[out["sluitend"] == 0]["bestand"].tolist()
-        raise BuildError("Rijen of antwoorden zijn zoekgeraakt: geleverd ≠ geaccepteerd (geteld) + vervangen + "
-                         f"quarantaine voor {broken}.")
-    return out
 
 
 def check_frames(frames: dict[str, pd.DataFrame], outcome: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
@@ -252,7 +146,7 @@ def quality_gate(db_path: Path, data: CleanData, report_dir: Path, refused_dir: 
     started), store them in it as the tables kwaliteitscontroles and kwaliteitsresultaten, and
     write the report. Raises BuildRefused (after writing the refused report to refused_dir, if
     given) when a fatal check fails."""
-    from . import quality
+    from .. import quality
 
     result = (pending or quality.start(db_path)).result()
     data.quality = result
@@ -270,7 +164,7 @@ def quality_gate(db_path: Path, data: CleanData, report_dir: Path, refused_dir: 
 def write_report(stem: Path, data: CleanData, why: refusal.Refusal | None = None, synthetic: bool | None = None) -> None:
     """The steward's report (stem.html and stem.json): deliveries, clean tables, database checks;
     for a refused build, led by why it was refused."""
-    from .quality import report as quality_report
+    from ..quality import report as quality_report
 
     if synthetic is None:
         synthetic = bool(data.frames["bronbestanden"]["synthetisch"].astype(int).any())
@@ -299,7 +193,7 @@ def address_refusal(bronbestanden: pd.DataFrame) -> refusal.Refusal | None:
 
 def _synthetic(raw_dir: Path) -> bool:
     """Any delivery flagged synthetic in the manifest (True when it cannot be read: the safe side)."""
-    from .intake import manifest
+    from ..intake import manifest
 
     try:
         rows = manifest.read_manifest(raw_dir / validate.MANIFEST_NAME)
@@ -333,7 +227,7 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
           datapackage: Path | None = ROOT / "datapackage.json", redactions: Path | None = None) -> CleanData:
     """Build and publish; one build at a time per output folder (BuildError when another holds it).
     The redaction cache is `redactions`, else that of raw_dir's data root (deidentify.py)."""
-    from . import deidentify
+    from .. import deidentify
 
     deidentify.use_cache(raw_dir, redactions)
     live = Path(clean_dir).resolve()
@@ -345,9 +239,9 @@ def build(clean_dir: Path = CLEAN, raw_dir: Path = RAW, allow_quarantine: bool =
 
 
 def _build_locked(live: Path, raw_dir: Path, allow_quarantine: bool, datapackage: Path | None) -> CleanData:
-    from . import quality
-    from .publish import site_metadata
-    from .tables import load
+    from .. import quality
+    from ..publish import site_metadata
+    from ..tables import load
 
     progress.step("voorbereiden")
     quality.prewarm()  # GE imported in a second process, a third for the diff and exports (quality/worker.py)
