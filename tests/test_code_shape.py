@@ -20,9 +20,9 @@ WRITING_CALLS = {"replace", "rename", "write_text", "write_bytes", "mkstemp"}
 # Where another kind of write is the point, not a file a reader may see half-written:
 NOT_THE_WRITER = {
     ("atomic.py", "write_atomic_with"),          # the writer itself
-    ("publication.py", "recover"),               # the atomic switch of whole folders (renames)
-    ("publication.py", "switch"),
-    ("pipeline/intake.py", "_copy"),             # receiving: linked into place so raw/ is never overwritten
+    ("publish/publication.py", "recover"),               # the atomic switch of whole folders (renames)
+    ("publish/publication.py", "switch"),
+    ("intake/intake.py", "_copy"),             # receiving: linked into place so raw/ is never overwritten
 }
 
 
