@@ -59,3 +59,31 @@ def test_readme_layout_names_every_package_folder():
     missing = [str(folder.relative_to(PACKAGE)) for folder in _packages()[1:]
                if not re.search(rf"(^|\s){re.escape(folder.name)}/", layout, re.M)]
     assert not missing, f"README's Layout section does not name these folders: {missing}"
+
+
+def test_every_relative_import_resolves():
+    """A module moved to another stage keeps its imports working, also those inside functions, which
+    import time and lint-imports never see (the first build that needs them would fail)."""
+    import ast
+    import importlib
+    import importlib.util
+
+    broken = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        package = list(parts if path.name == "__init__.py" else parts[:-1])
+        package = package[:-1] if package[-1] == "__init__" else package
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not node.level:
+                continue
+            base = ".".join(package[: len(package) - (node.level - 1)] + ([node.module] if node.module else []))
+            if node.module:
+                found = importlib.util.find_spec(base) is not None
+                wanted = [base]
+            else:
+                wanted = [f"{base}.{alias.name}" for alias in node.names]
+                found = all(importlib.util.find_spec(w) is not None or hasattr(importlib.import_module(base),
+                                                                                 w.rsplit(".", 1)[1]) for w in wanted)
+            if not found:
+                broken.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {', '.join(wanted)}")
+    assert not broken, broken

@@ -45,7 +45,7 @@ class Refusal:
 
     def message(self, report_stem=None) -> str:
         """The CLI's text (after 'Build gestopt: ')."""
-        from . import templating  # the refused report's HTML part is in templates/rapporten/kwaliteit.html
+        from .. import templating  # the refused report's HTML part is in templates/rapporten/kwaliteit.html
 
         text = templating.render("weigering.txt", r=self, keep=KEEP, not_run=NOT_RUN, report_stem=report_stem)
         return text.removesuffix("\n")
