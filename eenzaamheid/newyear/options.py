@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..codebook import AnswerColumn, Codebook
 from ..intake import ingest
-from ..intake.manifest import ManifestError, discover, read_manifest, replacements
+from ..intake.manifest import ManifestError, UsageError, discover, read_manifest, replacements
 from .columns import normal, similarity, slug
 
 REWORD_MIN_RATIO = 0.5   # a reworded label still shares half its text; else only its place tells
@@ -39,7 +39,7 @@ def previous_answers(book: Codebook, year: int, raw: Path) -> dict[str, Counter]
     try:
         files = discover([folder]) if folder.is_dir() else []
         replaced = replacements(read_manifest(raw / "MANIFEST.csv")) if (raw / "MANIFEST.csv").is_file() else {}
-    except (ManifestError, Exception):  # no history to learn from is a note in the report, not a failure
+    except (ManifestError, UsageError, OSError):  # no history to learn from: a note in the report, not a failure
         return None
     active = [f for f in files if f"{year}/{f.name}" not in replaced]
     if len(active) != 1:
