@@ -105,7 +105,7 @@ bench: venv build system-deps
 	@command -v wrk >/dev/null || { SUDO=; [ "$$(id -u)" != 0 ] && SUDO=sudo; $$SUDO apt-get install -y -qq wrk; }
 	$(VENV_PY) bench/serve.py
 
-# How long a fresh clone's `make test` takes (CI's command; 5 min 24 s measured at the end of the last session, target ~4 min); its section of bench/RESULTS.md.
+# How long a fresh clone's `make test` takes (CI's command, ~4 min: 4 min 7 s on a quiet machine at the end of the last session); its section of bench/RESULTS.md.
 bench-suite:
 	$(PY) bench/suite.py
 
