@@ -283,3 +283,33 @@ def test_build_refuses_real_data_with_a_placeholder_address(tmp_path):
     assert not (tmp_path / "out" / "benchmark.db").exists()
     report = json.loads((tmp_path / "out" / "kwaliteitsrapport_geweigerd.json").read_text(encoding="utf-8"))
     assert "adres" in json.dumps(report, ensure_ascii=False)
+
+
+def test_a_very_large_member_is_deflated_fast_and_a_small_one_as_before(monkeypatch):
+    """packaging.zip_member: from FAST_DEFLATE_FROM bytes a member is deflated at level 1 (the zip of a
+    delivery hundreds of times the demo's size spent most of its time there); below it at zlib's default,
+    so the demo's zip is unchanged. Checked on real deflate output, with the threshold lowered."""
+    import io
+    import zipfile
+    import zlib
+
+    from eenzaamheid.publish import packaging
+
+    data = b"".join(b"%d;GM%04d;Ja;Nee;We kennen deze tool niet\r\n" % (i, i % 400) for i in range(60_000))
+    monkeypatch.setattr(packaging, "FAST_DEFLATE_FROM", len(data))
+
+    def deflated(name: str, size: int) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z, z.open(packaging.zip_member(name, size), "w") as out:
+            out.write(data)
+        with zipfile.ZipFile(buffer) as z:
+            assert z.read(name) == data
+            member = z.getinfo(name)
+        return buffer.getvalue()[member.header_offset + 30 + len(name):][:member.compress_size]
+
+    def raw_deflate(level: int) -> bytes:
+        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        return c.compress(data) + c.flush()
+    assert deflated("groot.csv", len(data)) == raw_deflate(1)
+    assert deflated("klein.csv", len(data) - 1) == raw_deflate(zlib.Z_DEFAULT_COMPRESSION)
+    assert raw_deflate(1) != raw_deflate(zlib.Z_DEFAULT_COMPRESSION)
