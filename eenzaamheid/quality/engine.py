@@ -4,11 +4,13 @@ One suite per table (or per query of a steward's check with `bron`), one Validat
 one batch. In a table's suite:
 
 - the generated codebook and schema checks of that table as ONE UnexpectedRowsExpectation
-  (families.py): its failing rows carry their controle_id and are split per check;
+  (families.py): its failing rows carry their controle_id and are split per check; they are
+  evaluated once into a TEMP table that GE's query reads (`families.materialize`: GE runs such a
+  query twice, to count and to fetch);
 - the steward's checks on that table, each its own expectation, as written.
 
 The tables that have only generated checks run together: their set-based queries as one
-UnexpectedRowsExpectation in one suite (`families.tables_query`), each part reading its table by name.
+UnexpectedRowsExpectation in one suite, each part reading its table by name.
 
 Great Expectations runs fully offline and leaves nothing behind: an ephemeral context with
 in-memory stores (no Data Docs, no files), analytics off, progress bars off, and the database
@@ -256,7 +258,7 @@ def _run_tables_together(gx, context, source, groups: list[list[Controle]], coun
     try:
         asset = source.add_query_asset(name="a_gegenereerd", query="SELECT 1 AS een")
         expectation = gx.expectations.UnexpectedRowsExpectation(
-            unexpected_rows_query=families.tables_query([(table, parts) for table, parts, _, _ in planned]),
+            unexpected_rows_query=families.materialize(counter.conn, [(table, parts) for table, parts, _, _ in planned]),
             meta={"controle_id": _FAMILY})
         suite = context.suites.add(gx.ExpectationSuite(name=_FAMILY, expectations=[expectation]))
         definition = context.validation_definitions.add(gx.ValidationDefinition(
@@ -300,7 +302,7 @@ def _run_suite(gx, context, source, asset_name: str, suite_name: str, checks: li
             made[c.controle_id] = cls(**kwargs, meta={"controle_id": c.controle_id})
         if parts:
             made[_FAMILY] = gx.expectations.UnexpectedRowsExpectation(
-                unexpected_rows_query=families.family_query(parts), meta={"controle_id": _FAMILY})
+                unexpected_rows_query=_family_query(counter, first, parts), meta={"controle_id": _FAMILY})
         if not made:
             return out
         # the suite is stored once with all its expectations (suite.add_expectation would store the
@@ -330,6 +332,15 @@ def _run_suite(gx, context, source, asset_name: str, suite_name: str, checks: li
     for c in checks:  # GE returned nothing for a check (should not happen): report it, do not hide it
         out.setdefault(c.controle_id, error_result(c, "Great Expectations gaf geen resultaat."))
     return out
+
+
+def _family_query(counter: GateConnection, first: Controle, parts: list) -> str:
+    """A table's set-based parts, evaluated once (families.materialize); on a query asset, or when
+    they do not run together, as GE's own query, which then reports the error."""
+    if not first.bron:
+        with contextlib.suppress(sqlite3.Error):
+            return families.materialize(counter.conn, [(first.tabel, parts)])
+    return families.family_query(parts)
 
 
 def _family_rows(r, definition, expectation) -> list[dict] | str:
