@@ -34,7 +34,7 @@ COLUMNS = {
     "antwoorden_quarantaine": "inzending_id jaar gemeente_code opvolger_code vraag_id item_code bron_kolom ruwe_waarde "
                               "regel reden synthetisch",
     "antwoorden_niet_meegeteld": "inzending_id jaar gemeente_code opvolger_code vraag_id item_code optie_code waarde "
-                                 "ruwe_waarde bron_kolom status reden synthetisch",
+                                 "ruwe_waarde bron_kolom status synthetisch",
     # the fixed columns, then one per question or item, generated from the codebook
     "antwoorden_breed": "inzending_id jaar gemeente_code gemeente provincie opvolger_code telt_in_vast_panel_2022_2024 "
                         "telt_in_groep_2022_2023 synthetisch " + " ".join(c.name for c in wide.columns()),

@@ -297,4 +297,7 @@ def test_frames_have_no_lost_answer_in_the_demo():
     not_counted = frames["antwoorden_niet_meegeteld"]
     assert len(not_counted) and not_counted["inzending_id"].map(status).ne("geaccepteerd").all()
     assert (not_counted["status"] == not_counted["inzending_id"].map(status)).all()
+    # the reason is said once, at the submission, not repeated on each of its answers
+    assert "reden" not in not_counted.columns
+    assert frames["inzendingen"].set_index("inzending_id").loc[not_counted["inzending_id"].unique(), "reden"].notna().all()
     assert int(acc["antwoorden_vervangen"].sum()) == int((not_counted["status"] == "vervangen_duplicaat").sum())

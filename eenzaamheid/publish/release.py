@@ -85,9 +85,23 @@ def data_hash(csv_dir: Path) -> str | None:
         return None
     total = hashlib.sha256()
     for f in files:
-        with open(f, "rb") as data:  # read in blocks: a CSV of a large delivery is hundreds of MB
-            total.update(f.name.encode() + b"\0" + hashlib.file_digest(data, "sha256").digest())
+        total.update(f.name.encode() + b"\0" + _file_digest(f))
     return total.hexdigest()[:HASH_DIGITS]
+
+
+_digests: dict[tuple, bytes] = {}
+
+
+def _file_digest(path: Path) -> bytes:
+    """sha256 of one file, once per version of it: the build asks for the package's version twice
+    (the workbooks, then the zip), and at 100x the CSV files are ~700 MB. Every export is written
+    as a new file (atomic.py), so a rewritten file has a new inode and mtime."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _digests:
+        with open(path, "rb") as data:  # read in blocks: a CSV of a large delivery is hundreds of MB
+            _digests[key] = hashlib.file_digest(data, "sha256").digest()
+    return _digests[key]
 
 
 def version(base: str, csv_dir: Path | None) -> str:
