@@ -16,7 +16,8 @@ controle_id, parameters and row filter `waar`); only the way it runs is set-base
 
 Each part is first prepared on a plain read-only connection (`SELECT * FROM (part) LIMIT 0`): that
 gives its column names for json_object and, when a table or column is missing, the error of
-exactly the checks that cannot run, while the others on that table still run.
+exactly the checks that cannot run, while the others on that table still run. The failing rows
+are then evaluated once into a TEMP table that GE's expectation reads (`materialize`).
 """
 from __future__ import annotations
 
@@ -189,10 +190,10 @@ def _for_ge(sql: str) -> str:
     return re.sub(r":(?=\w)", r"\\:", sql.replace("{", "{{").replace("}", "}}"))
 
 
-def family_query(parts: list[Part], table: str | None = None) -> str:
-    """One UnexpectedRowsExpectation query: every failing row as (controle_id, rij), rij a JSON object.
-    The parts read GE's {batch}, or `table` by name."""
-    return _for_ge(_selects(parts)).replace(BATCH, "(SELECT * FROM {batch})" if table is None else q(table))
+def family_query(parts: list[Part]) -> str:
+    """One UnexpectedRowsExpectation query: every failing row as (controle_id, rij), rij a JSON object,
+    the parts reading GE's {batch} (a query asset's checks; the rest are evaluated by `materialize`)."""
+    return _for_ge(_selects(parts)).replace(BATCH, "(SELECT * FROM {batch})")
 
 
 def materialize(conn: sqlite3.Connection, tables: list[tuple[str, list[Part]]]) -> str:
